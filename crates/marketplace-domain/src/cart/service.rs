@@ -1,0 +1,197 @@
+//! Cart use cases for org OWNERs, ADMINs and MEMBERs (R-P1).
+
+use std::sync::Arc;
+
+use crate::access::{AccessPolicy, Actor, Forbidden, Permission};
+use crate::cart::{
+    AddRefusal, CartChange, CartRepository, CartView, MAX_LINES, Purchasability, check_item,
+};
+use crate::catalog::{CatalogRepository, ItemRef, NotPurchasableReason, Offer, offers};
+use crate::entitlement::HoldingsRepository;
+use crate::money::{Currency, MoneyError};
+use crate::org::OrgRepository;
+use crate::ports::{Clock, RepoError};
+use crate::tier::{Limit, Tier};
+
+/// What cart actions can fail with; each variant is something the caller can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum CartError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error("no such item in the catalog")]
+    NotFound,
+    #[error("the item cannot be bought ({0:?})")]
+    NotPurchasable(NotPurchasableReason),
+    #[error("the org's tier is too low; {required} is required")]
+    TierTooLow { required: Tier },
+    #[error("the org already holds {item:?}")]
+    AlreadyOwned { item: ItemRef },
+    #[error("the cart is in {cart}, the item in {item}")]
+    CurrencyMismatch { cart: Currency, item: Currency },
+    #[error("a bundle in the cart already covers this tool")]
+    CoveredByBundle { bundle: ItemRef },
+    #[error("the org's tier allows no more of these ({limit:?})")]
+    QuotaExceeded { limit: Limit },
+    #[error("the cart is full ({MAX_LINES} lines)")]
+    CartFull,
+    #[error("infrastructure failure")]
+    Infrastructure(#[source] RepoError),
+}
+
+impl From<RepoError> for CartError {
+    fn from(e: RepoError) -> Self {
+        Self::Infrastructure(e)
+    }
+}
+
+impl From<MoneyError> for CartError {
+    fn from(e: MoneyError) -> Self {
+        Self::Infrastructure(RepoError::unavailable(e))
+    }
+}
+
+impl From<AddRefusal> for CartError {
+    fn from(r: AddRefusal) -> Self {
+        match r {
+            AddRefusal::NotPurchasable(reason) => Self::NotPurchasable(reason),
+            AddRefusal::TierTooLow { required } => Self::TierTooLow { required },
+            AddRefusal::AlreadyOwned { item } => Self::AlreadyOwned { item },
+            AddRefusal::CurrencyMismatch { cart, item } => Self::CurrencyMismatch { cart, item },
+            AddRefusal::CoveredByBundle { bundle } => Self::CoveredByBundle { bundle },
+            AddRefusal::QuotaExceeded { limit } => Self::QuotaExceeded { limit },
+        }
+    }
+}
+
+/// The cart use cases.
+#[derive(Clone)]
+pub struct CartService {
+    carts: Arc<dyn CartRepository>,
+    catalog: Arc<dyn CatalogRepository>,
+    orgs: Arc<dyn OrgRepository>,
+    holdings: Arc<dyn HoldingsRepository>,
+    clock: Arc<dyn Clock>,
+    policy: AccessPolicy,
+}
+
+impl std::fmt::Debug for CartService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CartService").finish_non_exhaustive()
+    }
+}
+
+impl CartService {
+    pub fn new(
+        carts: Arc<dyn CartRepository>,
+        catalog: Arc<dyn CatalogRepository>,
+        orgs: Arc<dyn OrgRepository>,
+        holdings: Arc<dyn HoldingsRepository>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            carts,
+            catalog,
+            orgs,
+            holdings,
+            clock,
+            policy: AccessPolicy,
+        }
+    }
+
+    /// R-K4: the cart priced from live catalog prices.
+    ///
+    /// # Errors
+    /// `Forbidden`, `Infrastructure`.
+    pub async fn view(&self, actor: &Actor) -> Result<CartView, CartError> {
+        self.policy.require(actor, Permission::UseCart)?;
+        let cart = self.carts.load(actor.org_id, actor.user_id).await?;
+        self.price(&cart.lines().iter().map(|l| l.item).collect::<Vec<_>>())
+            .await
+    }
+
+    /// R-K2, R-K3: adds an item, replacing the tool lines a bundle covers.
+    ///
+    /// # Errors
+    /// `Forbidden`; `NotFound`; one of the R-K2 refusals; `CartFull`; `Infrastructure`.
+    /// Nothing is saved on any error.
+    pub async fn add(
+        &self,
+        actor: &Actor,
+        item: ItemRef,
+    ) -> Result<(CartChange, CartView), CartError> {
+        self.policy.require(actor, Permission::UseCart)?;
+        let offer = offers(self.catalog.as_ref(), &[item])
+            .await?
+            .pop()
+            .ok_or(CartError::NotFound)?;
+        let now = self.clock.now();
+        let org = self.orgs.get_or_provision(actor.org_id).await?;
+        let holdings = self.holdings.holdings(actor.org_id, now).await?;
+        let mut cart = self.carts.load(actor.org_id, actor.user_id).await?;
+        if cart.contains(item) {
+            let view = self
+                .price(&cart.lines().iter().map(|l| l.item).collect::<Vec<_>>())
+                .await?;
+            return Ok((
+                CartChange {
+                    added: false,
+                    removed: Vec::new(),
+                },
+                view,
+            ));
+        }
+        let items: Vec<ItemRef> = cart.lines().iter().map(|l| l.item).collect();
+        let others: Vec<Offer> = offers(self.catalog.as_ref(), &items).await?;
+        let covered = check_item(
+            &offer,
+            &Purchasability {
+                tier: org.tier,
+                holdings: &holdings,
+                others: &others,
+            },
+        )?;
+        if cart.lines().len() - covered.len() >= MAX_LINES {
+            return Err(CartError::CartFull);
+        }
+        let change = cart.push(item, &covered, now);
+        self.carts.save(&cart).await?;
+        let mut all = others;
+        all.retain(|o| !covered.contains(&o.item()));
+        all.push(offer);
+        let lines: Vec<ItemRef> = cart.lines().iter().map(|l| l.item).collect();
+        Ok((change, CartView::price(&lines, &all, Currency::USD)))
+    }
+
+    /// R-K5: removes a line; removing one that is not there succeeds and saves nothing.
+    ///
+    /// # Errors
+    /// `Forbidden`, `Infrastructure`.
+    pub async fn remove(&self, actor: &Actor, item: ItemRef) -> Result<CartView, CartError> {
+        self.policy.require(actor, Permission::UseCart)?;
+        let mut cart = self.carts.load(actor.org_id, actor.user_id).await?;
+        if cart.remove(item) {
+            self.carts.save(&cart).await?;
+        }
+        self.price(&cart.lines().iter().map(|l| l.item).collect::<Vec<_>>())
+            .await
+    }
+
+    /// R-K5: empties the cart; an empty cart stays as it is.
+    ///
+    /// # Errors
+    /// `Forbidden`, `Infrastructure`.
+    pub async fn clear(&self, actor: &Actor) -> Result<(), CartError> {
+        self.policy.require(actor, Permission::UseCart)?;
+        let mut cart = self.carts.load(actor.org_id, actor.user_id).await?;
+        if !cart.is_empty() {
+            cart.clear();
+            self.carts.save(&cart).await?;
+        }
+        Ok(())
+    }
+
+    async fn price(&self, items: &[ItemRef]) -> Result<CartView, CartError> {
+        let offers = offers(self.catalog.as_ref(), items).await?;
+        Ok(CartView::price(items, &offers, Currency::USD))
+    }
+}

@@ -1,0 +1,341 @@
+//! Catalog queries (R-C5): the filters of seed 000's `toolFiltersSchema`, validated once
+//! so that a [`ToolFilter`] in hand is always a query the repository can run.
+
+use rust_decimal::Decimal;
+
+use crate::catalog::{CatalogError, FieldError, Tag, ToolCategory, ToolStatus};
+use crate::tier::Tier;
+
+/// A page request: `limit` 1..=100 (default 50), `offset` >= 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageRequest {
+    limit: u32,
+    offset: u64,
+}
+
+impl PageRequest {
+    pub const DEFAULT_LIMIT: u32 = 50;
+    pub const MAX_LIMIT: u32 = 100;
+
+    /// # Errors
+    /// [`FieldError`] on `limit` outside 1..=100.
+    pub fn new(limit: Option<u32>, offset: Option<u64>) -> Result<Self, FieldError> {
+        let limit = limit.unwrap_or(Self::DEFAULT_LIMIT);
+        if !(1..=Self::MAX_LIMIT).contains(&limit) {
+            return Err(FieldError::new("limit", "must be between 1 and 100"));
+        }
+        Ok(Self {
+            limit,
+            offset: offset.unwrap_or(0),
+        })
+    }
+
+    #[must_use]
+    pub const fn limit(&self) -> u32 {
+        self.limit
+    }
+    #[must_use]
+    pub const fn offset(&self) -> u64 {
+        self.offset
+    }
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self {
+            limit: Self::DEFAULT_LIMIT,
+            offset: 0,
+        }
+    }
+}
+
+/// One page of results and the total count of matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub limit: u32,
+    pub offset: u64,
+}
+
+impl<T> Page<T> {
+    /// A page cut from a full, already ordered list (for in-memory stores).
+    #[must_use]
+    pub fn slice(all: Vec<T>, request: PageRequest) -> Self {
+        let total = all.len() as u64;
+        let items = all
+            .into_iter()
+            .skip(usize::try_from(request.offset).unwrap_or(usize::MAX))
+            .take(request.limit as usize)
+            .collect();
+        Self {
+            items,
+            total,
+            limit: request.limit,
+            offset: request.offset,
+        }
+    }
+
+    /// The same page with its items mapped.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            limit: self.limit,
+            offset: self.offset,
+        }
+    }
+}
+
+/// What tools are sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SortBy {
+    Name,
+    Price,
+    PurchaseCount,
+    Rating,
+    CreatedAt,
+}
+crate::labelled!(SortBy, "sort_by", {
+    Name => "name", Price => "price", PurchaseCount => "purchase_count", Rating => "rating",
+    CreatedAt => "created_at",
+});
+
+/// Ascending or descending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SortOrder {
+    Asc,
+    Desc,
+}
+crate::labelled!(SortOrder, "sort_order", { Asc => "asc", Desc => "desc" });
+
+/// The filters as a caller sends them, before validation.
+#[derive(Clone, Debug, Default)]
+pub struct ToolQuery {
+    pub categories: Vec<ToolCategory>,
+    pub tiers: Vec<Tier>,
+    pub search: Option<String>,
+    pub tags: Vec<String>,
+    pub price_min: Option<Decimal>,
+    pub price_max: Option<Decimal>,
+    pub statuses: Vec<ToolStatus>,
+    pub limit: Option<u32>,
+    pub offset: Option<u64>,
+    pub sort_by: Option<SortBy>,
+    pub sort_order: Option<SortOrder>,
+}
+
+/// A validated catalog query (R-C5). Ties always break by tool id ascending, so pages never
+/// repeat or skip a row; a tool without a rating sorts as the lowest rating.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ToolFilter {
+    pub categories: Vec<ToolCategory>,
+    pub tiers: Vec<Tier>,
+    /// Case-insensitive substring of name or description, already lower-cased.
+    pub search: Option<String>,
+    /// Matches tools with any of these tags.
+    pub tags: Vec<Tag>,
+    pub price_min: Option<Decimal>,
+    pub price_max: Option<Decimal>,
+    pub statuses: Vec<ToolStatus>,
+    pub page: PageRequest,
+    pub sort_by: SortBy,
+    pub sort_order: SortOrder,
+}
+
+impl Default for ToolFilter {
+    fn default() -> Self {
+        Self {
+            categories: Vec::new(),
+            tiers: Vec::new(),
+            search: None,
+            tags: Vec::new(),
+            price_min: None,
+            price_max: None,
+            statuses: Vec::new(),
+            page: PageRequest::default(),
+            sort_by: SortBy::PurchaseCount,
+            sort_order: SortOrder::Desc,
+        }
+    }
+}
+
+impl ToolFilter {
+    pub const MAX_SEARCH_CHARS: usize = 200;
+    pub const MAX_TAGS: usize = 20;
+
+    /// Validates every field and reports all the faults at once.
+    ///
+    /// # Errors
+    /// [`CatalogError::InvalidFields`] listing each bad field.
+    pub fn parse(query: ToolQuery) -> Result<Self, CatalogError> {
+        let mut faults = Vec::new();
+        let page = PageRequest::new(query.limit, query.offset)
+            .map_err(|e| faults.push(e))
+            .ok();
+        let search = query
+            .search
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty());
+        if search
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > Self::MAX_SEARCH_CHARS)
+        {
+            faults.push(FieldError::new("search", "must be at most 200 characters"));
+        }
+        if query.tags.len() > Self::MAX_TAGS {
+            faults.push(FieldError::new("tags", "at most 20 tags"));
+        }
+        let tags: Vec<Tag> = query
+            .tags
+            .iter()
+            .filter_map(|t| {
+                Tag::normalized(t)
+                    .map_err(|_| {
+                        faults.push(FieldError::new("tags", "each tag is 1 to 50 characters"))
+                    })
+                    .ok()
+            })
+            .collect();
+        for (field, value) in [
+            ("price_min", query.price_min),
+            ("price_max", query.price_max),
+        ] {
+            if value.is_some_and(|v| v.is_sign_negative() && !v.is_zero()) {
+                faults.push(FieldError::new(field, "must not be negative"));
+            }
+        }
+        if let (Some(min), Some(max)) = (query.price_min, query.price_max)
+            && min > max
+        {
+            faults.push(FieldError::new("price_min", "must not exceed price_max"));
+        }
+        match page {
+            Some(page) if faults.is_empty() => Ok(Self {
+                categories: dedup(query.categories),
+                tiers: dedup(query.tiers),
+                search,
+                tags: dedup(tags),
+                price_min: query.price_min,
+                price_max: query.price_max,
+                statuses: dedup(query.statuses),
+                page,
+                sort_by: query.sort_by.unwrap_or(SortBy::PurchaseCount),
+                sort_order: query.sort_order.unwrap_or(match query.sort_by {
+                    Some(SortBy::Name) => SortOrder::Asc,
+                    _ => SortOrder::Desc,
+                }),
+            }),
+            _ => Err(CatalogError::InvalidFields(faults)),
+        }
+    }
+
+    /// Whether `tool` matches every filter: the reference semantics that the SQL
+    /// implementation must agree with (the port contract tests compare them).
+    #[must_use]
+    pub fn matches(&self, tool: &crate::catalog::Tool) -> bool {
+        let price = tool.price().amount();
+        (self.categories.is_empty() || self.categories.contains(&tool.category))
+            && (self.tiers.is_empty() || self.tiers.contains(&tool.required_tier))
+            && (self.statuses.is_empty() || self.statuses.contains(&tool.status))
+            && self.price_min.is_none_or(|m| price >= m)
+            && self.price_max.is_none_or(|m| price <= m)
+            && (self.tags.is_empty() || tool.tags.iter().any(|t| self.tags.contains(t)))
+            && self.search.as_ref().is_none_or(|s| {
+                tool.name.as_str().to_lowercase().contains(s)
+                    || tool.description.to_lowercase().contains(s)
+            })
+    }
+
+    /// Orders `a` before `b` as the query asks, ties broken by id ascending.
+    #[must_use]
+    pub fn compare(
+        &self,
+        a: &crate::catalog::Tool,
+        b: &crate::catalog::Tool,
+    ) -> std::cmp::Ordering {
+        let primary = match self.sort_by {
+            SortBy::Name => a
+                .name
+                .as_str()
+                .to_lowercase()
+                .cmp(&b.name.as_str().to_lowercase()),
+            SortBy::Price => a.price().amount().cmp(&b.price().amount()),
+            SortBy::PurchaseCount => a.stats.purchase_count.cmp(&b.stats.purchase_count),
+            SortBy::Rating => a.stats.avg_rating.cmp(&b.stats.avg_rating),
+            SortBy::CreatedAt => a.created_at.cmp(&b.created_at),
+        };
+        let primary = match self.sort_order {
+            SortOrder::Asc => primary,
+            SortOrder::Desc => primary.reverse(),
+        };
+        primary.then_with(|| a.id.cmp(&b.id))
+    }
+}
+
+fn dedup<T: PartialEq>(values: Vec<T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(values.len());
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    #[test]
+    fn r_c5_defaults_are_fifty_most_purchased_first() {
+        let f = ToolFilter::parse(ToolQuery::default()).unwrap();
+        assert_eq!(f.page.limit(), 50);
+        assert_eq!(f.page.offset(), 0);
+        assert_eq!(
+            (f.sort_by, f.sort_order),
+            (SortBy::PurchaseCount, SortOrder::Desc)
+        );
+    }
+
+    #[test]
+    fn r_c5_limit_is_1_to_100() {
+        for (limit, ok) in [(0, false), (1, true), (100, true), (101, false)] {
+            let q = ToolQuery {
+                limit: Some(limit),
+                ..ToolQuery::default()
+            };
+            assert_eq!(ToolFilter::parse(q).is_ok(), ok, "{limit}");
+        }
+    }
+
+    #[test]
+    fn r_c5_every_fault_is_reported_at_once() {
+        let q = ToolQuery {
+            limit: Some(0),
+            price_min: Some(dec!(10)),
+            price_max: Some(dec!(5)),
+            tags: vec![String::new()],
+            ..ToolQuery::default()
+        };
+        let Err(CatalogError::InvalidFields(faults)) = ToolFilter::parse(q) else {
+            panic!("expected field errors");
+        };
+        let fields: Vec<&str> = faults.iter().map(|f| f.field).collect();
+        assert_eq!(fields, ["limit", "tags", "price_min"]);
+    }
+
+    #[test]
+    fn r_c5_search_is_trimmed_and_lower_cased_and_tags_normalized() {
+        let q = ToolQuery {
+            search: Some("  Lead ".into()),
+            tags: vec!["AI".into(), "ai".into()],
+            ..ToolQuery::default()
+        };
+        let f = ToolFilter::parse(q).unwrap();
+        assert_eq!(f.search.as_deref(), Some("lead"));
+        assert_eq!(f.tags.len(), 1);
+        assert_eq!(f.tags[0].as_str(), "ai");
+    }
+}

@@ -1,0 +1,189 @@
+//! The global catalog (R-C*, R-T4): tools, bundles, the queries over them and the
+//! platform admins' edits.
+
+mod bundle;
+mod edit;
+mod filter;
+mod ports;
+mod service;
+mod tool;
+
+pub use bundle::{Bundle, BundleParts, BundleStatus, BundleTool};
+pub use edit::{BundleDraft, BundlePatch, ToolDraft, ToolPatch};
+pub use filter::{Page, PageRequest, SortBy, SortOrder, ToolFilter, ToolQuery};
+#[cfg(any(test, feature = "mocks"))]
+pub use ports::MockCatalogRepository;
+pub use ports::{CatalogRepository, CategoryCount, offers};
+pub use service::CatalogService;
+pub use tool::{
+    IntegrationType, ItemName, NotPurchasableReason, PriceModel, Pricing, Tag, Tool, ToolCategory,
+    ToolLinks, ToolStats, ToolStatus, Version, WebUrl,
+};
+
+use crate::access::Forbidden;
+use crate::ids::{BundleId, ToolId};
+use crate::money::Money;
+use crate::ports::RepoError;
+use crate::tier::Tier;
+
+/// Whether a cart line, order line or purchase is of a tool or a bundle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ItemKind {
+    Tool,
+    Bundle,
+}
+crate::labelled!(ItemKind, "item type", { Tool => "TOOL", Bundle => "BUNDLE" });
+
+/// A reference to one catalog item: a tool or a bundle, never both (the seed's check
+/// constraint, as a type).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ItemRef {
+    Tool(ToolId),
+    Bundle(BundleId),
+}
+
+impl ItemRef {
+    #[must_use]
+    pub const fn kind(&self) -> ItemKind {
+        match self {
+            Self::Tool(_) => ItemKind::Tool,
+            Self::Bundle(_) => ItemKind::Bundle,
+        }
+    }
+
+    #[must_use]
+    pub const fn uuid(&self) -> uuid::Uuid {
+        match self {
+            Self::Tool(id) => id.as_uuid(),
+            Self::Bundle(id) => id.as_uuid(),
+        }
+    }
+
+    /// Rebuilds a reference from its kind and id (for adapters).
+    #[must_use]
+    pub const fn from_parts(kind: ItemKind, id: uuid::Uuid) -> Self {
+        match kind {
+            ItemKind::Tool => Self::Tool(ToolId::from_uuid(id)),
+            ItemKind::Bundle => Self::Bundle(BundleId::from_uuid(id)),
+        }
+    }
+}
+
+/// A catalog item as it can be offered for sale now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Offer {
+    Tool(Tool),
+    Bundle(Bundle),
+}
+
+impl Offer {
+    #[must_use]
+    pub fn item(&self) -> ItemRef {
+        match self {
+            Self::Tool(t) => ItemRef::Tool(t.id),
+            Self::Bundle(b) => ItemRef::Bundle(b.id()),
+        }
+    }
+
+    #[must_use]
+    pub fn name(&self) -> &ItemName {
+        match self {
+            Self::Tool(t) => &t.name,
+            Self::Bundle(b) => b.name(),
+        }
+    }
+
+    /// What it sells for now.
+    #[must_use]
+    pub fn price(&self) -> Money {
+        match self {
+            Self::Tool(t) => t.price(),
+            Self::Bundle(b) => b.price(),
+        }
+    }
+
+    /// What its parts would cost one by one (a tool: its price).
+    #[must_use]
+    pub fn list_price(&self) -> Money {
+        match self {
+            Self::Tool(t) => t.price(),
+            Self::Bundle(b) => b.list_price(),
+        }
+    }
+
+    #[must_use]
+    pub fn required_tier(&self) -> Tier {
+        match self {
+            Self::Tool(t) => t.required_tier,
+            Self::Bundle(b) => b.required_tier(),
+        }
+    }
+
+    /// # Errors
+    /// Why it cannot be bought now (R-C2, R-C3, R-C4).
+    pub fn check_purchasable(&self) -> Result<(), NotPurchasableReason> {
+        match self {
+            Self::Tool(t) => t.check_purchasable(),
+            Self::Bundle(b) => b.check_purchasable(),
+        }
+    }
+
+    /// The tools this item grants.
+    #[must_use]
+    pub fn tool_ids(&self) -> Vec<ToolId> {
+        match self {
+            Self::Tool(t) => vec![t.id],
+            Self::Bundle(b) => b.tools().iter().map(|t| t.tool_id).collect(),
+        }
+    }
+}
+
+/// One invalid field, for the API's `details`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    #[must_use]
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// What catalog queries and edits can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input")]
+    InvalidFields(Vec<FieldError>),
+    /// A bundle refers to a tool that does not exist.
+    #[error("unknown tool {0}")]
+    UnknownTool(ToolId),
+    #[error("infrastructure failure")]
+    Infrastructure(#[source] RepoError),
+}
+
+impl CatalogError {
+    /// A single invalid field.
+    #[must_use]
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::InvalidFields(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<RepoError> for CatalogError {
+    fn from(e: RepoError) -> Self {
+        match e {
+            RepoError::NotFound => Self::NotFound,
+            other => Self::Infrastructure(other),
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! Catalog use cases: browsing (any authenticated actor, R-T4) and platform admins' edits.
+
+use std::sync::Arc;
+
+use crate::access::{AccessPolicy, Actor, Permission};
+use crate::audit::{AuditEvent, AuditLog};
+use crate::catalog::{
+    Bundle, BundleDraft, BundlePatch, BundleStatus, BundleTool, CatalogError, CatalogRepository,
+    CategoryCount, Page, PageRequest, Tool, ToolCategory, ToolDraft, ToolFilter, ToolPatch,
+};
+use crate::ids::{BundleId, ToolId};
+use crate::ports::{Clock, IdGenerator, IdGeneratorExt};
+
+/// Browsing and editing the global catalog.
+#[derive(Clone)]
+pub struct CatalogService {
+    catalog: Arc<dyn CatalogRepository>,
+    audit: Arc<dyn AuditLog>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+    policy: AccessPolicy,
+}
+
+impl std::fmt::Debug for CatalogService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CatalogService").finish_non_exhaustive()
+    }
+}
+
+impl CatalogService {
+    pub fn new(
+        catalog: Arc<dyn CatalogRepository>,
+        audit: Arc<dyn AuditLog>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> Self {
+        Self {
+            catalog,
+            audit,
+            clock,
+            ids,
+            policy: AccessPolicy,
+        }
+    }
+
+    /// R-C5: one page of tools matching a validated filter.
+    ///
+    /// # Errors
+    /// `Forbidden` (never for an authenticated actor), `Infrastructure`.
+    pub async fn search(
+        &self,
+        actor: &Actor,
+        filter: &ToolFilter,
+    ) -> Result<Page<Tool>, CatalogError> {
+        self.policy.require(actor, Permission::BrowseCatalog)?;
+        Ok(self.catalog.search_tools(filter).await?)
+    }
+
+    /// One tool.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown id.
+    pub async fn tool(&self, actor: &Actor, id: ToolId) -> Result<Tool, CatalogError> {
+        self.policy.require(actor, Permission::BrowseCatalog)?;
+        self.catalog.tool(id).await?.ok_or(CatalogError::NotFound)
+    }
+
+    /// Every category with its count of purchasable tools, zero counts included.
+    ///
+    /// # Errors
+    /// `Infrastructure`.
+    pub async fn categories(&self, actor: &Actor) -> Result<Vec<CategoryCount>, CatalogError> {
+        self.policy.require(actor, Permission::BrowseCatalog)?;
+        let counts = self.catalog.category_counts().await?;
+        Ok(ToolCategory::ALL
+            .iter()
+            .map(|&category| CategoryCount {
+                category,
+                tools: counts
+                    .iter()
+                    .find(|c| c.category == category)
+                    .map_or(0, |c| c.tools),
+            })
+            .collect())
+    }
+
+    /// Bundles on sale; catalog admins may also list drafts and archived ones.
+    ///
+    /// # Errors
+    /// `Forbidden` when a non-admin asks for other statuses.
+    pub async fn bundles(
+        &self,
+        actor: &Actor,
+        statuses: &[BundleStatus],
+        page: PageRequest,
+    ) -> Result<Page<Bundle>, CatalogError> {
+        self.policy.require(actor, Permission::BrowseCatalog)?;
+        let statuses: &[BundleStatus] = if statuses.is_empty() {
+            &[BundleStatus::Active]
+        } else {
+            statuses
+        };
+        if statuses.iter().any(|s| *s != BundleStatus::Active) {
+            self.policy.require(actor, Permission::AdministerCatalog)?;
+        }
+        Ok(self.catalog.list_bundles(statuses, page).await?)
+    }
+
+    /// One bundle; a draft or archived one only for catalog admins (others: not found).
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn bundle(&self, actor: &Actor, id: BundleId) -> Result<Bundle, CatalogError> {
+        self.policy.require(actor, Permission::BrowseCatalog)?;
+        let bundle = self
+            .catalog
+            .bundle(id)
+            .await?
+            .ok_or(CatalogError::NotFound)?;
+        if bundle.status() != BundleStatus::Active
+            && !self.policy.allows(actor, Permission::AdministerCatalog)
+        {
+            return Err(CatalogError::NotFound);
+        }
+        Ok(bundle)
+    }
+
+    /// Adds a tool to the catalog.
+    ///
+    /// # Errors
+    /// `Forbidden`, `InvalidFields`, `Infrastructure`.
+    pub async fn create_tool(&self, actor: &Actor, draft: ToolDraft) -> Result<Tool, CatalogError> {
+        self.policy.require(actor, Permission::AdministerCatalog)?;
+        let tool = draft.into_tool(self.ids.new_id(), self.clock.now())?;
+        self.ensure_seller(&tool).await?;
+        self.catalog.insert_tool(&tool).await?;
+        self.audit
+            .record(AuditEvent::by(
+                actor,
+                "tool.created",
+                "tool",
+                tool.id.as_uuid(),
+                self.clock.now(),
+            ))
+            .await;
+        Ok(tool)
+    }
+
+    /// Edits a tool.
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound`, `InvalidFields`, `Infrastructure`.
+    pub async fn update_tool(
+        &self,
+        actor: &Actor,
+        id: ToolId,
+        patch: ToolPatch,
+    ) -> Result<Tool, CatalogError> {
+        self.policy.require(actor, Permission::AdministerCatalog)?;
+        let current = self.catalog.tool(id).await?.ok_or(CatalogError::NotFound)?;
+        let tool = patch.apply(&current, self.clock.now())?;
+        self.ensure_seller(&tool).await?;
+        self.catalog.update_tool(&tool).await?;
+        self.audit
+            .record(AuditEvent::by(
+                actor,
+                "tool.updated",
+                "tool",
+                id.as_uuid(),
+                self.clock.now(),
+            ))
+            .await;
+        Ok(tool)
+    }
+
+    /// Adds a bundle over existing tools.
+    ///
+    /// # Errors
+    /// `Forbidden`, `UnknownTool`, `InvalidFields`, `Infrastructure`.
+    pub async fn create_bundle(
+        &self,
+        actor: &Actor,
+        draft: BundleDraft,
+    ) -> Result<Bundle, CatalogError> {
+        self.policy.require(actor, Permission::AdministerCatalog)?;
+        let tools = self.bundle_tools(&draft.tool_ids).await?;
+        let bundle = draft.into_bundle(self.ids.new_id(), tools, self.clock.now())?;
+        self.catalog.insert_bundle(&bundle).await?;
+        self.audit
+            .record(AuditEvent::by(
+                actor,
+                "bundle.created",
+                "bundle",
+                bundle.id().as_uuid(),
+                self.clock.now(),
+            ))
+            .await;
+        Ok(bundle)
+    }
+
+    /// Edits a bundle.
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound`, `UnknownTool`, `InvalidFields`, `Infrastructure`.
+    pub async fn update_bundle(
+        &self,
+        actor: &Actor,
+        id: BundleId,
+        patch: BundlePatch,
+    ) -> Result<Bundle, CatalogError> {
+        self.policy.require(actor, Permission::AdministerCatalog)?;
+        let current = self
+            .catalog
+            .bundle(id)
+            .await?
+            .ok_or(CatalogError::NotFound)?;
+        let tools = match &patch.tool_ids {
+            Some(ids) => Some(self.bundle_tools(ids).await?),
+            None => None,
+        };
+        let bundle = patch.apply(&current, tools, self.clock.now())?;
+        self.catalog.update_bundle(&bundle).await?;
+        self.audit
+            .record(AuditEvent::by(
+                actor,
+                "bundle.updated",
+                "bundle",
+                id.as_uuid(),
+                self.clock.now(),
+            ))
+            .await;
+        Ok(bundle)
+    }
+
+    async fn bundle_tools(&self, ids: &[ToolId]) -> Result<Vec<BundleTool>, CatalogError> {
+        let found = self.catalog.tools(ids).await?;
+        ids.iter()
+            .map(|id| {
+                found
+                    .iter()
+                    .find(|t| t.id == *id)
+                    .map(BundleTool::from)
+                    .ok_or(CatalogError::UnknownTool(*id))
+            })
+            .collect()
+    }
+
+    async fn ensure_seller(&self, tool: &Tool) -> Result<(), CatalogError> {
+        if self
+            .catalog
+            .seller_terms(&[tool.seller_id])
+            .await?
+            .is_empty()
+        {
+            return Err(CatalogError::invalid("seller_id", "unknown seller"));
+        }
+        Ok(())
+    }
+}

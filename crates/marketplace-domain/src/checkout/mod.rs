@@ -1,0 +1,20 @@
+//! Checkout, orders and fulfilment (R-O*): a cart becomes one order at snapshot prices,
+//! and a confirmed payment fulfils it exactly once.
+
+mod order;
+mod plan;
+mod ports;
+mod service;
+
+pub use order::{
+    IdempotencyKey, IllegalTransition, Order, OrderLine, OrderStatus, PaymentMethod, PaymentRef,
+    fingerprint,
+};
+pub use plan::{FulfilmentPlan, PlanError, plan_fulfilment};
+pub use ports::{
+    KeyedOrder, OrderRepository, Payment, PaymentError, PaymentGateway, PaymentRequest,
+    PaymentState, PlacedOrder,
+};
+#[cfg(any(test, feature = "mocks"))]
+pub use ports::{MockOrderRepository, MockPaymentGateway};
+pub use service::{CheckoutError, CheckoutPorts, CheckoutService, Confirmation};

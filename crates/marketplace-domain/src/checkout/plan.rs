@@ -1,0 +1,144 @@
+//! R-O4: fulfilment computed as one value (purchases, entitlements, postings, cart
+//! removals) that a single port call persists atomically.
+
+use chrono::{DateTime, Utc};
+
+use crate::catalog::{ItemRef, Offer};
+use crate::checkout::Order;
+use crate::entitlement::{Entitlement, Holdings, grant};
+use crate::ids::{OrderId, OrgId, PurchaseId, SellerId, UserId};
+use crate::money::Money;
+use crate::ports::{IdGenerator, IdGeneratorExt};
+use crate::purchase::{Billing, Period, Purchase, PurchaseStatus};
+use crate::revenue::{
+    Posting, RevenueError, SaleLine, SellerTerms, bundle_sale_lines, sale_posting,
+};
+
+/// Everything a fulfilment changes, persisted in one transaction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FulfilmentPlan {
+    pub order_id: OrderId,
+    pub org_id: OrgId,
+    pub user_id: UserId,
+    pub purchases: Vec<Purchase>,
+    pub entitlements: Vec<Entitlement>,
+    /// One sale posting per paid purchase (R-M5).
+    pub postings: Vec<Posting>,
+    /// The bought lines, removed from the buyer's cart.
+    pub cart_items: Vec<ItemRef>,
+    pub at: DateTime<Utc>,
+}
+
+/// Why a fulfilment could not be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// An item of the order is no longer in the catalog.
+    #[error("item {0:?} is no longer in the catalog")]
+    MissingItem(ItemRef),
+    #[error("no revenue terms for seller {0}")]
+    UnknownSeller(SellerId),
+    #[error(transparent)]
+    Revenue(#[from] RevenueError),
+}
+
+/// Builds the fulfilment of `order` from the live catalog `offers` (for bundles' tools and
+/// recurring price models), the sellers' `terms` and the org's `holdings`.
+///
+/// # Errors
+/// [`PlanError`] when an item or a seller is unknown or a posting cannot be built.
+pub fn plan_fulfilment(
+    order: &Order,
+    offers: &[Offer],
+    terms: &[SellerTerms],
+    holdings: &Holdings,
+    ids: &dyn IdGenerator,
+    now: DateTime<Utc>,
+) -> Result<FulfilmentPlan, PlanError> {
+    let terms_of = |seller: SellerId| {
+        terms
+            .iter()
+            .find(|t| t.seller_id == seller)
+            .cloned()
+            .ok_or(PlanError::UnknownSeller(seller))
+    };
+    let mut plan = FulfilmentPlan {
+        order_id: order.id,
+        org_id: order.org_id,
+        user_id: order.user_id,
+        purchases: Vec::with_capacity(order.lines.len()),
+        entitlements: Vec::new(),
+        postings: Vec::new(),
+        cart_items: order.lines.iter().map(|l| l.item).collect(),
+        at: now,
+    };
+    for line in &order.lines {
+        let offer = offers
+            .iter()
+            .find(|o| o.item() == line.item)
+            .ok_or(PlanError::MissingItem(line.item))?;
+        let purchase_id: PurchaseId = ids.new_id();
+        let gross = line.price_at_purchase;
+        let (billing, sale_lines) = match offer {
+            Offer::Tool(tool) => {
+                let billing =
+                    tool.pricing
+                        .recurring_interval()
+                        .map_or(Billing::OneTime, |interval| Billing::Recurring {
+                            interval,
+                            period: Period::starting(now, interval),
+                            auto_renew: true,
+                        });
+                let lines = vec![SaleLine {
+                    tool_id: tool.id,
+                    seller: terms_of(tool.seller_id)?,
+                    gross,
+                }];
+                (billing, lines)
+            }
+            Offer::Bundle(bundle) => {
+                let parts = bundle
+                    .tools()
+                    .iter()
+                    .map(|t| Ok((t.tool_id, t.price, terms_of(t.seller_id)?)))
+                    .collect::<Result<Vec<_>, PlanError>>()?;
+                (Billing::OneTime, bundle_sale_lines(gross, &parts)?)
+            }
+        };
+        plan.entitlements.extend(grant(
+            order.org_id,
+            purchase_id,
+            line.item,
+            &offer.tool_ids(),
+            billing.paid_until(),
+            holdings,
+            ids,
+            now,
+        ));
+        if !gross.is_zero() {
+            plan.postings.push(sale_posting(
+                ids.new_id(),
+                order.id,
+                Some(purchase_id),
+                order.org_id,
+                now,
+                &sale_lines,
+            )?);
+        }
+        plan.purchases.push(Purchase {
+            id: purchase_id,
+            org_id: order.org_id,
+            user_id: order.user_id,
+            order_id: order.id,
+            item: line.item,
+            amount: gross,
+            refunded: Money::zero(gross.currency()),
+            payment_method: order.payment_method,
+            status: PurchaseStatus::Active,
+            billing,
+            subscription_ref: None,
+            created_at: now,
+            ended_at: None,
+        });
+    }
+    Ok(plan)
+}

@@ -1,0 +1,658 @@
+//! Checkout use cases: place an order (R-O1..R-O3), confirm its payment and fulfil it once
+//! (R-O4, R-O5), settle invoices, cancel, list.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::access::{AccessPolicy, Actor, Forbidden, Permission};
+use crate::audit::{AuditEvent, AuditLog};
+use crate::cart::{AddRefusal, CartError, CartRepository, Purchasability, check_item};
+use crate::catalog::{CatalogRepository, ItemRef, Offer, Page, PageRequest, offers};
+use crate::checkout::{
+    FulfilmentPlan, IdempotencyKey, IllegalTransition, Order, OrderLine, OrderRepository,
+    OrderStatus, PaymentError, PaymentGateway, PaymentMethod, PaymentRequest, PaymentState,
+    PlacedOrder, PlanError, fingerprint, plan_fulfilment,
+};
+use crate::entitlement::HoldingsRepository;
+use crate::ids::{OrderId, SellerId};
+use crate::money::{Currency, Money};
+use crate::org::OrgRepository;
+use crate::ports::{Clock, Conflict, IdGenerator, IdGeneratorExt, RepoError};
+use crate::revenue::SellerTerms;
+
+/// What checkout and order actions can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckoutError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error("not found")]
+    NotFound,
+    #[error("the cart is empty")]
+    EmptyCart,
+    /// An R-K2 rule fails now for a line of the cart (re-checked at checkout, R-O1).
+    #[error("a cart line cannot be bought: {reason}")]
+    LineRefused { item: ItemRef, reason: CartError },
+    /// A line's item is gone from the catalog.
+    #[error("item {0:?} is no longer in the catalog")]
+    ItemUnavailable(ItemRef),
+    #[error("the idempotency key was used for a different checkout")]
+    IdempotencyConflict,
+    #[error("the org's platform credits do not cover {needed}")]
+    InsufficientCredits { needed: Money },
+    #[error("the org already holds {item:?}")]
+    AlreadyOwned { item: ItemRef },
+    #[error(transparent)]
+    IllegalTransition(#[from] IllegalTransition),
+    #[error("the payment was declined")]
+    PaymentDeclined { code: Option<String> },
+    #[error("this action needs a {expected} order")]
+    WrongPaymentMethod { expected: PaymentMethod },
+    #[error("payment gateway failure")]
+    Payment(#[source] PaymentError),
+    #[error("infrastructure failure")]
+    Infrastructure(#[source] RepoError),
+}
+
+impl From<RepoError> for CheckoutError {
+    fn from(e: RepoError) -> Self {
+        match e {
+            RepoError::NotFound => Self::NotFound,
+            RepoError::Conflict(Conflict::ActivePurchase { item }) => Self::AlreadyOwned { item },
+            RepoError::Conflict(Conflict::IdempotencyKey) => Self::IdempotencyConflict,
+            other => Self::Infrastructure(other),
+        }
+    }
+}
+
+impl From<PlanError> for CheckoutError {
+    fn from(e: PlanError) -> Self {
+        match e {
+            PlanError::MissingItem(item) => Self::ItemUnavailable(item),
+            other => Self::Infrastructure(RepoError::unavailable(other)),
+        }
+    }
+}
+
+impl From<PaymentError> for CheckoutError {
+    fn from(e: PaymentError) -> Self {
+        match e {
+            PaymentError::Declined { code, .. } => Self::PaymentDeclined { code },
+            other => Self::Payment(other),
+        }
+    }
+}
+
+/// What confirming a payment did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Confirmation {
+    Fulfilled(Order),
+    /// It had been fulfilled before: nothing changed (R-O4).
+    AlreadyFulfilled(Order),
+    /// Another order bought the item first; this one failed and its payment was refunded
+    /// (R-O5).
+    FailedAlreadyOwned {
+        order: Order,
+        item: ItemRef,
+    },
+}
+
+/// The checkout use cases.
+#[derive(Clone)]
+pub struct CheckoutService {
+    orders: Arc<dyn OrderRepository>,
+    carts: Arc<dyn CartRepository>,
+    catalog: Arc<dyn CatalogRepository>,
+    orgs: Arc<dyn OrgRepository>,
+    holdings: Arc<dyn HoldingsRepository>,
+    payments: Arc<dyn PaymentGateway>,
+    audit: Arc<dyn AuditLog>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+    policy: AccessPolicy,
+}
+
+impl std::fmt::Debug for CheckoutService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckoutService").finish_non_exhaustive()
+    }
+}
+
+/// The ports a [`CheckoutService`] needs.
+#[derive(Clone)]
+#[allow(missing_debug_implementations)]
+pub struct CheckoutPorts {
+    pub orders: Arc<dyn OrderRepository>,
+    pub carts: Arc<dyn CartRepository>,
+    pub catalog: Arc<dyn CatalogRepository>,
+    pub orgs: Arc<dyn OrgRepository>,
+    pub holdings: Arc<dyn HoldingsRepository>,
+    pub payments: Arc<dyn PaymentGateway>,
+    pub audit: Arc<dyn AuditLog>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
+}
+
+impl CheckoutService {
+    #[must_use]
+    pub fn new(p: CheckoutPorts) -> Self {
+        Self {
+            orders: p.orders,
+            carts: p.carts,
+            catalog: p.catalog,
+            orgs: p.orgs,
+            holdings: p.holdings,
+            payments: p.payments,
+            audit: p.audit,
+            clock: p.clock,
+            ids: p.ids,
+            policy: AccessPolicy,
+        }
+    }
+
+    /// R-O1..R-O3: turns the actor's cart into one order. The same key with the same cart
+    /// (or with the cart the order already emptied) returns the same order.
+    ///
+    /// # Errors
+    /// `Forbidden`, `EmptyCart`, `LineRefused`, `ItemUnavailable`, `IdempotencyConflict`,
+    /// `InsufficientCredits`, `AlreadyOwned`, `PaymentDeclined`, `Payment`,
+    /// `Infrastructure`. Nothing is stored when the order is refused.
+    pub async fn checkout(
+        &self,
+        actor: &Actor,
+        key: IdempotencyKey,
+        method: PaymentMethod,
+    ) -> Result<Order, CheckoutError> {
+        self.policy.require(actor, Permission::Purchase)?;
+        let cart = self.carts.load(actor.org_id, actor.user_id).await?;
+        let items = cart.items_sorted();
+        let print = fingerprint(&items, method);
+        if let Some(replay) = self
+            .replay(actor, &key, &print, items.is_empty(), method)
+            .await?
+        {
+            return Ok(replay);
+        }
+        if cart.is_empty() {
+            return Err(CheckoutError::EmptyCart);
+        }
+        let now = self.clock.now();
+        let org = self.orgs.get_or_provision(actor.org_id).await?;
+        let holdings = self.holdings.holdings(actor.org_id, now).await?;
+        let live = offers(self.catalog.as_ref(), &items).await?;
+        let mut lines = Vec::with_capacity(cart.lines().len());
+        for line in cart.lines() {
+            let offer = live
+                .iter()
+                .find(|o| o.item() == line.item)
+                .ok_or(CheckoutError::ItemUnavailable(line.item))?;
+            let ctx = Purchasability {
+                tier: org.tier,
+                holdings: &holdings,
+                others: &live,
+            };
+            check_item(offer, &ctx).map_err(|r: AddRefusal| CheckoutError::LineRefused {
+                item: line.item,
+                reason: r.into(),
+            })?;
+            lines.push(OrderLine {
+                item: line.item,
+                name: offer.name().to_string(),
+                price_at_purchase: offer.price(),
+            });
+        }
+        let currency = lines
+            .first()
+            .map_or(Currency::USD, |l| l.price_at_purchase.currency());
+        let total = Money::sum(currency, lines.iter().map(|l| l.price_at_purchase))
+            .map_err(|e| CheckoutError::Infrastructure(RepoError::unavailable(e)))?;
+        let mut order = Order {
+            id: self.ids.new_id(),
+            org_id: actor.org_id,
+            user_id: actor.user_id,
+            status: OrderStatus::PendingPayment,
+            payment_method: method,
+            lines,
+            total,
+            refunded: Money::zero(currency),
+            payment: None,
+            failure_reason: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let paid_at_once = total.is_zero() || method == PaymentMethod::PlatformCredits;
+        let credit_debit =
+            (method == PaymentMethod::PlatformCredits && !total.is_zero()).then_some(total);
+        if let Some(debit) = credit_debit
+            && (org.credits.currency() != debit.currency() || org.credits.amount() < debit.amount())
+        {
+            return Err(CheckoutError::InsufficientCredits { needed: debit });
+        }
+        let fulfilment = if paid_at_once {
+            let plan = self.plan(&order, &live, &holdings, now).await?;
+            order.move_to(OrderStatus::Paid, now)?;
+            order.move_to(OrderStatus::Fulfilled, now)?;
+            Some(plan)
+        } else {
+            None
+        };
+        let placed = PlacedOrder {
+            order: order.clone(),
+            key: key.clone(),
+            fingerprint: print.clone(),
+            credit_debit,
+            fulfilment,
+        };
+        match self.orders.place(&placed).await {
+            Ok(()) => {}
+            // A concurrent request with the same key won the race: answer as a replay.
+            Err(RepoError::Conflict(Conflict::IdempotencyKey)) => {
+                return self
+                    .replay(actor, &key, &print, false, method)
+                    .await?
+                    .ok_or(CheckoutError::IdempotencyConflict);
+            }
+            Err(RepoError::InsufficientCredits) => {
+                return Err(CheckoutError::InsufficientCredits { needed: total });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.audit
+            .record(AuditEvent::by(
+                actor,
+                "order.placed",
+                "order",
+                order.id.as_uuid(),
+                now,
+            ))
+            .await;
+        if method == PaymentMethod::CreditCard && !paid_at_once {
+            return self.start_card_payment(order).await;
+        }
+        Ok(order)
+    }
+
+    /// R-O4, R-O5: the gateway confirmed the payment `reference`: fulfil its order once.
+    /// When another order bought an item first, this order fails and the payment is
+    /// refunded.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown payment; `Payment` when the refund of a losing order
+    /// failed (the order is then FAILED and the refund is retried by reconciliation);
+    /// `Infrastructure`.
+    pub async fn confirm_payment(&self, reference: &str) -> Result<Confirmation, CheckoutError> {
+        let order = self
+            .orders
+            .find_by_payment(reference)
+            .await?
+            .ok_or(CheckoutError::NotFound)?;
+        self.fulfil(order).await
+    }
+
+    /// The gateway reported the payment `reference` failed: a pending order fails.
+    /// Repeated reports change nothing.
+    ///
+    /// # Errors
+    /// `NotFound`, `Infrastructure`.
+    pub async fn payment_failed(
+        &self,
+        reference: &str,
+        code: Option<String>,
+    ) -> Result<Order, CheckoutError> {
+        let mut order = self
+            .orders
+            .find_by_payment(reference)
+            .await?
+            .ok_or(CheckoutError::NotFound)?;
+        if order.status != OrderStatus::PendingPayment {
+            return Ok(order);
+        }
+        let now = self.clock.now();
+        let reason = format!(
+            "payment_failed{}",
+            code.map(|c| format!(":{c}")).unwrap_or_default()
+        );
+        order.move_to(OrderStatus::Failed, now)?;
+        self.orders
+            .transition(
+                order.id,
+                OrderStatus::PendingPayment,
+                OrderStatus::Failed,
+                Some(reason.clone()),
+                now,
+            )
+            .await?;
+        order.failure_reason = Some(reason);
+        self.audit
+            .record(AuditEvent::system(
+                Some(order.org_id),
+                "order.payment_failed",
+                "order",
+                order.id.as_uuid(),
+                now,
+            ))
+            .await;
+        Ok(order)
+    }
+
+    /// R-O3: a platform admin settles an INVOICE order, which is then fulfilled.
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound`, `WrongPaymentMethod`, `IllegalTransition`, `Infrastructure`.
+    pub async fn mark_paid(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+    ) -> Result<Confirmation, CheckoutError> {
+        self.policy.require(actor, Permission::AdministerCatalog)?;
+        let order = self.orders.find(id).await?.ok_or(CheckoutError::NotFound)?;
+        if order.payment_method != PaymentMethod::Invoice {
+            return Err(CheckoutError::WrongPaymentMethod {
+                expected: PaymentMethod::Invoice,
+            });
+        }
+        if !order.status.awaits_payment() && order.status != OrderStatus::Fulfilled {
+            return Err(IllegalTransition {
+                from: order.status,
+                to: OrderStatus::Paid,
+            }
+            .into());
+        }
+        let outcome = self.fulfil(order).await?;
+        self.audit
+            .record(AuditEvent::by(
+                actor,
+                "order.marked_paid",
+                "order",
+                id.as_uuid(),
+                self.clock.now(),
+            ))
+            .await;
+        Ok(outcome)
+    }
+
+    /// Cancels an order still awaiting payment (and its card payment, if any).
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound` (also for another org's order), `IllegalTransition`.
+    pub async fn cancel(&self, actor: &Actor, id: OrderId) -> Result<Order, CheckoutError> {
+        self.policy.require(actor, Permission::Purchase)?;
+        let mut order = self
+            .orders
+            .get(actor.org_id, id)
+            .await?
+            .ok_or(CheckoutError::NotFound)?;
+        let now = self.clock.now();
+        let from = order.status;
+        order.move_to(OrderStatus::Cancelled, now)?;
+        if let Some(payment) = &order.payment {
+            self.payments.cancel(&payment.reference).await?;
+        }
+        self.orders
+            .transition(id, from, OrderStatus::Cancelled, None, now)
+            .await?;
+        self.audit
+            .record(AuditEvent::by(
+                actor,
+                "order.cancelled",
+                "order",
+                id.as_uuid(),
+                now,
+            ))
+            .await;
+        Ok(order)
+    }
+
+    /// The org's orders, newest first.
+    ///
+    /// # Errors
+    /// `Forbidden`, `Infrastructure`.
+    pub async fn orders(
+        &self,
+        actor: &Actor,
+        page: PageRequest,
+    ) -> Result<Page<Order>, CheckoutError> {
+        self.policy.require(actor, Permission::Purchase)?;
+        Ok(self.orders.list(actor.org_id, page).await?)
+    }
+
+    /// One of the org's orders; another org's is not found (R-T3).
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound`.
+    pub async fn order(&self, actor: &Actor, id: OrderId) -> Result<Order, CheckoutError> {
+        self.policy.require(actor, Permission::Purchase)?;
+        self.orders
+            .get(actor.org_id, id)
+            .await?
+            .ok_or(CheckoutError::NotFound)
+    }
+
+    /// Reconciliation: asks the gateway about card orders left pending since before
+    /// `before` and fulfils or fails them, so a lost confirmation loses nothing. Returns
+    /// how many orders changed.
+    ///
+    /// # Errors
+    /// `Infrastructure` when the orders cannot be read; gateway failures for one order are
+    /// logged and that order is left for the next run.
+    pub async fn reconcile(&self, before: DateTime<Utc>) -> Result<usize, CheckoutError> {
+        let mut changed = 0;
+        for order in self.orders.pending_card_orders(before).await? {
+            let Some(payment) = order.payment.clone() else {
+                continue;
+            };
+            let outcome = match self.payments.payment_state(&payment.reference).await {
+                Ok(PaymentState::Succeeded) => self.fulfil(order).await.map(|_| true),
+                Ok(PaymentState::Failed { code }) => self
+                    .payment_failed(&payment.reference, code)
+                    .await
+                    .map(|_| true),
+                Ok(PaymentState::Cancelled) => self
+                    .payment_failed(&payment.reference, Some("cancelled".into()))
+                    .await
+                    .map(|_| true),
+                Ok(PaymentState::Pending) => Ok(false),
+                Err(e) => Err(e.into()),
+            };
+            match outcome {
+                Ok(true) => changed += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(order_id = %payment.reference, error = %e, "reconciliation left an order for the next run")
+                }
+            }
+        }
+        Ok(changed)
+    }
+
+    async fn replay(
+        &self,
+        actor: &Actor,
+        key: &IdempotencyKey,
+        print: &str,
+        cart_empty: bool,
+        method: PaymentMethod,
+    ) -> Result<Option<Order>, CheckoutError> {
+        let Some(keyed) = self.orders.find_by_key(actor.org_id, key).await? else {
+            return Ok(None);
+        };
+        let same_request =
+            keyed.fingerprint == print || (cart_empty && keyed.order.payment_method == method);
+        if same_request {
+            Ok(Some(keyed.order))
+        } else {
+            Err(CheckoutError::IdempotencyConflict)
+        }
+    }
+
+    async fn start_card_payment(&self, order: Order) -> Result<Order, CheckoutError> {
+        let request = PaymentRequest {
+            order_id: order.id,
+            org_id: order.org_id,
+            amount: order.total,
+            idempotency_key: format!("order-{}", order.id),
+            description: format!("Marketplace order {}", order.id),
+        };
+        let payment = match self.payments.create_payment(&request).await {
+            Ok(p) => p,
+            Err(PaymentError::Declined { code, .. }) => {
+                let now = self.clock.now();
+                let reason = format!(
+                    "payment_failed{}",
+                    code.as_ref().map(|c| format!(":{c}")).unwrap_or_default()
+                );
+                self.orders
+                    .transition(
+                        order.id,
+                        OrderStatus::PendingPayment,
+                        OrderStatus::Failed,
+                        Some(reason),
+                        now,
+                    )
+                    .await?;
+                return Err(CheckoutError::PaymentDeclined { code });
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.orders
+            .attach_payment(order.id, &payment.payment)
+            .await?;
+        let reference = payment.payment.reference.clone();
+        let mut order = order;
+        order.payment = Some(payment.payment);
+        match payment.state {
+            PaymentState::Succeeded => match self.confirm_payment(&reference).await? {
+                Confirmation::Fulfilled(o) | Confirmation::AlreadyFulfilled(o) => Ok(o),
+                Confirmation::FailedAlreadyOwned { item, .. } => {
+                    Err(CheckoutError::AlreadyOwned { item })
+                }
+            },
+            PaymentState::Failed { code } => {
+                self.payment_failed(&reference, code.clone()).await?;
+                Err(CheckoutError::PaymentDeclined { code })
+            }
+            PaymentState::Pending | PaymentState::Cancelled => Ok(order),
+        }
+    }
+
+    async fn fulfil(&self, mut order: Order) -> Result<Confirmation, CheckoutError> {
+        if order.status == OrderStatus::Fulfilled {
+            return Ok(Confirmation::AlreadyFulfilled(order));
+        }
+        if !order.status.awaits_payment() {
+            return Err(IllegalTransition {
+                from: order.status,
+                to: OrderStatus::Fulfilled,
+            }
+            .into());
+        }
+        let now = self.clock.now();
+        let items: Vec<ItemRef> = order.lines.iter().map(|l| l.item).collect();
+        let live = offers(self.catalog.as_ref(), &items).await?;
+        let holdings = self.holdings.holdings(order.org_id, now).await?;
+        let plan = self.plan(&order, &live, &holdings, now).await?;
+        match self.orders.fulfil(&plan).await {
+            Ok(()) => {
+                if order.status == OrderStatus::PendingPayment {
+                    order.move_to(OrderStatus::Paid, now)?;
+                }
+                order.move_to(OrderStatus::Fulfilled, now)?;
+                self.audit
+                    .record(AuditEvent::system(
+                        Some(order.org_id),
+                        "order.fulfilled",
+                        "order",
+                        order.id.as_uuid(),
+                        now,
+                    ))
+                    .await;
+                Ok(Confirmation::Fulfilled(order))
+            }
+            Err(RepoError::Stale(_)) => {
+                let current = self
+                    .orders
+                    .find(order.id)
+                    .await?
+                    .ok_or(CheckoutError::NotFound)?;
+                if current.status == OrderStatus::Fulfilled {
+                    Ok(Confirmation::AlreadyFulfilled(current))
+                } else {
+                    Err(IllegalTransition {
+                        from: current.status,
+                        to: OrderStatus::Fulfilled,
+                    }
+                    .into())
+                }
+            }
+            Err(RepoError::Conflict(Conflict::ActivePurchase { item })) => {
+                self.lose_race(order, item, now).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// R-O5: the order lost the race for `item`: it fails and any payment taken is
+    /// refunded, so nobody pays twice.
+    async fn lose_race(
+        &self,
+        mut order: Order,
+        item: ItemRef,
+        now: DateTime<Utc>,
+    ) -> Result<Confirmation, CheckoutError> {
+        let from = order.status;
+        order.move_to(OrderStatus::Failed, now)?;
+        order.failure_reason = Some("already_owned".into());
+        self.orders
+            .transition(
+                order.id,
+                from,
+                OrderStatus::Failed,
+                order.failure_reason.clone(),
+                now,
+            )
+            .await?;
+        if let (PaymentMethod::CreditCard, Some(payment)) = (order.payment_method, &order.payment) {
+            let key = format!("order-{}-lost-race", order.id);
+            self.payments
+                .refund(&payment.reference, order.total, &key)
+                .await?;
+        }
+        self.audit
+            .record(AuditEvent::system(
+                Some(order.org_id),
+                "order.failed_already_owned",
+                "order",
+                order.id.as_uuid(),
+                now,
+            ))
+            .await;
+        Ok(Confirmation::FailedAlreadyOwned { order, item })
+    }
+
+    async fn plan(
+        &self,
+        order: &Order,
+        live: &[Offer],
+        holdings: &crate::entitlement::Holdings,
+        now: DateTime<Utc>,
+    ) -> Result<FulfilmentPlan, CheckoutError> {
+        let mut sellers: Vec<SellerId> = live
+            .iter()
+            .flat_map(|o| match o {
+                Offer::Tool(t) => vec![t.seller_id],
+                Offer::Bundle(b) => b.tools().iter().map(|t| t.seller_id).collect(),
+            })
+            .collect();
+        sellers.sort_unstable();
+        sellers.dedup();
+        let terms: Vec<SellerTerms> = self.catalog.seller_terms(&sellers).await?;
+        Ok(plan_fulfilment(
+            order,
+            live,
+            &terms,
+            holdings,
+            self.ids.as_ref(),
+            now,
+        )?)
+    }
+}

@@ -1,0 +1,379 @@
+//! Purchases: what an org bought, one tool or one bundle each, with their recurring
+//! periods (R-R*) and their end by cancellation, expiry or refund (R-E2).
+
+mod period;
+mod service;
+
+pub use period::{Interval, Period, add_months};
+pub use service::{PurchaseError, PurchaseService};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::catalog::ItemRef;
+use crate::checkout::PaymentMethod;
+use crate::entitlement::Entitlement;
+use crate::ids::{EntitlementId, OrderId, OrgId, PurchaseId, UserId};
+use crate::money::Money;
+use crate::ports::RepoError;
+use crate::revenue::Posting;
+
+/// A purchase's status (seed 001 `PurchaseStatus`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PurchaseStatus {
+    Active,
+    /// Stopped by the buyer; for a recurring purchase access ran to the period's end.
+    Cancelled,
+    /// A recurring purchase whose period ended without renewal (R-R2).
+    Expired,
+    Refunded,
+}
+crate::labelled!(PurchaseStatus, "purchase status", {
+    Active => "ACTIVE", Cancelled => "CANCELLED", Expired => "EXPIRED", Refunded => "REFUNDED",
+});
+
+/// How a purchase is paid over time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Billing {
+    OneTime,
+    Recurring {
+        interval: Interval,
+        period: Period,
+        auto_renew: bool,
+    },
+}
+
+impl Billing {
+    /// When access ends unless renewed; `None` for one-time purchases.
+    #[must_use]
+    pub const fn paid_until(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Self::OneTime => None,
+            Self::Recurring { period, .. } => Some(period.end()),
+        }
+    }
+}
+
+/// One tool or one bundle bought by an org (never both: [`ItemRef`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Purchase {
+    pub id: PurchaseId,
+    pub org_id: OrgId,
+    pub user_id: UserId,
+    pub order_id: OrderId,
+    pub item: ItemRef,
+    /// What was paid for it (the order line's price at purchase).
+    pub amount: Money,
+    /// What has been refunded so far.
+    pub refunded: Money,
+    pub payment_method: PaymentMethod,
+    pub status: PurchaseStatus,
+    pub billing: Billing,
+    /// The payment provider's subscription, for recurring card purchases.
+    pub subscription_ref: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// Why a purchase cannot make a move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PurchaseRuleError {
+    #[error("the purchase is {0}, not ACTIVE")]
+    NotActive(PurchaseStatus),
+    #[error("a one-time purchase does not renew")]
+    NotRecurring,
+    #[error("the refund exceeds what remains refundable ({remaining})")]
+    RefundTooLarge { remaining: Money },
+    #[error("a refund must be above zero and in the purchase's currency")]
+    InvalidRefund,
+    #[error("the period has not ended yet")]
+    PeriodNotOver,
+}
+
+/// Whether a refund ends the purchase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefundExtent {
+    Partial,
+    Full,
+}
+
+impl Purchase {
+    /// What can still be refunded.
+    #[must_use]
+    pub fn refundable(&self) -> Money {
+        self.amount
+            .checked_sub(self.refunded)
+            .unwrap_or(Money::zero(self.amount.currency()))
+    }
+
+    /// R-R2: stop auto-renew; access stays until the period ends. Cancelling twice is a
+    /// no-op.
+    ///
+    /// # Errors
+    /// `NotActive`, `NotRecurring`.
+    pub fn cancel_auto_renew(&mut self) -> Result<(), PurchaseRuleError> {
+        self.require_active()?;
+        match &mut self.billing {
+            Billing::OneTime => Err(PurchaseRuleError::NotRecurring),
+            Billing::Recurring { auto_renew, .. } => {
+                *auto_renew = false;
+                Ok(())
+            }
+        }
+    }
+
+    /// R-R2: a renewal payment succeeded: the next period follows the current one. The
+    /// new period end is returned for the entitlements.
+    ///
+    /// # Errors
+    /// `NotActive`, `NotRecurring`.
+    pub fn renew(&mut self) -> Result<Period, PurchaseRuleError> {
+        self.require_active()?;
+        match &mut self.billing {
+            Billing::OneTime => Err(PurchaseRuleError::NotRecurring),
+            Billing::Recurring {
+                interval, period, ..
+            } => {
+                *period = period.next(*interval);
+                Ok(*period)
+            }
+        }
+    }
+
+    /// R-R2: a recurring purchase whose paid period is over expires (auto-renew off, or the
+    /// renewal failed).
+    ///
+    /// # Errors
+    /// `NotActive`, `NotRecurring`, `PeriodNotOver`.
+    pub fn expire(&mut self, now: DateTime<Utc>) -> Result<(), PurchaseRuleError> {
+        self.require_active()?;
+        match self.billing {
+            Billing::OneTime => Err(PurchaseRuleError::NotRecurring),
+            Billing::Recurring { period, .. } if now < period.end() => {
+                Err(PurchaseRuleError::PeriodNotOver)
+            }
+            Billing::Recurring { .. } => {
+                self.status = PurchaseStatus::Expired;
+                self.ended_at = Some(now);
+                Ok(())
+            }
+        }
+    }
+
+    /// Records a refund of `amount`; refunding all that remains ends the purchase.
+    ///
+    /// # Errors
+    /// `InvalidRefund`, `RefundTooLarge`.
+    pub fn refund(
+        &mut self,
+        amount: Money,
+        now: DateTime<Utc>,
+    ) -> Result<RefundExtent, PurchaseRuleError> {
+        if amount.currency() != self.amount.currency() || amount.is_negative() || amount.is_zero() {
+            return Err(PurchaseRuleError::InvalidRefund);
+        }
+        let remaining = self.refundable();
+        if amount.amount() > remaining.amount() {
+            return Err(PurchaseRuleError::RefundTooLarge { remaining });
+        }
+        self.refunded = self
+            .refunded
+            .checked_add(amount)
+            .map_err(|_| PurchaseRuleError::InvalidRefund)?;
+        if amount == remaining {
+            self.status = PurchaseStatus::Refunded;
+            self.ended_at = Some(now);
+            Ok(RefundExtent::Full)
+        } else {
+            Ok(RefundExtent::Partial)
+        }
+    }
+
+    fn require_active(&self) -> Result<(), PurchaseRuleError> {
+        if self.status == PurchaseStatus::Active {
+            Ok(())
+        } else {
+            Err(PurchaseRuleError::NotActive(self.status))
+        }
+    }
+}
+
+/// A purchase that stops (refund, expiry), as one atomic change (R-E2).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PurchaseEnd {
+    pub purchase: Purchase,
+    /// Entitlements granted by this purchase, ended now.
+    pub end_entitlements: Vec<EntitlementId>,
+    /// Bundle entitlements that take over tools this purchase had covered (R-E1/R-E2).
+    pub successor_entitlements: Vec<Entitlement>,
+}
+
+/// A refund, full or partial, as one atomic change.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RefundPlan {
+    pub purchase: Purchase,
+    pub amount: Money,
+    pub extent: RefundExtent,
+    /// The reverse ledger posting, in proportion (R-M5).
+    pub posting: Posting,
+    /// Set when the refund is full.
+    pub end: Option<PurchaseEnd>,
+    /// Platform credits given back when the purchase was paid with them.
+    pub credit_back: Option<Money>,
+    /// The order's status after the refund (REFUNDED or PARTIALLY_REFUNDED).
+    pub order_status: crate::checkout::OrderStatus,
+}
+
+/// Status filter for listing purchases.
+pub type PurchaseFilter = Option<PurchaseStatus>;
+
+/// Where purchases live. Tenant methods take the org and see only its rows (R-T3).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PurchaseRepository: Send + Sync {
+    /// The org's purchases, newest first.
+    async fn list(&self, org: OrgId, status: PurchaseFilter) -> Result<Vec<Purchase>, RepoError>;
+
+    /// `Ok(None)` when the purchase does not exist in `org`.
+    async fn get(&self, org: OrgId, id: PurchaseId) -> Result<Option<Purchase>, RepoError>;
+
+    /// Platform scope (admins, jobs): any org's purchase.
+    async fn find(&self, id: PurchaseId) -> Result<Option<Purchase>, RepoError>;
+
+    /// The purchase that holds the provider's subscription (platform scope).
+    async fn find_by_subscription(
+        &self,
+        subscription_ref: &str,
+    ) -> Result<Option<Purchase>, RepoError>;
+
+    /// The entitlements this purchase granted that are still in force.
+    async fn entitlements_of(&self, id: PurchaseId) -> Result<Vec<Entitlement>, RepoError>;
+
+    /// The sale posting made when the purchase was fulfilled (for proportional refunds).
+    async fn sale_posting(&self, id: PurchaseId) -> Result<Option<Posting>, RepoError>;
+
+    /// Saves a changed purchase (auto-renew off).
+    ///
+    /// # Errors
+    /// `RepoError::NotFound` when it is not in `purchase.org_id`.
+    async fn save(&self, purchase: &Purchase) -> Result<(), RepoError>;
+
+    /// R-R2: a renewed period, moving the purchase's entitlements' `until` with it, in one
+    /// transaction.
+    async fn renew(&self, purchase: &Purchase) -> Result<(), RepoError>;
+
+    /// R-E2: ends a purchase and the entitlements that came only from it, and grants the
+    /// successors, in one transaction.
+    async fn end(&self, end: &PurchaseEnd) -> Result<(), RepoError>;
+
+    /// A refund: purchase, ledger posting, entitlements, credits and order status in one
+    /// transaction.
+    async fn refund(&self, plan: &RefundPlan) -> Result<(), RepoError>;
+
+    /// ACTIVE recurring purchases whose period ended at or before `now` without renewal.
+    async fn due_to_expire(&self, now: DateTime<Utc>) -> Result<Vec<Purchase>, RepoError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+    use chrono::TimeZone;
+    use rust_decimal::dec;
+    use uuid::Uuid;
+
+    fn purchase(billing: Billing) -> Purchase {
+        Purchase {
+            id: PurchaseId::from_uuid(Uuid::from_u128(1)),
+            org_id: OrgId::from_uuid(Uuid::from_u128(2)),
+            user_id: UserId::from_uuid(Uuid::from_u128(3)),
+            order_id: OrderId::from_uuid(Uuid::from_u128(4)),
+            item: ItemRef::Tool(crate::ids::ToolId::from_uuid(Uuid::from_u128(5))),
+            amount: Money::new(dec!(30.00), Currency::USD).unwrap(),
+            refunded: Money::zero(Currency::USD),
+            payment_method: PaymentMethod::CreditCard,
+            status: PurchaseStatus::Active,
+            billing,
+            subscription_ref: None,
+            created_at: Utc::now(),
+            ended_at: None,
+        }
+    }
+
+    fn monthly_from(y: i32, m: u32, d: u32) -> Billing {
+        let start = Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).single().unwrap();
+        Billing::Recurring {
+            interval: Interval::Monthly,
+            period: Period::starting(start, Interval::Monthly),
+            auto_renew: true,
+        }
+    }
+
+    #[test]
+    fn r_r2_renewal_extends_the_period_from_its_end() {
+        let mut p = purchase(monthly_from(2025, 1, 31));
+        let first_end = p.billing.paid_until().unwrap();
+        let next = p.renew().unwrap();
+        assert_eq!(next.start(), first_end);
+        assert_eq!(
+            next.end(),
+            Utc.with_ymd_and_hms(2025, 3, 28, 0, 0, 0).single().unwrap()
+        );
+    }
+
+    #[test]
+    fn r_r2_cancel_keeps_access_until_the_period_ends_then_expires() {
+        let mut p = purchase(monthly_from(2025, 1, 1));
+        p.cancel_auto_renew().unwrap();
+        assert_eq!(p.status, PurchaseStatus::Active);
+        assert!(matches!(
+            p.billing,
+            Billing::Recurring {
+                auto_renew: false,
+                ..
+            }
+        ));
+        let before_end = Utc
+            .with_ymd_and_hms(2025, 1, 31, 23, 0, 0)
+            .single()
+            .unwrap();
+        assert_eq!(p.expire(before_end), Err(PurchaseRuleError::PeriodNotOver));
+        let end = p.billing.paid_until().unwrap();
+        p.expire(end).unwrap();
+        assert_eq!(p.status, PurchaseStatus::Expired);
+        assert_eq!(
+            p.renew(),
+            Err(PurchaseRuleError::NotActive(PurchaseStatus::Expired))
+        );
+    }
+
+    #[test]
+    fn r_r2_one_time_purchases_do_not_renew_or_cancel() {
+        let mut p = purchase(Billing::OneTime);
+        assert_eq!(p.cancel_auto_renew(), Err(PurchaseRuleError::NotRecurring));
+        assert_eq!(p.renew(), Err(PurchaseRuleError::NotRecurring));
+    }
+
+    #[test]
+    fn refunds_are_bounded_and_the_last_one_ends_the_purchase() {
+        let mut p = purchase(Billing::OneTime);
+        let usd = |a| Money::new(a, Currency::USD).unwrap();
+        assert_eq!(
+            p.refund(usd(dec!(10.00)), Utc::now()),
+            Ok(RefundExtent::Partial)
+        );
+        assert!(matches!(
+            p.refund(usd(dec!(20.01)), Utc::now()),
+            Err(PurchaseRuleError::RefundTooLarge { .. })
+        ));
+        assert_eq!(
+            p.refund(usd(dec!(20.00)), Utc::now()),
+            Ok(RefundExtent::Full)
+        );
+        assert_eq!(p.status, PurchaseStatus::Refunded);
+        assert_eq!(
+            p.refund(Money::zero(Currency::USD), Utc::now()),
+            Err(PurchaseRuleError::InvalidRefund)
+        );
+    }
+}

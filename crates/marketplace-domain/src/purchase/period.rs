@@ -1,0 +1,123 @@
+//! Recurring periods (R-R1): calendar months and years, clamped to the month's last day.
+
+use chrono::{DateTime, Months, Utc};
+
+/// How often a recurring purchase renews.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Interval {
+    Monthly,
+    Annual,
+}
+
+/// A half-open billing period `[start, end)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Period {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+/// Adds calendar months, clamping to the last day of the target month (Jan 31 + 1 month =
+/// Feb 28 or 29). The anchor day is not remembered: periods chain from their own end.
+#[must_use]
+pub fn add_months(at: DateTime<Utc>, months: u32) -> DateTime<Utc> {
+    // chrono's `checked_add_months` clamps to the month's last day, which is exactly R-R1.
+    at.checked_add_months(Months::new(months))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+impl Interval {
+    /// The end of a period that starts at `start`.
+    #[must_use]
+    pub fn advance(self, start: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            Self::Monthly => add_months(start, 1),
+            // Feb 29 + 1 year = Feb 28.
+            Self::Annual => add_months(start, 12),
+        }
+    }
+}
+
+impl Period {
+    /// The first period of a purchase made at `start`.
+    #[must_use]
+    pub fn starting(start: DateTime<Utc>, interval: Interval) -> Self {
+        Self {
+            start,
+            end: interval.advance(start),
+        }
+    }
+
+    /// Rebuilds a stored period (for adapters); `None` when `end <= start`.
+    #[must_use]
+    pub fn restore(start: DateTime<Utc>, end: DateTime<Utc>) -> Option<Self> {
+        (end > start).then_some(Self { start, end })
+    }
+
+    /// The period right after this one (R-R2 renewal).
+    #[must_use]
+    pub fn next(&self, interval: Interval) -> Self {
+        Self::starting(self.end, interval)
+    }
+
+    #[must_use]
+    pub const fn start(&self) -> DateTime<Utc> {
+        self.start
+    }
+
+    #[must_use]
+    pub const fn end(&self) -> DateTime<Utc> {
+        self.end
+    }
+
+    /// Whether `at` falls inside `[start, end)`.
+    #[must_use]
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        self.start <= at && at < self.end
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn day(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).single().unwrap()
+    }
+
+    #[test]
+    fn r_r1_month_end_clamps() {
+        assert_eq!(
+            Interval::Monthly.advance(day(2025, 1, 31)),
+            day(2025, 2, 28)
+        );
+        assert_eq!(
+            Interval::Monthly.advance(day(2024, 1, 31)),
+            day(2024, 2, 29)
+        );
+        assert_eq!(
+            Interval::Monthly.advance(day(2025, 3, 31)),
+            day(2025, 4, 30)
+        );
+        assert_eq!(
+            Interval::Monthly.advance(day(2025, 12, 15)),
+            day(2026, 1, 15)
+        );
+    }
+
+    #[test]
+    fn r_r1_leap_day_plus_a_year_is_feb_28() {
+        assert_eq!(Interval::Annual.advance(day(2024, 2, 29)), day(2025, 2, 28));
+        assert_eq!(Interval::Annual.advance(day(2025, 6, 1)), day(2026, 6, 1));
+    }
+
+    #[test]
+    fn r_r1_periods_chain_without_gap_or_overlap() {
+        let p = Period::starting(day(2025, 1, 31), Interval::Monthly);
+        let q = p.next(Interval::Monthly);
+        assert_eq!(q.start(), p.end());
+        assert!(p.contains(day(2025, 2, 27)));
+        assert!(!p.contains(p.end()));
+        assert!(q.contains(p.end()));
+    }
+}

@@ -1,0 +1,349 @@
+//! Purchase use cases: list and cancel (purchasers), refund (platform admins), renew and
+//! expire (the payment gateway's events and the expiry job).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::access::{AccessPolicy, Actor, Forbidden, Permission};
+use crate::audit::{AuditEvent, AuditLog};
+use crate::catalog::ItemRef;
+use crate::checkout::{OrderRepository, OrderStatus, PaymentError, PaymentGateway, PaymentMethod};
+use crate::entitlement::{HeldPurchase, HoldingsRepository, successors};
+use crate::ids::PurchaseId;
+use crate::money::Money;
+use crate::ports::{Clock, IdGenerator, IdGeneratorExt, RepoError};
+use crate::purchase::{
+    Purchase, PurchaseEnd, PurchaseFilter, PurchaseRepository, PurchaseRuleError, RefundExtent,
+    RefundPlan,
+};
+use crate::revenue::{RevenueError, refund_posting};
+
+/// What purchase actions can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum PurchaseError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error("not found")]
+    NotFound,
+    /// The purchase cannot make this move (not active, not recurring, refund too large…).
+    #[error(transparent)]
+    Rule(#[from] PurchaseRuleError),
+    #[error("the purchase has no sale to reverse")]
+    NothingToReverse,
+    #[error("payment gateway failure")]
+    Payment(#[source] PaymentError),
+    #[error("infrastructure failure")]
+    Infrastructure(#[source] RepoError),
+}
+
+impl From<RepoError> for PurchaseError {
+    fn from(e: RepoError) -> Self {
+        match e {
+            RepoError::NotFound => Self::NotFound,
+            other => Self::Infrastructure(other),
+        }
+    }
+}
+
+impl From<RevenueError> for PurchaseError {
+    fn from(e: RevenueError) -> Self {
+        Self::Infrastructure(RepoError::unavailable(e))
+    }
+}
+
+/// The purchase use cases.
+#[derive(Clone)]
+pub struct PurchaseService {
+    purchases: Arc<dyn PurchaseRepository>,
+    orders: Arc<dyn OrderRepository>,
+    holdings: Arc<dyn HoldingsRepository>,
+    payments: Arc<dyn PaymentGateway>,
+    audit: Arc<dyn AuditLog>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+    policy: AccessPolicy,
+}
+
+impl std::fmt::Debug for PurchaseService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PurchaseService").finish_non_exhaustive()
+    }
+}
+
+impl PurchaseService {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        purchases: Arc<dyn PurchaseRepository>,
+        orders: Arc<dyn OrderRepository>,
+        holdings: Arc<dyn HoldingsRepository>,
+        payments: Arc<dyn PaymentGateway>,
+        audit: Arc<dyn AuditLog>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> Self {
+        Self {
+            purchases,
+            orders,
+            holdings,
+            payments,
+            audit,
+            clock,
+            ids,
+            policy: AccessPolicy,
+        }
+    }
+
+    /// The org's purchases, optionally of one status, newest first.
+    ///
+    /// # Errors
+    /// `Forbidden`, `Infrastructure`.
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        status: PurchaseFilter,
+    ) -> Result<Vec<Purchase>, PurchaseError> {
+        self.policy.require(actor, Permission::Purchase)?;
+        Ok(self.purchases.list(actor.org_id, status).await?)
+    }
+
+    /// R-R2: stops auto-renew; access runs to the period's end.
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound` (also another org's), `Rule`.
+    pub async fn cancel(&self, actor: &Actor, id: PurchaseId) -> Result<Purchase, PurchaseError> {
+        self.policy.require(actor, Permission::Purchase)?;
+        let mut purchase = self
+            .purchases
+            .get(actor.org_id, id)
+            .await?
+            .ok_or(PurchaseError::NotFound)?;
+        purchase.cancel_auto_renew()?;
+        self.purchases.save(&purchase).await?;
+        self.audit
+            .record(AuditEvent::by(
+                actor,
+                "purchase.auto_renew_cancelled",
+                "purchase",
+                id.as_uuid(),
+                self.clock.now(),
+            ))
+            .await;
+        Ok(purchase)
+    }
+
+    /// Refunds a purchase in full (`amount` = `None`) or in part, through the gateway for
+    /// card payments, back to credits for credit payments. A full refund ends the
+    /// purchase and its entitlements (R-E2); the ledger gets the reverse posting in
+    /// proportion (R-M5).
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound`, `Rule`, `NothingToReverse`, `Payment`, `Infrastructure`.
+    pub async fn refund(
+        &self,
+        actor: &Actor,
+        id: PurchaseId,
+        amount: Option<Money>,
+    ) -> Result<Purchase, PurchaseError> {
+        self.policy.require(actor, Permission::AdministerCatalog)?;
+        let purchase = self
+            .purchases
+            .find(id)
+            .await?
+            .ok_or(PurchaseError::NotFound)?;
+        let amount = amount.unwrap_or_else(|| purchase.refundable());
+        let plan = self.plan_refund(purchase, amount).await?;
+        if plan.purchase.payment_method == PaymentMethod::CreditCard {
+            let order = self
+                .orders
+                .find(plan.purchase.order_id)
+                .await?
+                .ok_or(PurchaseError::NotFound)?;
+            if let Some(payment) = order.payment {
+                let key = format!("refund-{}-{}", id, plan.purchase.refunded.amount());
+                self.payments
+                    .refund(&payment.reference, amount, &key)
+                    .await
+                    .map_err(PurchaseError::Payment)?;
+            }
+        }
+        self.purchases.refund(&plan).await?;
+        self.audit
+            .record(AuditEvent::by(
+                actor,
+                "purchase.refunded",
+                "purchase",
+                id.as_uuid(),
+                self.clock.now(),
+            ))
+            .await;
+        Ok(plan.purchase)
+    }
+
+    /// Records a refund the payment provider already made (its own dashboard): the same
+    /// bookkeeping as [`PurchaseService::refund`] without calling the gateway.
+    ///
+    /// # Errors
+    /// As `refund`, less `Forbidden` and `Payment`.
+    pub async fn record_external_refund(
+        &self,
+        id: PurchaseId,
+        amount: Money,
+    ) -> Result<Purchase, PurchaseError> {
+        let purchase = self
+            .purchases
+            .find(id)
+            .await?
+            .ok_or(PurchaseError::NotFound)?;
+        let plan = self.plan_refund(purchase, amount).await?;
+        self.purchases.refund(&plan).await?;
+        self.audit
+            .record(AuditEvent::system(
+                Some(plan.purchase.org_id),
+                "purchase.refunded",
+                "purchase",
+                id.as_uuid(),
+                self.clock.now(),
+            ))
+            .await;
+        Ok(plan.purchase)
+    }
+
+    /// R-R2: the renewal of a recurring purchase was paid: extend its period.
+    ///
+    /// # Errors
+    /// `NotFound`, `Rule`, `Infrastructure`.
+    pub async fn renew(&self, id: PurchaseId) -> Result<Purchase, PurchaseError> {
+        let mut purchase = self
+            .purchases
+            .find(id)
+            .await?
+            .ok_or(PurchaseError::NotFound)?;
+        purchase.renew()?;
+        self.purchases.renew(&purchase).await?;
+        self.audit
+            .record(AuditEvent::system(
+                Some(purchase.org_id),
+                "purchase.renewed",
+                "purchase",
+                id.as_uuid(),
+                self.clock.now(),
+            ))
+            .await;
+        Ok(purchase)
+    }
+
+    /// R-R2, R-E2: expires every recurring purchase whose period is over, ending the
+    /// entitlements that came only from it. Returns how many expired.
+    ///
+    /// # Errors
+    /// `Infrastructure`.
+    pub async fn expire_due(&self) -> Result<usize, PurchaseError> {
+        let now = self.clock.now();
+        let mut expired = 0;
+        for mut purchase in self.purchases.due_to_expire(now).await? {
+            if purchase.expire(now).is_err() {
+                continue;
+            }
+            let end = self.plan_end(purchase, now).await?;
+            self.purchases.end(&end).await?;
+            self.audit
+                .record(AuditEvent::system(
+                    Some(end.purchase.org_id),
+                    "purchase.expired",
+                    "purchase",
+                    end.purchase.id.as_uuid(),
+                    now,
+                ))
+                .await;
+            expired += 1;
+        }
+        Ok(expired)
+    }
+
+    /// Ends a purchase now whatever its period (the provider deleted the subscription).
+    ///
+    /// # Errors
+    /// `NotFound`, `Rule`, `Infrastructure`.
+    pub async fn end_now(&self, id: PurchaseId) -> Result<Purchase, PurchaseError> {
+        let mut purchase = self
+            .purchases
+            .find(id)
+            .await?
+            .ok_or(PurchaseError::NotFound)?;
+        if purchase.status != crate::purchase::PurchaseStatus::Active {
+            return Ok(purchase);
+        }
+        let now = self.clock.now();
+        purchase.status = crate::purchase::PurchaseStatus::Expired;
+        purchase.ended_at = Some(now);
+        let end = self.plan_end(purchase, now).await?;
+        self.purchases.end(&end).await?;
+        Ok(end.purchase)
+    }
+
+    async fn plan_refund(
+        &self,
+        mut purchase: Purchase,
+        amount: Money,
+    ) -> Result<RefundPlan, PurchaseError> {
+        let now = self.clock.now();
+        let sale = self
+            .purchases
+            .sale_posting(purchase.id)
+            .await?
+            .ok_or(PurchaseError::NothingToReverse)?;
+        let extent = purchase.refund(amount, now)?;
+        let posting = refund_posting(self.ids.new_id(), &sale, amount, now)?;
+        let order = self
+            .orders
+            .find(purchase.order_id)
+            .await?
+            .ok_or(PurchaseError::NotFound)?;
+        let order_status = match (extent, order.refunded.checked_add(amount)) {
+            (_, Ok(total)) if total == order.total => OrderStatus::Refunded,
+            _ => OrderStatus::PartiallyRefunded,
+        };
+        let credit_back =
+            (purchase.payment_method == PaymentMethod::PlatformCredits).then_some(amount);
+        let end = match extent {
+            RefundExtent::Full => Some(self.plan_end(purchase.clone(), now).await?),
+            RefundExtent::Partial => None,
+        };
+        Ok(RefundPlan {
+            purchase,
+            amount,
+            extent,
+            posting,
+            end,
+            credit_back,
+            order_status,
+        })
+    }
+
+    async fn plan_end(
+        &self,
+        purchase: Purchase,
+        now: DateTime<Utc>,
+    ) -> Result<PurchaseEnd, PurchaseError> {
+        let granted = self.purchases.entitlements_of(purchase.id).await?;
+        let holdings = self.holdings.holdings(purchase.org_id, now).await?;
+        let tools = match purchase.item {
+            ItemRef::Tool(t) => vec![t],
+            ItemRef::Bundle(_) => granted.iter().map(|e| e.tool_id).collect(),
+        };
+        let ending = HeldPurchase {
+            purchase_id: purchase.id,
+            item: purchase.item,
+            tools,
+            counts_toward_limit: false,
+        };
+        let successor_entitlements =
+            successors(purchase.org_id, &ending, &holdings, self.ids.as_ref(), now);
+        Ok(PurchaseEnd {
+            end_entitlements: granted.iter().map(|e| e.id).collect(),
+            successor_entitlements,
+            purchase,
+        })
+    }
+}

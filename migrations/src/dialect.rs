@@ -1,0 +1,108 @@
+//! The few places where PostgreSQL and SQLite spell the same column differently.
+//!
+//! The DDL is written once (see `m20250101_000001_schema`) with these fragments spliced in,
+//! so both backends get the same tables, columns, constraint names and index names.
+//!
+//! SQLite storage, chosen for what sea-orm 2.0 / sqlx 0.9 actually bind and decode:
+//! - UUID: `BLOB`. sea-orm binds `Uuid` as 16 raw bytes and decodes it from a blob; a
+//!   hyphenated TEXT uuid would not decode.
+//! - Money and rates: `REAL`. sea-orm binds a `Decimal` as its string (REAL affinity turns it
+//!   into a double) and reads it back through `f64` + `Decimal::try_from`, which restores every
+//!   value of up to 15 significant digits exactly (NUMERIC(14,2) needs at most 14). TEXT does
+//!   not decode at all (sqlx refuses TEXT for f64), nor does NUMERIC affinity for whole amounts
+//!   (`20.00` is stored as INTEGER, also refused). Sums of many amounts must be done in Rust
+//!   with `Decimal`, not with SQL `SUM()`, which would add doubles on SQLite.
+//! - Timestamps: `TEXT` holding RFC 3339 in UTC (`2025-01-31T12:00:00.123+00:00`), the form
+//!   sqlx writes for `DateTime<Utc>`; the column defaults produce the same form, so text order
+//!   is time order.
+//! - Booleans: `BOOLEAN` (0/1 integers); JSON: `TEXT` checked with `json_valid`.
+
+use sea_orm_migration::sea_orm::DbBackend;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Postgres,
+    Sqlite,
+}
+
+impl Dialect {
+    pub(crate) fn of(backend: DbBackend) -> Result<Self, sea_orm_migration::DbErr> {
+        match backend {
+            DbBackend::Postgres => Ok(Self::Postgres),
+            DbBackend::Sqlite => Ok(Self::Sqlite),
+            other => Err(sea_orm_migration::DbErr::Migration(format!(
+                "the marketplace schema supports PostgreSQL and SQLite, not {other:?}"
+            ))),
+        }
+    }
+
+    fn pick(self, pg: &'static str, sqlite: &'static str) -> &'static str {
+        match self {
+            Self::Postgres => pg,
+            Self::Sqlite => sqlite,
+        }
+    }
+
+    pub(crate) fn uuid(self) -> &'static str {
+        self.pick("UUID", "BLOB")
+    }
+
+    /// A price or balance: NUMERIC(12,2).
+    pub(crate) fn money(self) -> &'static str {
+        self.pick("NUMERIC(12,2)", "REAL")
+    }
+
+    /// A signed ledger amount: NUMERIC(14,2), room for sums of many sales.
+    pub(crate) fn ledger_money(self) -> &'static str {
+        self.pick("NUMERIC(14,2)", "REAL")
+    }
+
+    /// A fee rate in 0..=1 with four decimals (0.0500 is 5 %).
+    pub(crate) fn rate(self) -> &'static str {
+        self.pick("NUMERIC(5,4)", "REAL")
+    }
+
+    /// An average rating, 1.00..=5.00.
+    pub(crate) fn avg_rating(self) -> &'static str {
+        self.pick("NUMERIC(3,2)", "REAL")
+    }
+
+    pub(crate) fn currency(self) -> &'static str {
+        self.pick("CHAR(3)", "TEXT")
+    }
+
+    pub(crate) fn timestamp(self) -> &'static str {
+        self.pick("TIMESTAMPTZ", "TEXT")
+    }
+
+    /// The current instant, as a column default, in the form the driver writes.
+    pub(crate) fn now(self) -> &'static str {
+        self.pick("now()", "(strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'))")
+    }
+
+    pub(crate) fn json(self) -> &'static str {
+        self.pick("JSONB", "TEXT")
+    }
+
+    pub(crate) fn small_int(self) -> &'static str {
+        self.pick("SMALLINT", "INTEGER")
+    }
+
+    /// A check that `column` is three upper-case ASCII letters (ISO 4217).
+    pub(crate) fn currency_check(self, column: &str) -> String {
+        match self {
+            Self::Postgres => format!("{column} ~ '^[A-Z]{{3}}$'"),
+            Self::Sqlite => format!("{column} GLOB '[A-Z][A-Z][A-Z]'"),
+        }
+    }
+}
+
+/// `column IN ('A', 'B', …)`: how every enum column is constrained.
+pub(crate) fn one_of(column: &str, values: &[&str]) -> String {
+    let list = values
+        .iter()
+        .map(|v| format!("'{v}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("{column} IN ({list})")
+}
