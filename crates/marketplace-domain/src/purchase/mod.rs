@@ -249,8 +249,9 @@ pub trait PurchaseRepository: Send + Sync {
     /// The entitlements this purchase granted that are still in force.
     async fn entitlements_of(&self, id: PurchaseId) -> Result<Vec<Entitlement>, RepoError>;
 
-    /// The sale posting made when the purchase was fulfilled (for proportional refunds).
-    async fn sale_posting(&self, id: PurchaseId) -> Result<Option<Posting>, RepoError>;
+    /// The ledger postings of this purchase, oldest first: its sale posting and the
+    /// refunds made since (for proportional, bounded refunds, R-M5).
+    async fn postings(&self, id: PurchaseId) -> Result<Vec<Posting>, RepoError>;
 
     /// Saves a changed purchase (auto-renew off).
     ///

@@ -17,7 +17,7 @@ use crate::purchase::{
     Purchase, PurchaseEnd, PurchaseFilter, PurchaseRepository, PurchaseRuleError, RefundExtent,
     RefundPlan,
 };
-use crate::revenue::{RevenueError, refund_posting};
+use crate::revenue::{Posting, PostingKind, RevenueError, refund_posting_after};
 
 /// What purchase actions can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -288,13 +288,12 @@ impl PurchaseService {
         amount: Money,
     ) -> Result<RefundPlan, PurchaseError> {
         let now = self.clock.now();
-        let sale = self
-            .purchases
-            .sale_posting(purchase.id)
-            .await?
-            .ok_or(PurchaseError::NothingToReverse)?;
+        let postings = self.purchases.postings(purchase.id).await?;
+        let (sales, earlier): (Vec<Posting>, Vec<Posting>) =
+            postings.into_iter().partition(|p| p.kind() == PostingKind::Sale);
+        let sale = sales.into_iter().next().ok_or(PurchaseError::NothingToReverse)?;
         let extent = purchase.refund(amount, now)?;
-        let posting = refund_posting(self.ids.new_id(), &sale, amount, now)?;
+        let posting = refund_posting_after(self.ids.new_id(), &sale, &earlier, amount, now)?;
         let order = self
             .orders
             .find(purchase.order_id)
