@@ -131,6 +131,7 @@ impl Holdings {
 /// R-E1: the entitlements a purchase grants. A bundle grants one per tool, except for
 /// tools the org already holds directly, which keep their direct entitlement.
 #[must_use]
+#[allow(clippy::too_many_arguments)] // each argument is a distinct fact of the grant
 pub fn grant(
     org_id: OrgId,
     purchase_id: PurchaseId,

@@ -29,5 +29,6 @@ pub mod org;
 pub mod ports;
 pub mod purchase;
 pub mod revenue;
+pub mod review;
 pub mod stats;
 pub mod tier;

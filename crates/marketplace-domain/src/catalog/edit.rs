@@ -186,10 +186,10 @@ impl ToolPatch {
         let model = self.price_model.unwrap_or(tool.pricing.model());
         let amount = self.price.unwrap_or(tool.price().amount());
         let currency = tool.price().currency();
-        if let Some(price) = f.take(money("price", amount, currency.code())) {
-            if let Some(p) = f.take(Pricing::new(model, price)) {
-                next.pricing = p;
-            }
+        if let Some(price) = f.take(money("price", amount, currency.code()))
+            && let Some(p) = f.take(Pricing::new(model, price))
+        {
+            next.pricing = p;
         }
         if let Some(t) = self.required_tier {
             next.required_tier = t;
@@ -288,18 +288,18 @@ impl BundlePatch {
     ) -> Result<Bundle, CatalogError> {
         let mut f = Faults::default();
         let mut parts = bundle.clone().into_parts();
-        if let Some(name) = &self.name {
-            if let Some(n) = f.take(ItemName::parse(name)) {
-                parts.name = n;
-            }
+        if let Some(name) = &self.name
+            && let Some(n) = f.take(ItemName::parse(name))
+        {
+            parts.name = n;
         }
         if let Some(d) = self.description {
             parts.description = d;
         }
-        if let Some(p) = self.price {
-            if let Some(m) = f.take(money("price", p, bundle.currency().code())) {
-                parts.price = m;
-            }
+        if let Some(p) = self.price
+            && let Some(m) = f.take(money("price", p, bundle.currency().code()))
+        {
+            parts.price = m;
         }
         if let Some(t) = self.required_tier {
             parts.required_tier = t;

@@ -70,6 +70,7 @@ impl ItemRef {
 }
 
 /// A catalog item as it can be offered for sale now.
+#[allow(clippy::large_enum_variant)] // short-lived values; boxing would only add allocations
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Offer {
     Tool(Tool),

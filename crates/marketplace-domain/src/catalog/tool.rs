@@ -113,7 +113,7 @@ macro_rules! bounded_text {
             pub fn parse(raw: &str) -> Result<Self, CatalogError> {
                 let text = raw.trim();
                 let len = text.chars().count();
-                if len < $min || len > $max {
+                if !($min..=$max).contains(&len) {
                     return Err(CatalogError::invalid($field, format!("must be {} to {} characters", $min, $max)));
                 }
                 Ok(Self(text.to_owned()))
