@@ -10,6 +10,17 @@ pub struct UnknownLabel {
     pub expected: &'static str,
 }
 
+/// A closed set of values with stable labels, so edges (HTTP, storage) can parse and
+/// print any of them generically.
+pub trait Labelled: Copy + Send + Sync + 'static + std::str::FromStr<Err = UnknownLabel> {
+    /// What the values are, for error messages ("tier", "payment method").
+    const KIND: &'static str;
+    /// Every value, in declaration order.
+    fn all() -> &'static [Self];
+    /// The value's stable label.
+    fn label(&self) -> &'static str;
+}
+
 /// Declares `ALL`, `as_str` and `FromStr` for a field-less enum from its labels.
 #[macro_export]
 macro_rules! labelled {
@@ -22,6 +33,16 @@ macro_rules! labelled {
             #[must_use]
             pub const fn as_str(&self) -> &'static str {
                 match self { $(Self::$variant => $label),+ }
+            }
+        }
+
+        impl $crate::labels::Labelled for $ty {
+            const KIND: &'static str = $kind;
+            fn all() -> &'static [Self] {
+                Self::ALL
+            }
+            fn label(&self) -> &'static str {
+                self.as_str()
             }
         }
 

@@ -1,0 +1,24 @@
+//! The application as actix sees it: routes, extractor settings, shared state and the
+//! error-shaped 404 for unknown paths.
+
+use actix_web::{HttpResponse, web};
+
+use crate::auth::TokenKeys;
+use crate::state::Services;
+
+/// Everything a server (or a test server) mounts.
+pub fn configure(services: Services, keys: TokenKeys) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(web::Data::new(services))
+            .app_data(web::Data::new(keys))
+            .configure(crate::extract::configure)
+            .configure(crate::openapi::configure)
+            .configure(crate::routes::configure)
+            .default_service(web::to(not_found));
+    }
+}
+
+async fn not_found() -> HttpResponse {
+    HttpResponse::NotFound()
+        .json(serde_json::json!({"error": {"code": "not_found", "message": "no such route"}}))
+}

@@ -1,0 +1,415 @@
+//! One error type for every handler: each domain error maps to the api-v1 error shape and
+//! status; a 500 is logged with its cause chain and answered without internals.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use marketplace_domain::cart::CartError;
+use marketplace_domain::catalog::{CatalogError, FieldError, ItemRef, NotPurchasableReason};
+use marketplace_domain::checkout::{CheckoutError, PaymentError};
+use marketplace_domain::entitlement::HoldingsError;
+use marketplace_domain::org::OrgError;
+use marketplace_domain::ports::RepoError;
+use marketplace_domain::purchase::{PurchaseError, PurchaseRuleError};
+use marketplace_domain::review::ReviewError;
+use marketplace_domain::stats::StatsError;
+use serde::Serialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+/// `{"error": {...}}`: the body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for a program (`code`, `reason`) and for a person (`message`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// One of: unauthorized, forbidden, not_found, invalid_request, conflict,
+    /// quota_exceeded, payment_required, rate_limited, unavailable, internal_error.
+    pub code: &'static str,
+    pub message: String,
+    /// A more precise reason, e.g. `already_owned`, `tier_too_low`, `idempotency_conflict`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// Field errors (`{"field": "...", "message": "..."}`) or facts about the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub details: Vec<Value>,
+}
+
+/// An error a handler returns.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{message}")]
+    Forbidden {
+        reason: Option<&'static str>,
+        message: String,
+        details: Vec<Value>,
+    },
+    #[error("not found")]
+    NotFound,
+    /// A malformed request (400) or a well-formed one that breaks a rule (422).
+    #[error("{message}")]
+    Invalid {
+        status: StatusCode,
+        reason: Option<&'static str>,
+        message: String,
+        details: Vec<Value>,
+    },
+    #[error("{message}")]
+    Conflict {
+        reason: &'static str,
+        message: String,
+        details: Vec<Value>,
+    },
+    #[error("{message}")]
+    QuotaExceeded {
+        message: String,
+        details: Vec<Value>,
+    },
+    #[error("{message}")]
+    PaymentRequired {
+        reason: &'static str,
+        message: String,
+        details: Vec<Value>,
+    },
+    #[error("a dependency is unavailable; retry later")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    /// 400 for a malformed request, with field details.
+    #[must_use]
+    pub fn bad_request(message: impl Into<String>, details: Vec<Value>) -> Self {
+        Self::Invalid {
+            status: StatusCode::BAD_REQUEST,
+            reason: None,
+            message: message.into(),
+            details,
+        }
+    }
+
+    /// 422 for a well-formed request that breaks a rule.
+    #[must_use]
+    pub fn unprocessable(
+        reason: &'static str,
+        message: impl Into<String>,
+        details: Vec<Value>,
+    ) -> Self {
+        Self::Invalid {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            reason: Some(reason),
+            message: message.into(),
+            details,
+        }
+    }
+
+    fn forbidden(
+        reason: Option<&'static str>,
+        message: impl Into<String>,
+        details: Vec<Value>,
+    ) -> Self {
+        Self::Forbidden {
+            reason,
+            message: message.into(),
+            details,
+        }
+    }
+
+    fn conflict(reason: &'static str, message: impl Into<String>, details: Vec<Value>) -> Self {
+        Self::Conflict {
+            reason,
+            message: message.into(),
+            details,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden { .. } => "forbidden",
+            Self::NotFound => "not_found",
+            Self::Invalid { .. } => "invalid_request",
+            Self::Conflict { .. } => "conflict",
+            Self::QuotaExceeded { .. } => "quota_exceeded",
+            Self::PaymentRequired { .. } => "payment_required",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } | Self::QuotaExceeded { .. } => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Invalid { status, .. } => *status,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PaymentRequired { .. } => StatusCode::PAYMENT_REQUIRED,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (reason, details) = match self {
+            Self::Forbidden {
+                reason, details, ..
+            }
+            | Self::Invalid {
+                reason, details, ..
+            } => (*reason, details.clone()),
+            Self::Conflict {
+                reason, details, ..
+            }
+            | Self::PaymentRequired {
+                reason, details, ..
+            } => (Some(*reason), details.clone()),
+            Self::QuotaExceeded { details, .. } => (None, details.clone()),
+            _ => (None, Vec::new()),
+        };
+        if let Self::Internal(cause) | Self::Unavailable(cause) = self {
+            tracing::error!(error = ?cause, "request failed");
+        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.to_string(),
+                reason,
+                details,
+            },
+        };
+        HttpResponse::build(self.status_code()).json(body)
+    }
+}
+
+fn field_details(faults: &[FieldError]) -> Vec<Value> {
+    faults
+        .iter()
+        .map(|f| json!({"field": f.field, "message": f.message}))
+        .collect()
+}
+
+fn item_detail(item: &ItemRef) -> Value {
+    json!({"item_type": item.kind().as_str().to_lowercase(), "item_id": item.uuid()})
+}
+
+fn infrastructure(e: RepoError) -> ApiError {
+    ApiError::Internal(anyhow::Error::new(e))
+}
+
+impl From<CatalogError> for ApiError {
+    fn from(e: CatalogError) -> Self {
+        match e {
+            CatalogError::Forbidden(f) => Self::forbidden(None, f.to_string(), vec![]),
+            CatalogError::NotFound => Self::NotFound,
+            CatalogError::InvalidFields(faults) => Self::unprocessable(
+                "invalid_fields",
+                "some fields are invalid",
+                field_details(&faults),
+            ),
+            CatalogError::UnknownTool(id) => Self::unprocessable(
+                "unknown_tool",
+                format!("tool {id} does not exist"),
+                vec![json!({"field": "tool_ids", "message": format!("unknown tool {id}")})],
+            ),
+            CatalogError::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<CartError> for ApiError {
+    fn from(e: CartError) -> Self {
+        let message = e.to_string();
+        match e {
+            CartError::Forbidden(_) => Self::forbidden(None, message, vec![]),
+            CartError::NotFound => Self::NotFound,
+            CartError::NotPurchasable(reason) => Self::unprocessable(
+                match reason {
+                    NotPurchasableReason::ContactSales => "contact_sales",
+                    NotPurchasableReason::Status => "not_purchasable",
+                },
+                message,
+                vec![],
+            ),
+            CartError::TierTooLow { required } => Self::forbidden(
+                Some("tier_too_low"),
+                message,
+                vec![json!({"required_tier": required.as_str()})],
+            ),
+            CartError::AlreadyOwned { item } => {
+                Self::conflict("already_owned", message, vec![item_detail(&item)])
+            }
+            CartError::CurrencyMismatch { cart, item } => Self::unprocessable(
+                "currency_mismatch",
+                message,
+                vec![json!({"cart_currency": cart.code(), "item_currency": item.code()})],
+            ),
+            CartError::CoveredByBundle { bundle } => {
+                Self::conflict("covered_by_bundle", message, vec![item_detail(&bundle)])
+            }
+            CartError::QuotaExceeded { limit } => Self::QuotaExceeded {
+                message,
+                details: vec![json!({"limit": format!("{limit:?}")})],
+            },
+            CartError::CartFull => Self::unprocessable("cart_full", message, vec![]),
+            CartError::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<PaymentError> for ApiError {
+    fn from(e: PaymentError) -> Self {
+        match e {
+            PaymentError::Declined { code, message } => Self::PaymentRequired {
+                reason: "card_declined",
+                message,
+                details: code
+                    .map(|c| vec![json!({"decline_code": c})])
+                    .unwrap_or_default(),
+            },
+            PaymentError::Unavailable(source) => Self::Unavailable(anyhow::anyhow!(source)),
+            other => Self::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<CheckoutError> for ApiError {
+    fn from(e: CheckoutError) -> Self {
+        let message = e.to_string();
+        match e {
+            CheckoutError::Forbidden(_) => Self::forbidden(None, message, vec![]),
+            CheckoutError::NotFound => Self::NotFound,
+            CheckoutError::EmptyCart => Self::unprocessable("empty_cart", message, vec![]),
+            CheckoutError::LineRefused { item, reason } => {
+                let mut inner = Self::from(reason);
+                if let Self::Forbidden { details, .. }
+                | Self::Invalid { details, .. }
+                | Self::Conflict { details, .. }
+                | Self::QuotaExceeded { details, .. } = &mut inner
+                {
+                    details.push(item_detail(&item));
+                }
+                inner
+            }
+            CheckoutError::ItemUnavailable(item) => {
+                Self::unprocessable("item_unavailable", message, vec![item_detail(&item)])
+            }
+            CheckoutError::IdempotencyConflict => {
+                Self::conflict("idempotency_conflict", message, vec![])
+            }
+            CheckoutError::InsufficientCredits { needed } => Self::PaymentRequired {
+                reason: "insufficient_credits",
+                message,
+                details: vec![json!({"needed": crate::dto::MoneyDto::from(needed)})],
+            },
+            CheckoutError::AlreadyOwned { item } => {
+                Self::conflict("already_owned", message, vec![item_detail(&item)])
+            }
+            CheckoutError::IllegalTransition(t) => Self::conflict(
+                "illegal_state",
+                message,
+                vec![json!({"from": t.from.as_str(), "to": t.to.as_str()})],
+            ),
+            CheckoutError::PaymentDeclined { code } => Self::PaymentRequired {
+                reason: "card_declined",
+                message,
+                details: code
+                    .map(|c| vec![json!({"decline_code": c})])
+                    .unwrap_or_default(),
+            },
+            CheckoutError::WrongPaymentMethod { expected } => Self::conflict(
+                "wrong_payment_method",
+                message,
+                vec![json!({"expected": expected.as_str().to_lowercase()})],
+            ),
+            CheckoutError::Payment(p) => p.into(),
+            CheckoutError::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<PurchaseError> for ApiError {
+    fn from(e: PurchaseError) -> Self {
+        let message = e.to_string();
+        match e {
+            PurchaseError::Forbidden(_) => Self::forbidden(None, message, vec![]),
+            PurchaseError::NotFound => Self::NotFound,
+            PurchaseError::Rule(PurchaseRuleError::RefundTooLarge { remaining }) => {
+                Self::unprocessable(
+                    "refund_too_large",
+                    message,
+                    vec![json!({"refundable": crate::dto::MoneyDto::from(remaining)})],
+                )
+            }
+            PurchaseError::Rule(PurchaseRuleError::InvalidRefund) => {
+                Self::unprocessable("invalid_refund", message, vec![])
+            }
+            PurchaseError::Rule(_) | PurchaseError::NothingToReverse => {
+                Self::conflict("illegal_state", message, vec![])
+            }
+            PurchaseError::Payment(p) => p.into(),
+            PurchaseError::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<ReviewError> for ApiError {
+    fn from(e: ReviewError) -> Self {
+        let message = e.to_string();
+        match e {
+            ReviewError::Forbidden(_) => Self::forbidden(None, message, vec![]),
+            ReviewError::NotFound => Self::NotFound,
+            ReviewError::Invalid(faults) => Self::unprocessable(
+                "invalid_fields",
+                "some fields are invalid",
+                field_details(&faults),
+            ),
+            ReviewError::NotEntitled => Self::forbidden(Some("not_entitled"), message, vec![]),
+            ReviewError::OwnReview => Self::forbidden(Some("own_review"), message, vec![]),
+            ReviewError::AlreadyVoted => Self::conflict("already_voted", message, vec![]),
+            ReviewError::AlreadyFlagged => Self::conflict("already_flagged", message, vec![]),
+            ReviewError::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<OrgError> for ApiError {
+    fn from(e: OrgError) -> Self {
+        let message = e.to_string();
+        match e {
+            OrgError::Forbidden(_) => Self::forbidden(None, message, vec![]),
+            OrgError::NotFound => Self::NotFound,
+            OrgError::Invalid(_) => Self::unprocessable("invalid_fields", message, vec![]),
+            OrgError::CurrencyMismatch { .. } => {
+                Self::unprocessable("currency_mismatch", message, vec![])
+            }
+            OrgError::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<HoldingsError> for ApiError {
+    fn from(e: HoldingsError) -> Self {
+        match e {
+            HoldingsError::Forbidden(f) => Self::forbidden(None, f.to_string(), vec![]),
+            HoldingsError::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<StatsError> for ApiError {
+    fn from(e: StatsError) -> Self {
+        match e {
+            StatsError::Forbidden(f) => Self::forbidden(None, f.to_string(), vec![]),
+            StatsError::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}

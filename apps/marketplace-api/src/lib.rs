@@ -1,0 +1,16 @@
+//! # marketplace-api
+//!
+//! The thin actix-web application over the marketplace domain: configuration, wiring,
+//! routes, authentication, error mapping and the OpenAPI document. Handlers hold no
+//! business rule and no SQL: they extract, validate, call one use case and map the result.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod labels;
+pub mod openapi;
+pub mod routes;
+pub mod state;

@@ -1,0 +1,75 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations, and the offline docs
+//! page.
+
+use actix_web::{HttpResponse, web};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::routes::{admin, cart, catalog, health, orders, purchases, reviews};
+
+/// Declares the bearer scheme every authenticated route refers to.
+#[derive(Debug)]
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The whole v1 contract.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Marketplace API",
+        version = "1.0.0",
+        description = "Sell add-on tools and bundles to the organizations of a SaaS platform. \
+            Errors always have the shape {\"error\": {\"code\", \"message\", \"reason\"?, \"details\"?}}."
+    ),
+    paths(
+        health::healthz, health::readyz,
+        catalog::list_tools, catalog::get_tool, catalog::list_categories, catalog::list_bundles, catalog::get_bundle,
+        cart::get_cart, cart::add_item, cart::remove_item, cart::clear_cart,
+        orders::checkout, orders::list_orders, orders::get_order, orders::cancel_order,
+        purchases::list_purchases, purchases::cancel_purchase, purchases::list_entitlements, purchases::stats,
+        reviews::list_reviews, reviews::put_my_review, reviews::delete_my_review, reviews::mark_helpful,
+        reviews::flag_review, reviews::moderation_queue, reviews::moderate,
+        admin::create_tool, admin::update_tool, admin::create_bundle, admin::update_bundle,
+        admin::put_org, admin::grant_credits, admin::mark_paid, admin::refund,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "catalog", description = "Tools, bundles and categories: the global catalog"),
+        (name = "cart", description = "The caller's cart, priced live"),
+        (name = "orders", description = "Checkout and orders"),
+        (name = "purchases", description = "Purchases, entitlements and figures of the caller's org"),
+        (name = "reviews", description = "Reviews, helpful votes and flags"),
+        (name = "moderation", description = "Review moderation"),
+        (name = "admin", description = "Platform administration"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Serves `/openapi.json` and the docs page at `/docs` (assets vendored: no internet).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header(("Location", "/docs/"))
+                    .finish()
+            }),
+        );
+}

@@ -1,0 +1,110 @@
+//! The services the handlers call, built once from the ports.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use marketplace_domain::audit::AuditLog;
+use marketplace_domain::cart::{CartRepository, CartService};
+use marketplace_domain::catalog::{CatalogRepository, CatalogService};
+use marketplace_domain::checkout::{
+    CheckoutPorts, CheckoutService, OrderRepository, PaymentGateway,
+};
+use marketplace_domain::entitlement::{EntitlementService, HoldingsRepository};
+use marketplace_domain::org::{OrgRepository, OrgService};
+use marketplace_domain::ports::{Clock, IdGenerator};
+use marketplace_domain::purchase::{PurchaseRepository, PurchaseService};
+use marketplace_domain::review::{ReviewRepository, ReviewService};
+use marketplace_domain::stats::StatsService;
+
+/// Whether the service can do its work (GET /readyz).
+#[async_trait]
+pub trait Readiness: Send + Sync {
+    /// # Errors
+    /// Why the service is not ready.
+    async fn check(&self) -> anyhow::Result<()>;
+}
+
+/// Every port the application needs; adapters (or test fakes) fill it.
+#[derive(Clone)]
+#[allow(missing_debug_implementations)]
+pub struct Ports {
+    pub catalog: Arc<dyn CatalogRepository>,
+    pub carts: Arc<dyn CartRepository>,
+    pub orders: Arc<dyn OrderRepository>,
+    pub purchases: Arc<dyn PurchaseRepository>,
+    pub holdings: Arc<dyn HoldingsRepository>,
+    pub orgs: Arc<dyn OrgRepository>,
+    pub reviews: Arc<dyn ReviewRepository>,
+    pub audit: Arc<dyn AuditLog>,
+    pub payments: Arc<dyn PaymentGateway>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
+    pub readiness: Arc<dyn Readiness>,
+}
+
+/// The use cases, as handlers see them.
+#[derive(Clone)]
+#[allow(missing_debug_implementations)]
+pub struct Services {
+    pub catalog: CatalogService,
+    pub cart: CartService,
+    pub checkout: CheckoutService,
+    pub purchases: PurchaseService,
+    pub reviews: ReviewService,
+    pub orgs: OrgService,
+    pub entitlements: EntitlementService,
+    pub stats: StatsService,
+    pub readiness: Arc<dyn Readiness>,
+}
+
+impl Services {
+    #[must_use]
+    pub fn new(p: Ports) -> Self {
+        Self {
+            catalog: CatalogService::new(
+                p.catalog.clone(),
+                p.audit.clone(),
+                p.clock.clone(),
+                p.ids.clone(),
+            ),
+            cart: CartService::new(
+                p.carts.clone(),
+                p.catalog.clone(),
+                p.orgs.clone(),
+                p.holdings.clone(),
+                p.clock.clone(),
+            ),
+            checkout: CheckoutService::new(CheckoutPorts {
+                orders: p.orders.clone(),
+                carts: p.carts.clone(),
+                catalog: p.catalog.clone(),
+                orgs: p.orgs.clone(),
+                holdings: p.holdings.clone(),
+                payments: p.payments.clone(),
+                audit: p.audit.clone(),
+                clock: p.clock.clone(),
+                ids: p.ids.clone(),
+            }),
+            purchases: PurchaseService::new(
+                p.purchases.clone(),
+                p.orders.clone(),
+                p.holdings.clone(),
+                p.payments.clone(),
+                p.audit.clone(),
+                p.clock.clone(),
+                p.ids.clone(),
+            ),
+            reviews: ReviewService::new(
+                p.reviews.clone(),
+                p.holdings.clone(),
+                p.audit.clone(),
+                p.clock.clone(),
+                p.ids.clone(),
+            ),
+            orgs: OrgService::new(p.orgs.clone(), p.audit.clone(), p.clock.clone()),
+            entitlements: EntitlementService::new(p.holdings.clone(), p.clock.clone()),
+            stats: StatsService::new(p.catalog.clone(), p.holdings.clone(), p.clock.clone()),
+            readiness: p.readiness,
+        }
+    }
+}
