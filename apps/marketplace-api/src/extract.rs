@@ -83,13 +83,10 @@ pub fn json_error(e: &JsonPayloadError) -> ApiError {
 /// Configures body, path and query extractors so their failures are 400s in the error
 /// shape.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(
-        web::JsonConfig::default()
-            .limit(MAX_BODY_BYTES)
-            .error_handler(|e, _| json_error(&e).into()),
-    )
-    .app_data(web::PathConfig::default().error_handler(|e, _| path_error(&e).into()))
-    .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(&e).into()));
+    // No JSON error handler here: `ValidJson` maps actix's own error, details included.
+    cfg.app_data(web::JsonConfig::default().limit(MAX_BODY_BYTES))
+        .app_data(web::PathConfig::default().error_handler(|e, _| path_error(&e).into()))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(&e).into()));
 }
 
 fn path_error(e: &PathError) -> ApiError {

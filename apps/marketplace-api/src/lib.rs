@@ -7,10 +7,13 @@
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod demo;
 pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod labels;
 pub mod openapi;
 pub mod routes;
+pub mod runtime;
 pub mod state;
+pub mod telemetry;

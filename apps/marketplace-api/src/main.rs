@@ -1,1 +1,196 @@
-fn main() {}
+//! `marketplace-api`: serves the HTTP API (the default), or runs one of the operational
+//! commands (migrate, seed, dev-token, reconcile, expire-purchases).
+
+use std::time::Duration;
+
+use actix_web::middleware::Compress;
+use actix_web::{App, HttpServer};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use marketplace_api::auth::TokenKeys;
+use marketplace_api::config::{Config, Mode};
+use marketplace_api::state::Services;
+use marketplace_api::{app, demo, runtime, telemetry};
+use marketplace_domain::access::{Actor, OrgRole, PlatformRole};
+use marketplace_domain::ids::{OrgId, UserId};
+use tracing_actix_web::TracingLogger;
+use uuid::Uuid;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "marketplace-api",
+    version,
+    about = "The marketplace HTTP service and its operational commands"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Run pending migrations with MARKETPLACE_MIGRATE_DATABASE_URL (the schema owner).
+    Migrate,
+    /// Load the seed catalog (54 tools, 5 bundles); running it twice changes nothing.
+    Seed,
+    /// Print a bearer token signed with the configured secret.
+    DevToken {
+        /// The user id (default: a new one).
+        #[arg(long)]
+        user: Option<Uuid>,
+        /// The org id (default: the demo GROWTH org).
+        #[arg(long)]
+        org: Option<Uuid>,
+        /// OWNER, ADMIN, MEMBER or VIEWER.
+        #[arg(long, default_value = "OWNER")]
+        org_role: String,
+        /// SUPER_ADMIN, ADMIN, MODERATOR, EMPLOYEE or USER.
+        #[arg(long, default_value = "USER")]
+        platform_role: String,
+        /// Hours until it expires.
+        #[arg(long, default_value_t = 24)]
+        hours: i64,
+    },
+    /// Fulfil or fail card orders left awaiting payment (a lost webhook loses nothing).
+    Reconcile,
+    /// Expire recurring purchases whose paid period is over.
+    ExpirePurchases,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::from_env()?;
+    telemetry::init(config.log_format, &config.log_filter);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            runtime::migrate(&config).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Seed => {
+            let report = runtime::seed(&config).await?;
+            println!("{report:?}");
+            Ok(())
+        }
+        Command::DevToken {
+            user,
+            org,
+            org_role,
+            platform_role,
+            hours,
+        } => {
+            let actor = Actor {
+                user_id: UserId::from_uuid(user.unwrap_or_else(Uuid::new_v4)),
+                org_id: org.map_or(demo::ORGS[2].id, OrgId::from_uuid),
+                org_role: org_role
+                    .to_uppercase()
+                    .parse::<OrgRole>()
+                    .map_err(|e| anyhow::anyhow!(e))?,
+                platform_role: platform_role
+                    .to_uppercase()
+                    .parse::<PlatformRole>()
+                    .map_err(|e| anyhow::anyhow!(e))?,
+            };
+            let keys = TokenKeys::new(&config.jwt_secret, &config.jwt_issuer);
+            println!("{}", keys.issue(&actor, chrono::Duration::hours(hours))?);
+            Ok(())
+        }
+        Command::Reconcile => {
+            let services = services(&config).await?;
+            let cutoff = chrono::Utc::now() - chrono::Duration::minutes(10);
+            let changed = services.checkout.reconcile(cutoff).await?;
+            println!("reconciled {changed} order(s)");
+            Ok(())
+        }
+        Command::ExpirePurchases => {
+            let services = services(&config).await?;
+            let expired = services.purchases.expire_due().await?;
+            println!("expired {expired} purchase(s)");
+            Ok(())
+        }
+    }
+}
+
+async fn services(config: &Config) -> anyhow::Result<Services> {
+    let db = runtime::open(config).await?;
+    Ok(Services::new(runtime::ports(
+        &db,
+        runtime::payments(config)?,
+    )))
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let db = runtime::open(&config).await?;
+    let ports = runtime::ports(&db, runtime::payments(&config)?);
+    if config.mode == Mode::Demo {
+        demo::provision(&ports.orgs)
+            .await
+            .context("provision the demo orgs")?;
+    }
+    let services = Services::new(ports);
+    let keys = TokenKeys::new(&config.jwt_secret, &config.jwt_issuer);
+    spawn_jobs(services.clone());
+
+    let server = {
+        let (services, keys) = (services.clone(), keys.clone());
+        HttpServer::new(move || {
+            App::new()
+                .wrap(Compress::default())
+                .wrap(TracingLogger::default())
+                .configure(app::configure(services.clone(), keys.clone()))
+        })
+        .bind(config.bind)
+        .with_context(|| format!("bind {}", config.bind))?
+        .shutdown_timeout(30)
+        .run()
+    };
+    announce(&config, &keys)?;
+    server.await.context("server")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Says where the service listens and how to get a token.
+fn announce(config: &Config, keys: &TokenKeys) -> anyhow::Result<()> {
+    let base = format!("http://{}", config.bind);
+    tracing::info!(mode = ?config.mode, "marketplace API listening on {base} (docs: {base}/docs, spec: {base}/openapi.json)");
+    if config.mode == Mode::Demo {
+        let mut text = format!(
+            "\n  Marketplace demo listening on {base}\n  Docs: {base}/docs   Health: {base}/healthz\n  Tokens (valid 24 h; more with `marketplace-api dev-token --help`):\n"
+        );
+        for (who, token) in demo::tokens(keys)? {
+            text.push_str(&format!("\n  {who}:\n    export TOKEN={token}\n"));
+        }
+        text.push_str(&format!(
+            "\n  Try: curl -H \"Authorization: Bearer $TOKEN\" {base}/v1/tools?limit=5\n"
+        ));
+        tracing::info!("{text}");
+    } else {
+        tracing::info!(
+            "get a token from your identity provider (HS256, issuer {})",
+            config.jwt_issuer
+        );
+    }
+    Ok(())
+}
+
+/// Periodic jobs: expiry of recurring purchases and reconciliation of card payments.
+fn spawn_jobs(services: Services) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = services.purchases.expire_due().await {
+                tracing::warn!(error = ?e, "expiry job failed; retrying next minute");
+            }
+            let cutoff = chrono::Utc::now() - chrono::Duration::minutes(10);
+            if let Err(e) = services.checkout.reconcile(cutoff).await {
+                tracing::warn!(error = ?e, "reconciliation job failed; retrying next minute");
+            }
+        }
+    });
+}

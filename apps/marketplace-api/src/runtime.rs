@@ -1,0 +1,137 @@
+//! Wiring: the database, the adapters and the services, built from the configuration.
+
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use async_trait::async_trait;
+use marketplace_domain::checkout::PaymentGateway;
+use marketplace_domain::ports::{SystemClock, UuidV7Ids};
+use marketplace_sea_orm::{Database, SeaOrmStore};
+use marketplace_stripe::OfflineGateway;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+use crate::config::{Config, Mode, Payments};
+use crate::state::{Ports, Readiness};
+
+/// The database answers.
+#[derive(Debug)]
+struct DbReadiness(Database);
+
+#[async_trait]
+impl Readiness for DbReadiness {
+    async fn check(&self) -> anyhow::Result<()> {
+        self.0.connection().ping().await.context("database ping")
+    }
+}
+
+/// Runs the migrations with the owner's connection.
+///
+/// # Errors
+/// When the database cannot be reached or a migration fails.
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let owner = Database::connect(&config.migrate_database_url)
+        .await
+        .context("connect for migrations")?;
+    owner.migrate().await.context("run migrations")?;
+    owner.close().await.ok();
+    Ok(())
+}
+
+/// Loads the seed catalog (idempotent).
+///
+/// # Errors
+/// When the database cannot be reached or the seed fails.
+pub async fn seed(config: &Config) -> anyhow::Result<marketplace_migrations::SeedReport> {
+    let owner = Database::connect(&config.migrate_database_url)
+        .await
+        .context("connect for seeding")?;
+    let report = marketplace_migrations::seed_catalog(owner.connection())
+        .await
+        .context("seed the catalog")?;
+    owner.close().await.ok();
+    Ok(report)
+}
+
+/// Opens the application's connection. In demo mode the schema, the seed catalog are
+/// applied first. On PostgreSQL the app's role must not bypass row-level security:
+/// production refuses to start, demo only warns.
+///
+/// # Errors
+/// When the database cannot be reached, or production finds a privileged role.
+pub async fn open(config: &Config) -> anyhow::Result<Database> {
+    if config.mode == Mode::Demo {
+        migrate(config).await?;
+        let report = seed(config).await?;
+        tracing::info!(?report, "demo: migrations and seed catalog applied");
+    }
+    let db = Database::connect(&config.database_url)
+        .await
+        .context("connect to the database")?;
+    if db.backend() == DbBackend::Postgres {
+        let privileged = role_bypasses_rls(&db).await?;
+        match (privileged, config.mode) {
+            (true, Mode::Production) => bail!(
+                "the database role of MARKETPLACE_DATABASE_URL is a superuser or may bypass row-level security; \
+                 connect as the app role (see docs/operations.md)"
+            ),
+            (true, Mode::Demo) => tracing::warn!(
+                "the database role bypasses row-level security (allowed in demo mode only)"
+            ),
+            (false, _) => {}
+        }
+    }
+    Ok(db)
+}
+
+async fn role_bypasses_rls(db: &Database) -> anyhow::Result<bool> {
+    let row = db
+        .connection()
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user",
+        ))
+        .await?
+        .context("the current role is not in pg_roles")?;
+    let superuser: bool = row.try_get("", "rolsuper")?;
+    let bypass: bool = row.try_get("", "rolbypassrls")?;
+    Ok(superuser || bypass)
+}
+
+/// The payment gateway the configuration names.
+///
+/// # Errors
+/// When Stripe is asked for: the Stripe adapter is configured separately.
+pub fn payments(config: &Config) -> anyhow::Result<Arc<dyn PaymentGateway>> {
+    match config.payments {
+        Payments::Offline => {
+            tracing::warn!(
+                "payments: OFFLINE gateway: card payments are confirmed at once and no money moves"
+            );
+            Ok(Arc::new(OfflineGateway::new()))
+        }
+        Payments::Stripe => bail!(
+            "MARKETPLACE_PAYMENTS=stripe is not available in this build yet; use offline in demo mode"
+        ),
+    }
+}
+
+/// Every port over one store.
+#[must_use]
+pub fn ports(db: &Database, payments: Arc<dyn PaymentGateway>) -> Ports {
+    let store: SeaOrmStore = db.store();
+    let store = Arc::new(store);
+    Ports {
+        catalog: store.clone(),
+        carts: store.clone(),
+        orders: store.clone(),
+        purchases: store.clone(),
+        holdings: store.clone(),
+        orgs: store.clone(),
+        reviews: store.clone(),
+        audit: store,
+        payments,
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(UuidV7Ids),
+        readiness: Arc::new(DbReadiness(db.clone())),
+    }
+}
