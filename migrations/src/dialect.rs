@@ -6,12 +6,17 @@
 //! SQLite storage, chosen for what sea-orm 2.0 / sqlx 0.9 actually bind and decode:
 //! - UUID: `BLOB`. sea-orm binds `Uuid` as 16 raw bytes and decodes it from a blob; a
 //!   hyphenated TEXT uuid would not decode.
-//! - Money and rates: `REAL`. sea-orm binds a `Decimal` as its string (REAL affinity turns it
-//!   into a double) and reads it back through `f64` + `Decimal::try_from`, which restores every
-//!   value of up to 15 significant digits exactly (NUMERIC(14,2) needs at most 14). TEXT does
-//!   not decode at all (sqlx refuses TEXT for f64), nor does NUMERIC affinity for whole amounts
-//!   (`20.00` is stored as INTEGER, also refused). Sums of many amounts must be done in Rust
-//!   with `Decimal`, not with SQL `SUM()`, which would add doubles on SQLite.
+//! - Money, rates and ratings: `REAL`. sea-orm binds a `Decimal` as its string (REAL affinity
+//!   stores the nearest double) and decodes it through `f64` and `Decimal::try_from`. That is
+//!   the only declared type sea-orm 2.0.4 decodes into `Decimal` on SQLite: TEXT is refused
+//!   ("mismatched types … TEXT"), and so is NUMERIC affinity for whole amounts (`20.00` is
+//!   stored as INTEGER). It is exact as read for |amount| < 1,000,000.00 and, once rounded
+//!   to the column's scale (`round_dp(2)`; rates `round_dp(4)`), over the whole NUMERIC(14,2)
+//!   range: beyond a million, `Decimal::try_from(f64)` can leave noise in the 6th decimal
+//!   (4 401 394 806.27 reads 4 401 394 806.270001). So the adapter rounds money to its
+//!   currency's minor unit on every read, and sums amounts in Rust, not with SQL `SUM()`
+//!   (which would add doubles). SQL comparisons and ORDER BY stay numeric, which TEXT would
+//!   not give.
 //! - Timestamps: `TEXT` holding RFC 3339 in UTC (`2025-01-31T12:00:00.123+00:00`), the form
 //!   sqlx writes for `DateTime<Utc>`; the column defaults produce the same form, so text order
 //!   is time order.

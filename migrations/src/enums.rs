@@ -4,7 +4,8 @@
 //! that writes a value outside it gets a check violation instead of a silent typo.
 
 /// `organizations.tier`, `tools.required_tier`, `bundles.required_tier`.
-pub const SUBSCRIPTION_TIERS: &[&str] = &["FREE", "STARTER", "GROWTH", "ELITE", "ENTERPRISE", "CUSTOM"];
+pub const SUBSCRIPTION_TIERS: &[&str] =
+    &["FREE", "STARTER", "GROWTH", "ELITE", "ENTERPRISE", "CUSTOM"];
 
 /// `sellers.kind`.
 pub const SELLER_KINDS: &[&str] = &["PLATFORM", "THIRD_PARTY"];
@@ -28,11 +29,24 @@ pub const TOOL_CATEGORIES: &[&str] = &[
 ];
 
 /// `tools.price_model`.
-pub const PRICE_MODELS: &[&str] = &["FREE", "ONE_TIME", "MONTHLY", "ANNUAL", "USAGE_BASED", "CUSTOM"];
+pub const PRICE_MODELS: &[&str] = &[
+    "FREE",
+    "ONE_TIME",
+    "MONTHLY",
+    "ANNUAL",
+    "USAGE_BASED",
+    "CUSTOM",
+];
 
 /// `tools.integration_type`.
-pub const INTEGRATION_TYPES: &[&str] =
-    &["API", "WEBHOOK", "EMBED", "STANDALONE", "N8N_WORKFLOW", "NATIVE"];
+pub const INTEGRATION_TYPES: &[&str] = &[
+    "API",
+    "WEBHOOK",
+    "EMBED",
+    "STANDALONE",
+    "N8N_WORKFLOW",
+    "NATIVE",
+];
 
 /// `tools.status`.
 pub const TOOL_STATUSES: &[&str] = &["ACTIVE", "COMING_SOON", "BETA", "DEPRECATED", "DISABLED"];

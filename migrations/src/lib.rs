@@ -1,1 +1,55 @@
-//! Placeholder.
+//! The marketplace schema, as sea-orm migrations, for PostgreSQL (production) and SQLite
+//! (the embedded default), and the seed catalog.
+//!
+//! - [`Migrator`] runs, in order: the schema (tables, named constraints and indexes, the
+//!   ledger's append-only triggers) and PostgreSQL's row-level security with the
+//!   application role [`APP_ROLE`].
+//! - [`seed::seed_catalog`] inserts the 54 tools and 5 bundles of the seed catalog,
+//!   idempotently; [`seed::catalog`] and [`seed::bundles`] give the same data to tests.
+//!
+//! # Storage on SQLite
+//! What sea-orm 2.0 binds and decodes decides the column types (see `dialect.rs`):
+//! UUIDs are 16-byte `BLOB`s; money, rates and ratings are `REAL` (exact as read below
+//! 1,000,000.00, exact over all of NUMERIC(14,2) once rounded to the column's scale on read;
+//! sum in Rust, not in SQL); timestamps are RFC 3339 UTC `TEXT`
+//! (`2025-01-31T12:00:00.123+00:00`); booleans `BOOLEAN` 0/1; JSON `TEXT` (json_valid).
+//! `tests/migrations/sqlite.rs` checks each of these through sea-orm.
+//!
+//! # Tenancy on PostgreSQL
+//! The app connects as [`APP_ROLE`] and sets, per transaction,
+//! `SELECT set_config('app.current_org_id', $1, true)`, or for platform-level work
+//! `SELECT set_config('app.platform_scope', 'on', true)`. See
+//! [`m20250601_000002_row_level_security`].
+
+pub mod enums;
+pub mod m20250601_000001_create_schema;
+pub mod m20250601_000002_row_level_security;
+pub mod seed;
+
+mod dialect;
+
+pub use m20250601_000002_row_level_security::{
+    APP_ROLE, APP_ROLE_DEFAULT_PASSWORD, ORG_SETTING, PLATFORM_SCOPE_SETTING, TENANT_TABLES,
+};
+pub use sea_orm_migration;
+pub use sea_orm_migration::MigratorTrait;
+pub use seed::{SeedBundle, SeedReport, SeedSeller, SeedTool, bundles, catalog, seed_catalog};
+
+use sea_orm_migration::{MigrationTrait, async_trait};
+
+/// Every table the migrations create, in creation order.
+pub const TABLES: &[&str] = m20250601_000001_create_schema::TABLES;
+
+/// The marketplace's migrations, in order.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl sea_orm_migration::MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20250601_000001_create_schema::Migration),
+            Box::new(m20250601_000002_row_level_security::Migration),
+        ]
+    }
+}

@@ -2,9 +2,12 @@
 //!
 //! Written as SQL, once, with the per-backend type names spliced in from [`Dialect`]. Every
 //! constraint and index is named, so an adapter can map a violation to a domain conflict by
-//! name. (PostgreSQL reports the name for every kind; SQLite names CHECK constraints and
-//! expression/partial unique indexes, but reports a plain UNIQUE or PRIMARY KEY violation by
-//! its columns, e.g. `UNIQUE constraint failed: cart_lines.org_id, cart_lines.user_id, …`.)
+//! name. PostgreSQL reports the name for every kind (`duplicate key value violates unique
+//! constraint "purchases_one_active_tool"`). SQLite names CHECK constraints (`CHECK constraint
+//! failed: reviews_rating_check`) but reports UNIQUE and PRIMARY KEY violations, partial
+//! indexes included, by their columns (`UNIQUE constraint failed: purchases.org_id,
+//! purchases.tool_id`); no two unique keys of a table share a column list, so that is as
+//! unambiguous.
 //!
 //! Foreign keys are enforced on SQLite because sqlx turns `PRAGMA foreign_keys` on for every
 //! connection. No stored totals anywhere: carts, orders' derived values and seller balances
@@ -14,9 +17,9 @@ use sea_orm_migration::prelude::*;
 
 use crate::dialect::{Dialect, one_of};
 use crate::enums::{
-    BILLINGS, BUNDLE_STATUSES, ENTITLEMENT_SOURCES, INTEGRATION_TYPES, ITEM_TYPES,
-    ORDER_STATUSES, PAYMENT_METHODS, POSTING_KINDS, PRICE_MODELS, PURCHASE_STATUSES,
-    REVIEW_STATUSES, SELLER_KINDS, SUBSCRIPTION_TIERS, TOOL_CATEGORIES, TOOL_STATUSES,
+    BILLINGS, BUNDLE_STATUSES, ENTITLEMENT_SOURCES, INTEGRATION_TYPES, ITEM_TYPES, ORDER_STATUSES,
+    PAYMENT_METHODS, POSTING_KINDS, PRICE_MODELS, PURCHASE_STATUSES, REVIEW_STATUSES, SELLER_KINDS,
+    SUBSCRIPTION_TIERS, TOOL_CATEGORIES, TOOL_STATUSES,
 };
 
 /// Creates the tables, indexes and the ledger's append-only triggers.
@@ -30,7 +33,7 @@ impl MigrationName for Migration {
 }
 
 /// Tables in creation order; dropped in reverse.
-pub(crate) const TABLES: &[&str] = &[
+pub const TABLES: &[&str] = &[
     "organizations",
     "sellers",
     "tools",
@@ -117,7 +120,7 @@ fn tables(d: Dialect) -> Vec<String> {
                 created_at {ts} NOT NULL DEFAULT {now},
                 updated_at {ts} NOT NULL DEFAULT {now},
                 CONSTRAINT organizations_pkey PRIMARY KEY (id),
-                CONSTRAINT organizations_name_check CHECK (length(name) BETWEEN 1 AND 200),
+                CONSTRAINT organizations_name_check CHECK (length(name) <= 200),
                 CONSTRAINT organizations_tier_check CHECK ({tier}),
                 CONSTRAINT organizations_credit_balance_check CHECK (credit_balance >= 0),
                 CONSTRAINT organizations_credit_currency_check CHECK ({credit_cur})
@@ -210,6 +213,7 @@ fn tables(d: Dialect) -> Vec<String> {
             "CREATE TABLE tool_tags (
                 tool_id {uuid} NOT NULL,
                 tag VARCHAR(50) NOT NULL,
+                position INTEGER NOT NULL DEFAULT 0,
                 CONSTRAINT tool_tags_pkey PRIMARY KEY (tool_id, tag),
                 CONSTRAINT tool_tags_tag_check CHECK (length(tag) BETWEEN 1 AND 50),
                 CONSTRAINT tool_tags_tool_fkey FOREIGN KEY (tool_id)
