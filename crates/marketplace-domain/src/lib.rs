@@ -32,3 +32,6 @@ pub mod revenue;
 pub mod review;
 pub mod stats;
 pub mod tier;
+
+#[cfg(test)]
+mod proptests;

@@ -1,1 +1,14 @@
-//! Placeholder.
+//! # marketplace-testkit
+//!
+//! What every test of the marketplace stands on:
+//! - [`fakes`]: in-memory fakes of every port of `marketplace-domain`, one store behind all
+//!   repositories, and [`fakes::Fakes`] wiring them into every domain service;
+//! - [`builders`]: test data with sane defaults (tools, bundles, actors, orgs, money);
+//! - [`contract`]: the port contract tests, generic over the ports, that every adapter
+//!   (the in-memory fakes, SQLite, PostgreSQL) must pass.
+
+pub mod builders;
+pub mod contract;
+pub mod fakes;
+
+pub use fakes::Fakes;

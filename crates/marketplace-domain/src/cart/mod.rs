@@ -5,6 +5,9 @@ mod pricing;
 mod rules;
 mod service;
 
+#[cfg(test)]
+mod service_tests;
+
 pub use pricing::{CartView, PricedLine};
 pub use rules::{AddRefusal, Purchasability, check_item};
 pub use service::{CartError, CartService};

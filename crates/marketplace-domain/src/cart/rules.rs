@@ -41,7 +41,10 @@ pub fn check_item(offer: &Offer, ctx: &Purchasability<'_>) -> Result<Vec<ItemRef
         return Err(AddRefusal::TierTooLow { required });
     }
     let owned = match offer {
-        Offer::Tool(t) => ctx.holdings.holds_tool(t.id),
+        // A direct purchase still ACTIVE counts as held even when its paid period lapsed and
+        // the expiry job has not run yet: buying again would only meet the store's
+        // one-active-purchase rule at fulfilment.
+        Offer::Tool(t) => ctx.holdings.holds_tool(t.id) || ctx.holdings.holds_directly(t.id),
         Offer::Bundle(b) => {
             ctx.holdings.holds_bundle(b.id())
                 || b.tools().iter().all(|t| ctx.holdings.holds_tool(t.tool_id))

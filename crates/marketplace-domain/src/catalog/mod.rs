@@ -8,6 +8,11 @@ mod ports;
 mod service;
 mod tool;
 
+#[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
+mod service_tests;
+
 pub use bundle::{Bundle, BundleParts, BundleStatus, BundleTool};
 pub use edit::{BundleDraft, BundlePatch, ToolDraft, ToolPatch};
 pub use filter::{Page, PageRequest, SortBy, SortOrder, ToolFilter, ToolQuery};

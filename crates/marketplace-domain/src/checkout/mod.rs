@@ -6,6 +6,9 @@ mod plan;
 mod ports;
 mod service;
 
+#[cfg(test)]
+mod service_tests;
+
 pub use order::{
     IdempotencyKey, IllegalTransition, Order, OrderLine, OrderStatus, PaymentMethod, PaymentRef,
     fingerprint,

@@ -602,6 +602,14 @@ impl CheckoutService {
         let from = order.status;
         order.move_to(OrderStatus::Failed, now)?;
         order.failure_reason = Some("already_owned".into());
+        // Refund first: if the refund fails the order still awaits payment, so
+        // reconciliation meets the same conflict again and retries the (idempotent) refund.
+        if let (PaymentMethod::CreditCard, Some(payment)) = (order.payment_method, &order.payment) {
+            let key = format!("order-{}-lost-race", order.id);
+            self.payments
+                .refund(&payment.reference, order.total, &key)
+                .await?;
+        }
         self.orders
             .transition(
                 order.id,
@@ -611,12 +619,6 @@ impl CheckoutService {
                 now,
             )
             .await?;
-        if let (PaymentMethod::CreditCard, Some(payment)) = (order.payment_method, &order.payment) {
-            let key = format!("order-{}-lost-race", order.id);
-            self.payments
-                .refund(&payment.reference, order.total, &key)
-                .await?;
-        }
         self.audit
             .record(AuditEvent::system(
                 Some(order.org_id),

@@ -4,6 +4,9 @@
 mod period;
 mod service;
 
+#[cfg(test)]
+mod service_tests;
+
 pub use period::{Interval, Period, add_months};
 pub use service::{PurchaseError, PurchaseService};
 
@@ -160,15 +163,20 @@ impl Purchase {
         }
     }
 
-    /// Records a refund of `amount`; refunding all that remains ends the purchase.
+    /// Records a refund of `amount`; refunding all that remains marks the purchase
+    /// REFUNDED. An expired or cancelled purchase may still be refunded (its last period);
+    /// a refunded one may not.
     ///
     /// # Errors
-    /// `InvalidRefund`, `RefundTooLarge`.
+    /// `NotActive` for a refunded purchase, `InvalidRefund`, `RefundTooLarge`.
     pub fn refund(
         &mut self,
         amount: Money,
         now: DateTime<Utc>,
     ) -> Result<RefundExtent, PurchaseRuleError> {
+        if self.status == PurchaseStatus::Refunded {
+            return Err(PurchaseRuleError::NotActive(self.status));
+        }
         if amount.currency() != self.amount.currency() || amount.is_negative() || amount.is_zero() {
             return Err(PurchaseRuleError::InvalidRefund);
         }
@@ -182,7 +190,7 @@ impl Purchase {
             .map_err(|_| PurchaseRuleError::InvalidRefund)?;
         if amount == remaining {
             self.status = PurchaseStatus::Refunded;
-            self.ended_at = Some(now);
+            self.ended_at = self.ended_at.or(Some(now));
             Ok(RefundExtent::Full)
         } else {
             Ok(RefundExtent::Partial)
@@ -202,6 +210,8 @@ impl Purchase {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PurchaseEnd {
     pub purchase: Purchase,
+    /// When the purchase and its entitlements end.
+    pub at: DateTime<Utc>,
     /// Entitlements granted by this purchase, ended now.
     pub end_entitlements: Vec<EntitlementId>,
     /// Bundle entitlements that take over tools this purchase had covered (R-E1/R-E2).
@@ -246,7 +256,8 @@ pub trait PurchaseRepository: Send + Sync {
         subscription_ref: &str,
     ) -> Result<Option<Purchase>, RepoError>;
 
-    /// The entitlements this purchase granted that are still in force.
+    /// The entitlements this purchase granted that have not been ended (`ended_at` is
+    /// unset), whatever their `until`.
     async fn entitlements_of(&self, id: PurchaseId) -> Result<Vec<Entitlement>, RepoError>;
 
     /// The ledger postings of this purchase, oldest first: its sale posting and the
@@ -269,6 +280,11 @@ pub trait PurchaseRepository: Send + Sync {
 
     /// A refund: purchase, ledger posting, entitlements, credits and order status in one
     /// transaction.
+    ///
+    /// # Errors
+    /// `RepoError::Stale` when the stored purchase is not the one the plan started from
+    /// (its refunded amount differs from `plan.purchase.refunded - plan.amount`, or it is
+    /// already REFUNDED): a concurrent refund won, and nothing is stored.
     async fn refund(&self, plan: &RefundPlan) -> Result<(), RepoError>;
 
     /// ACTIVE recurring purchases whose period ended at or before `now` without renewal.
@@ -373,7 +389,12 @@ mod tests {
         );
         assert_eq!(p.status, PurchaseStatus::Refunded);
         assert_eq!(
-            p.refund(Money::zero(Currency::USD), Utc::now()),
+            p.refund(usd(dec!(0.01)), Utc::now()),
+            Err(PurchaseRuleError::NotActive(PurchaseStatus::Refunded))
+        );
+        let mut q = purchase(Billing::OneTime);
+        assert_eq!(
+            q.refund(Money::zero(Currency::USD), Utc::now()),
             Err(PurchaseRuleError::InvalidRefund)
         );
     }

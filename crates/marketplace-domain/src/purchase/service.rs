@@ -279,6 +279,15 @@ impl PurchaseService {
         purchase.ended_at = Some(now);
         let end = self.plan_end(purchase, now).await?;
         self.purchases.end(&end).await?;
+        self.audit
+            .record(AuditEvent::system(
+                Some(end.purchase.org_id),
+                "purchase.ended",
+                "purchase",
+                id.as_uuid(),
+                now,
+            ))
+            .await;
         Ok(end.purchase)
     }
 
@@ -289,9 +298,14 @@ impl PurchaseService {
     ) -> Result<RefundPlan, PurchaseError> {
         let now = self.clock.now();
         let postings = self.purchases.postings(purchase.id).await?;
-        let (sales, earlier): (Vec<Posting>, Vec<Posting>) =
-            postings.into_iter().partition(|p| p.kind() == PostingKind::Sale);
-        let sale = sales.into_iter().next().ok_or(PurchaseError::NothingToReverse)?;
+        let (sales, earlier): (Vec<Posting>, Vec<Posting>) = postings
+            .into_iter()
+            .partition(|p| p.kind() == PostingKind::Sale);
+        let sale = sales
+            .into_iter()
+            .next()
+            .ok_or(PurchaseError::NothingToReverse)?;
+        let was_active = purchase.status == crate::purchase::PurchaseStatus::Active;
         let extent = purchase.refund(amount, now)?;
         let posting = refund_posting_after(self.ids.new_id(), &sale, &earlier, amount, now)?;
         let order = self
@@ -305,9 +319,10 @@ impl PurchaseService {
         };
         let credit_back =
             (purchase.payment_method == PaymentMethod::PlatformCredits).then_some(amount);
+        // An expired purchase's entitlements already ended: nothing more to end.
         let end = match extent {
-            RefundExtent::Full => Some(self.plan_end(purchase.clone(), now).await?),
-            RefundExtent::Partial => None,
+            RefundExtent::Full if was_active => Some(self.plan_end(purchase.clone(), now).await?),
+            RefundExtent::Full | RefundExtent::Partial => None,
         };
         Ok(RefundPlan {
             purchase,
@@ -340,6 +355,7 @@ impl PurchaseService {
         let successor_entitlements =
             successors(purchase.org_id, &ending, &holdings, self.ids.as_ref(), now);
         Ok(PurchaseEnd {
+            at: now,
             end_entitlements: granted.iter().map(|e| e.id).collect(),
             successor_entitlements,
             purchase,

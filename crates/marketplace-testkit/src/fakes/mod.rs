@@ -1,0 +1,207 @@
+//! In-memory fakes of every port, and [`Fakes`]: all of them wired into the domain's
+//! services.
+
+mod gateway;
+mod reviews;
+mod store;
+mod support;
+
+use std::sync::Arc;
+
+use marketplace_domain::access::Actor;
+use marketplace_domain::cart::CartService;
+use marketplace_domain::catalog::{Bundle, CatalogService, Tool};
+use marketplace_domain::checkout::{CheckoutPorts, CheckoutService};
+use marketplace_domain::entitlement::EntitlementService;
+use marketplace_domain::ids::{OrgId, SellerId};
+use marketplace_domain::money::Money;
+use marketplace_domain::org::{OrgService, Organization};
+use marketplace_domain::purchase::PurchaseService;
+use marketplace_domain::revenue::{FeeRate, SellerKind, SellerTerms};
+use marketplace_domain::review::ReviewService;
+use marketplace_domain::stats::StatsService;
+use marketplace_domain::tier::Tier;
+
+pub use gateway::{FakePayment, FakePaymentGateway, FakeRefund, GatewayBehaviour};
+pub use reviews::{Flag, ReviewTables, Vote};
+pub use store::{InMemoryStore, StoreData, StoredOrder};
+pub use support::{FixedClock, RecordingAuditLog, SequentialIds, UniqueIds};
+
+use crate::builders::{self, ToolBuilder};
+
+/// Every fake, shared: one store behind all repositories, a fixed clock, sequential ids,
+/// a configurable payment gateway and a recording audit log. The platform seller
+/// [`builders::platform_seller`] is already there.
+#[derive(Clone, Debug)]
+pub struct Fakes {
+    pub store: Arc<InMemoryStore>,
+    pub clock: Arc<FixedClock>,
+    pub ids: Arc<SequentialIds>,
+    pub payments: Arc<FakePaymentGateway>,
+    pub audit: Arc<RecordingAuditLog>,
+}
+
+impl Default for Fakes {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Fakes {
+    /// Fresh fakes, the clock at [`builders::t0`], the platform seller stored.
+    #[must_use]
+    pub fn new() -> Self {
+        let fakes = Self {
+            store: Arc::new(InMemoryStore::default()),
+            clock: Arc::new(FixedClock::default()),
+            ids: Arc::new(SequentialIds::default()),
+            payments: Arc::new(FakePaymentGateway::default()),
+            audit: Arc::new(RecordingAuditLog::default()),
+        };
+        fakes.store.put_seller(SellerTerms {
+            seller_id: builders::platform_seller(),
+            kind: SellerKind::Platform,
+            fee_rate: FeeRate::DEFAULT,
+        });
+        fakes
+    }
+
+    #[must_use]
+    pub fn catalog_service(&self) -> CatalogService {
+        CatalogService::new(
+            self.store.clone(),
+            self.audit.clone(),
+            self.clock.clone(),
+            self.ids.clone(),
+        )
+    }
+
+    #[must_use]
+    pub fn cart_service(&self) -> CartService {
+        CartService::new(
+            self.store.clone(),
+            self.store.clone(),
+            self.store.clone(),
+            self.store.clone(),
+            self.clock.clone(),
+        )
+    }
+
+    #[must_use]
+    pub fn checkout_service(&self) -> CheckoutService {
+        CheckoutService::new(CheckoutPorts {
+            orders: self.store.clone(),
+            carts: self.store.clone(),
+            catalog: self.store.clone(),
+            orgs: self.store.clone(),
+            holdings: self.store.clone(),
+            payments: self.payments.clone(),
+            audit: self.audit.clone(),
+            clock: self.clock.clone(),
+            ids: self.ids.clone(),
+        })
+    }
+
+    #[must_use]
+    pub fn purchase_service(&self) -> PurchaseService {
+        PurchaseService::new(
+            self.store.clone(),
+            self.store.clone(),
+            self.store.clone(),
+            self.payments.clone(),
+            self.audit.clone(),
+            self.clock.clone(),
+            self.ids.clone(),
+        )
+    }
+
+    #[must_use]
+    pub fn review_service(&self) -> ReviewService {
+        ReviewService::new(
+            self.store.clone(),
+            self.store.clone(),
+            self.audit.clone(),
+            self.clock.clone(),
+            self.ids.clone(),
+        )
+    }
+
+    #[must_use]
+    pub fn org_service(&self) -> OrgService {
+        OrgService::new(self.store.clone(), self.audit.clone(), self.clock.clone())
+    }
+
+    #[must_use]
+    pub fn entitlement_service(&self) -> EntitlementService {
+        EntitlementService::new(self.store.clone(), self.clock.clone())
+    }
+
+    #[must_use]
+    pub fn stats_service(&self) -> StatsService {
+        StatsService::new(self.store.clone(), self.store.clone(), self.clock.clone())
+    }
+
+    /// Stores a seller with its terms and returns its id.
+    pub fn add_seller(&self, kind: SellerKind, fee_rate: FeeRate) -> SellerId {
+        let seller_id = SellerId::from_uuid(builders::unique_uuid());
+        self.store.put_seller(SellerTerms {
+            seller_id,
+            kind,
+            fee_rate,
+        });
+        seller_id
+    }
+
+    /// Stores a tool as built (counters included) and returns it. A seller it names that
+    /// is unknown is stored as a third party at the default rate.
+    pub fn add_tool(&self, tool: impl Into<Tool>) -> Tool {
+        let tool = tool.into();
+        self.store.with(|d| {
+            d.sellers.entry(tool.seller_id).or_insert(SellerTerms {
+                seller_id: tool.seller_id,
+                kind: SellerKind::ThirdParty,
+                fee_rate: FeeRate::DEFAULT,
+            });
+            d.tools.insert(tool.id, tool.clone());
+        });
+        tool
+    }
+
+    /// Stores a default tool changed by `f` (a shorthand for `add_tool(f(ToolBuilder::new()))`).
+    pub fn tool(&self, f: impl FnOnce(ToolBuilder) -> ToolBuilder) -> Tool {
+        self.add_tool(f(ToolBuilder::new()))
+    }
+
+    /// Stores a bundle as built and returns it.
+    pub fn add_bundle(&self, bundle: impl Into<Bundle>) -> Bundle {
+        let bundle = bundle.into();
+        self.store
+            .with(|d| d.bundles.insert(bundle.id(), bundle.clone()));
+        bundle
+    }
+
+    /// Stores (or replaces) `org` with this tier and credit balance.
+    pub fn set_org(&self, org: OrgId, tier: Tier, credits: Money) -> Organization {
+        let stored = Organization {
+            id: org,
+            name: format!("Org {org}"),
+            tier,
+            credits,
+        };
+        self.store.put_org(stored.clone());
+        stored
+    }
+
+    /// A new org of this tier with this credit balance.
+    pub fn new_org(&self, tier: Tier, credits: Money) -> OrgId {
+        let org = builders::org_id();
+        self.set_org(org, tier, credits);
+        org
+    }
+
+    /// A new org of this tier, no credits, and its owner.
+    pub fn org_with_owner(&self, tier: Tier) -> (OrgId, Actor) {
+        let org = self.new_org(tier, builders::usd("0"));
+        (org, builders::owner(org))
+    }
+}
