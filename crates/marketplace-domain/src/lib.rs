@@ -26,6 +26,7 @@ pub mod ids;
 pub mod labels;
 pub mod money;
 pub mod org;
+pub mod payment_events;
 pub mod ports;
 pub mod purchase;
 pub mod revenue;

@@ -1,1 +1,132 @@
-//! Placeholder.
+//! # marketplace-sea-orm
+//!
+//! The repository ports of `marketplace-domain` over sea-orm 2.0, on PostgreSQL
+//! (production, with row-level security) and SQLite (the embedded default).
+//!
+//! - [`Database::connect`] opens a pool (`sqlite://…?mode=rwc`, `sqlite::memory:`,
+//!   `postgres://…`); [`Database::migrate`] runs the migrations (as the schema owner);
+//!   [`Database::store`] gives the [`SeaOrmStore`], a cheap `Clone` that implements every
+//!   port: `CatalogRepository`, `CartRepository`, `OrderRepository`, `PurchaseRepository`,
+//!   `HoldingsRepository`, `OrgRepository`, `AuditLog` (and the sellers, as inherent
+//!   methods, until the domain has a port for them).
+//! - Modules by aggregate: [`catalog`](crate::catalog), `cart`, `orders`, `purchases`,
+//!   `holdings`, `orgs`, `audit`, `sellers`, with the sea-orm entities private in
+//!   `entities` and mapped to domain types at the edge.
+//! - Tenancy: see `tenant`. Every tenant query filters by org in SQL; on PostgreSQL every
+//!   transaction also sets the tenant (or the platform scope) for row-level security.
+//!
+//! Money is `NUMERIC` on PostgreSQL and `REAL` on SQLite (see the migrations); amounts are
+//! rounded to their currency's minor unit when read, so round trips are exact.
+
+mod audit;
+mod cart;
+mod catalog;
+mod convert;
+mod entities;
+mod error;
+mod holdings;
+mod ledger;
+mod orders;
+mod orgs;
+mod purchases;
+mod reviews;
+mod sellers;
+mod tenant;
+
+use std::time::Duration;
+
+pub use sea_orm::DbErr;
+use sea_orm::{ConnectOptions, DatabaseConnection, DbBackend};
+
+pub use sellers::Seller;
+
+/// A connection pool to the marketplace database.
+#[derive(Clone, Debug)]
+pub struct Database {
+    conn: DatabaseConnection,
+}
+
+impl Database {
+    /// Connects to `url`: `postgres://…`, `sqlite://path?mode=rwc` or `sqlite::memory:`.
+    ///
+    /// SQLite gets one connection: writes are serialized anyway, one connection never
+    /// meets `SQLITE_BUSY`, and an in-memory database stays one database.
+    ///
+    /// # Errors
+    /// The driver's when the database cannot be reached.
+    pub async fn connect(url: &str) -> Result<Self, DbErr> {
+        let pool = if url.starts_with("sqlite:") { 1 } else { 10 };
+        Self::connect_with(url, pool).await
+    }
+
+    /// Connects with a pool of at most `max_connections`.
+    ///
+    /// # Errors
+    /// The driver's when the database cannot be reached.
+    pub async fn connect_with(url: &str, max_connections: u32) -> Result<Self, DbErr> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .max_connections(max_connections.max(1))
+            .min_connections(0)
+            .acquire_timeout(Duration::from_secs(30))
+            .sqlx_logging(false);
+        let conn = sea_orm::Database::connect(options).await?;
+        Ok(Self { conn })
+    }
+
+    /// Runs the pending migrations. On PostgreSQL, connect as the schema owner to do so
+    /// (the app role may not create tables).
+    ///
+    /// # Errors
+    /// The migration's.
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        use marketplace_migrations::MigratorTrait;
+        marketplace_migrations::Migrator::up(&self.conn, None).await
+    }
+
+    /// The store over this pool.
+    #[must_use]
+    pub fn store(&self) -> SeaOrmStore {
+        SeaOrmStore {
+            conn: self.conn.clone(),
+        }
+    }
+
+    /// The underlying connection, for wiring (migrations, seeding) and tests.
+    #[must_use]
+    pub const fn connection(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// Which database this is.
+    #[must_use]
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// Closes the pool.
+    ///
+    /// # Errors
+    /// The driver's.
+    pub async fn close(self) -> Result<(), DbErr> {
+        self.conn.close().await
+    }
+}
+
+/// Every repository port over one connection pool. Cloning is cheap (the pool is shared).
+#[derive(Clone, Debug)]
+pub struct SeaOrmStore {
+    conn: DatabaseConnection,
+}
+
+impl SeaOrmStore {
+    /// A store over an existing sea-orm connection.
+    #[must_use]
+    pub const fn new(conn: DatabaseConnection) -> Self {
+        Self { conn }
+    }
+
+    fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+}

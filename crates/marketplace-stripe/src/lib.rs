@@ -1,8 +1,25 @@
 //! # marketplace-stripe
 //!
 //! Payment adapters for the domain's [`PaymentGateway`](marketplace_domain::checkout::PaymentGateway)
-//! port: [`OfflineGateway`] for the embedded demo, and (behind configuration) Stripe.
+//! port:
+//! - [`StripeGateway`]: card payments through Stripe PaymentIntents, refunds, and the
+//!   customers and subscriptions of recurring purchases, over a small typed client
+//!   (reqwest, rustls with ring) with bounded retries and idempotency keys
+//!   (docs/decisions/0003-stripe-client.md says why not a Stripe SDK);
+//! - [`webhook`]: the `Stripe-Signature` check and the events the marketplace acts on;
+//! - [`OfflineGateway`]: for the embedded demo, takes no money.
 
+mod client;
+mod config;
+mod gateway;
 mod offline;
+pub mod webhook;
+mod wire;
 
+pub use client::HttpFailure;
+pub use config::{ApiFlavor, DEFAULT_API_BASE, DEFAULT_API_VERSION, StripeConfig};
+pub use gateway::{
+    BillingInterval, CustomerRef, StripeGateway, SubscriptionRef, SubscriptionRequest,
+    SubscriptionStatus,
+};
 pub use offline::OfflineGateway;

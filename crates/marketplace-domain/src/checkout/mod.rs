@@ -16,8 +16,8 @@ pub use order::{
 pub use plan::{FulfilmentPlan, PlanError, plan_fulfilment};
 pub use ports::{
     KeyedOrder, OrderRepository, Payment, PaymentError, PaymentGateway, PaymentRequest,
-    PaymentState, PlacedOrder,
+    PaymentState, PlacedOrder, SubscriptionRequest,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{MockOrderRepository, MockPaymentGateway};
-pub use service::{CheckoutError, CheckoutPorts, CheckoutService, Confirmation};
+pub use service::{CheckoutError, CheckoutPorts, CheckoutService, Confirmation, Settlement};

@@ -141,6 +141,22 @@ pub enum PaymentError {
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
+/// A recurring purchase to bill from the end of its first period (the checkout paid the
+/// first period).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubscriptionRequest {
+    pub purchase_id: crate::ids::PurchaseId,
+    pub org_id: OrgId,
+    /// What each renewal costs.
+    pub amount: Money,
+    pub interval: crate::purchase::Interval,
+    /// When the first renewal is due: the end of the paid period.
+    pub first_renewal_at: DateTime<Utc>,
+    /// Derived from the purchase, so a retry never creates a second subscription.
+    pub idempotency_key: String,
+    pub description: String,
+}
+
 /// Takes, checks, refunds and cancels card payments.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -161,4 +177,22 @@ pub trait PaymentGateway: Send + Sync {
 
     /// Cancels a payment that has not succeeded.
     async fn cancel(&self, reference: &str) -> Result<(), PaymentError>;
+
+    /// Starts renewing a recurring purchase; returns the provider's subscription id, or
+    /// `None` when the gateway does not renew by itself (the purchase then expires at its
+    /// period's end unless renewed otherwise).
+    async fn subscribe(
+        &self,
+        _request: &SubscriptionRequest,
+    ) -> Result<Option<String>, PaymentError> {
+        Ok(None)
+    }
+
+    /// Stops a subscription at the end of its current period (R-R2: access runs to it).
+    async fn cancel_subscription_at_period_end(
+        &self,
+        _subscription: &str,
+    ) -> Result<(), PaymentError> {
+        Ok(())
+    }
 }

@@ -97,6 +97,18 @@ pub enum Confirmation {
     },
 }
 
+/// What settling a payment did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Settlement {
+    Confirmed(Confirmation),
+    /// The order failed (or was already failed) with the payment.
+    Failed(Order),
+    /// The payment succeeded after its order had failed or been cancelled; it was refunded.
+    RefundedLatePayment(Order),
+    /// The gateway is still waiting for the buyer.
+    Pending(Order),
+}
+
 /// The checkout use cases.
 #[derive(Clone)]
 pub struct CheckoutService {
@@ -109,6 +121,9 @@ pub struct CheckoutService {
     audit: Arc<dyn AuditLog>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    /// Where recurring card purchases record their provider subscription, when the
+    /// gateway renews by itself.
+    subscriptions: Option<Arc<dyn crate::purchase::PurchaseRepository>>,
     policy: AccessPolicy,
 }
 
@@ -146,8 +161,20 @@ impl CheckoutService {
             audit: p.audit,
             clock: p.clock,
             ids: p.ids,
+            subscriptions: None,
             policy: AccessPolicy,
         }
+    }
+
+    /// After fulfilment, recurring purchases paid by card start a provider subscription
+    /// that renews them (R-R2), recorded on the purchase through `purchases`.
+    #[must_use]
+    pub fn with_subscriptions(
+        mut self,
+        purchases: Arc<dyn crate::purchase::PurchaseRepository>,
+    ) -> Self {
+        self.subscriptions = Some(purchases);
+        self
     }
 
     /// R-O1..R-O3: turns the actor's cart into one order. The same key with the same cart
@@ -438,31 +465,54 @@ impl CheckoutService {
     pub async fn reconcile(&self, before: DateTime<Utc>) -> Result<usize, CheckoutError> {
         let mut changed = 0;
         for order in self.orders.pending_card_orders(before).await? {
-            let Some(payment) = order.payment.clone() else {
+            let order_id = order.id;
+            let Some(payment) = order.payment else {
                 continue;
             };
-            let outcome = match self.payments.payment_state(&payment.reference).await {
-                Ok(PaymentState::Succeeded) => self.fulfil(order).await.map(|_| true),
-                Ok(PaymentState::Failed { code }) => self
-                    .payment_failed(&payment.reference, code)
-                    .await
-                    .map(|_| true),
-                Ok(PaymentState::Cancelled) => self
-                    .payment_failed(&payment.reference, Some("cancelled".into()))
-                    .await
-                    .map(|_| true),
-                Ok(PaymentState::Pending) => Ok(false),
-                Err(e) => Err(e.into()),
-            };
-            match outcome {
-                Ok(true) => changed += 1,
-                Ok(false) => {}
+            match self.settle(&payment.reference).await {
+                Ok(Settlement::Pending(_)) => {}
+                Ok(_) => changed += 1,
                 Err(e) => {
-                    tracing::warn!(order_id = %payment.reference, error = %e, "reconciliation left an order for the next run")
+                    tracing::warn!(%order_id, payment = %payment.reference, error = %e, "reconciliation left an order for the next run");
                 }
             }
         }
         Ok(changed)
+    }
+
+    /// Brings the order of payment `reference` in line with where the gateway says the
+    /// payment stands now. The provider's current state, not the order its events arrive
+    /// in, is the truth, so settling twice or out of order ends the same way. A payment
+    /// that succeeded for an order already failed or cancelled is refunded: no charge
+    /// without a sale.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown payment; `Payment` when the gateway cannot answer;
+    /// `Infrastructure`.
+    pub async fn settle(&self, reference: &str) -> Result<Settlement, CheckoutError> {
+        let order = self
+            .orders
+            .find_by_payment(reference)
+            .await?
+            .ok_or(CheckoutError::NotFound)?;
+        match self.payments.payment_state(reference).await? {
+            PaymentState::Succeeded => match order.status {
+                OrderStatus::Failed | OrderStatus::Cancelled => {
+                    let key = format!("order-{}-late-payment", order.id);
+                    self.payments.refund(reference, order.total, &key).await?;
+                    Ok(Settlement::RefundedLatePayment(order))
+                }
+                _ => Ok(Settlement::Confirmed(self.fulfil(order).await?)),
+            },
+            PaymentState::Failed { code } => Ok(Settlement::Failed(
+                self.payment_failed(reference, code).await?,
+            )),
+            PaymentState::Cancelled => Ok(Settlement::Failed(
+                self.payment_failed(reference, Some("cancelled".into()))
+                    .await?,
+            )),
+            PaymentState::Pending => Ok(Settlement::Pending(order)),
+        }
     }
 
     async fn replay(
@@ -557,6 +607,7 @@ impl CheckoutService {
                     order.move_to(OrderStatus::Paid, now)?;
                 }
                 order.move_to(OrderStatus::Fulfilled, now)?;
+                self.start_subscriptions(&order, &plan).await;
                 self.audit
                     .record(AuditEvent::system(
                         Some(order.org_id),
@@ -588,6 +639,48 @@ impl CheckoutService {
                 self.lose_race(order, item, now).await
             }
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Starts a provider subscription for each recurring purchase the card order bought.
+    /// A failure is logged and leaves the purchase to expire at its period's end: the sale
+    /// itself stands.
+    async fn start_subscriptions(&self, order: &Order, plan: &FulfilmentPlan) {
+        let Some(purchases) = &self.subscriptions else {
+            return;
+        };
+        if order.payment_method != PaymentMethod::CreditCard {
+            return;
+        }
+        for purchase in &plan.purchases {
+            let crate::purchase::Billing::Recurring {
+                interval, period, ..
+            } = purchase.billing
+            else {
+                continue;
+            };
+            let request = crate::checkout::SubscriptionRequest {
+                purchase_id: purchase.id,
+                org_id: purchase.org_id,
+                amount: purchase.amount,
+                interval,
+                first_renewal_at: period.end(),
+                idempotency_key: format!("purchase-{}-subscription", purchase.id),
+                description: format!("Marketplace purchase {}", purchase.id),
+            };
+            match self.payments.subscribe(&request).await {
+                Ok(Some(subscription)) => {
+                    let mut with_ref = purchase.clone();
+                    with_ref.subscription_ref = Some(subscription);
+                    if let Err(e) = purchases.save(&with_ref).await {
+                        tracing::warn!(purchase_id = %purchase.id, error = %e, "subscription not recorded");
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(purchase_id = %purchase.id, error = %e, "subscription not started")
+                }
+            }
         }
     }
 

@@ -1004,9 +1004,19 @@ async fn r_o4_reconciliation_fulfils_succeeded_payments_and_leaves_pending_ones(
         client_secret: None,
     });
     let both = vec![paid, waiting];
+    let lookup = both.clone();
     w.orders
         .expect_pending_card_orders()
         .returning(move |_| Ok(both.clone()));
+    // Settling reads the order by its payment, as a webhook would.
+    w.orders
+        .expect_find_by_payment()
+        .returning(move |reference| {
+            Ok(lookup
+                .iter()
+                .find(|o| o.payment.as_ref().is_some_and(|p| p.reference == reference))
+                .cloned())
+        });
     w.payments
         .expect_payment_state()
         .with(eq("pi_123"))
@@ -1022,6 +1032,31 @@ async fn r_o4_reconciliation_fulfils_succeeded_payments_and_leaves_pending_ones(
         .returning(|_| Ok(()));
     w.orders.expect_transition().times(0);
     assert_eq!(w.service().reconcile(now()).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn r_o4_reconciliation_leaves_an_order_the_gateway_cannot_answer_for_the_next_run() {
+    let mut w = World::bare();
+    let pending = order(
+        OrderStatus::PendingPayment,
+        PaymentMethod::CreditCard,
+        Some(card()),
+    );
+    let lookup = pending.clone();
+    w.orders
+        .expect_pending_card_orders()
+        .returning(move |_| Ok(vec![pending.clone()]));
+    w.orders
+        .expect_find_by_payment()
+        .returning(move |_| Ok(Some(lookup.clone())));
+    w.payments.expect_payment_state().times(1).returning(|_| {
+        Err(PaymentError::Unavailable(Box::new(std::io::Error::other(
+            "gateway timeout",
+        ))))
+    });
+    w.orders.expect_fulfil().times(0);
+    w.orders.expect_transition().times(0);
+    assert_eq!(w.service().reconcile(now()).await.unwrap(), 0);
 }
 
 // --- OrgService: platform credits fund R-O3 checkouts ---------------------------------

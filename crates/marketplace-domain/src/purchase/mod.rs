@@ -143,6 +143,48 @@ impl Purchase {
         }
     }
 
+    /// R-R2: a renewal paid up to `paid_until` (the provider's period end): periods are
+    /// added until the current one reaches it. Idempotent: a redelivered renewal for a
+    /// period already covered changes nothing and returns `false`.
+    ///
+    /// # Errors
+    /// `NotActive`, `NotRecurring`.
+    pub fn renew_until(&mut self, paid_until: DateTime<Utc>) -> Result<bool, PurchaseRuleError> {
+        self.require_active()?;
+        match &mut self.billing {
+            Billing::OneTime => Err(PurchaseRuleError::NotRecurring),
+            Billing::Recurring {
+                interval, period, ..
+            } => {
+                let before = *period;
+                // Bounded: a provider's period end is never centuries ahead.
+                for _ in 0..1200 {
+                    if period.end() >= paid_until {
+                        break;
+                    }
+                    *period = period.next(*interval);
+                }
+                Ok(*period != before)
+            }
+        }
+    }
+
+    /// R-R2: the provider will not renew (auto-renew off) or will again (`true`).
+    ///
+    /// # Errors
+    /// `NotActive`, `NotRecurring`.
+    pub fn set_auto_renew(&mut self, on: bool) -> Result<bool, PurchaseRuleError> {
+        self.require_active()?;
+        match &mut self.billing {
+            Billing::OneTime => Err(PurchaseRuleError::NotRecurring),
+            Billing::Recurring { auto_renew, .. } => {
+                let changed = *auto_renew != on;
+                *auto_renew = on;
+                Ok(changed)
+            }
+        }
+    }
+
     /// R-R2: a recurring purchase whose paid period is over expires (auto-renew off, or the
     /// renewal failed).
     ///
@@ -362,6 +404,22 @@ mod tests {
             p.renew(),
             Err(PurchaseRuleError::NotActive(PurchaseStatus::Expired))
         );
+    }
+
+    #[test]
+    fn r_r2_renewal_up_to_a_provider_period_end_is_idempotent() {
+        let mut p = purchase(monthly_from(2025, 1, 31));
+        let target = Utc.with_ymd_and_hms(2025, 3, 28, 0, 0, 0).single().unwrap();
+        assert_eq!(p.renew_until(target), Ok(true));
+        assert_eq!(p.billing.paid_until(), Some(target));
+        assert_eq!(
+            p.renew_until(target),
+            Ok(false),
+            "a redelivered renewal changes nothing"
+        );
+        let earlier = Utc.with_ymd_and_hms(2025, 2, 1, 0, 0, 0).single().unwrap();
+        assert_eq!(p.renew_until(earlier), Ok(false));
+        assert_eq!(p.billing.paid_until(), Some(target));
     }
 
     #[test]

@@ -119,6 +119,12 @@ impl PurchaseService {
             .await?
             .ok_or(PurchaseError::NotFound)?;
         purchase.cancel_auto_renew()?;
+        if let Some(subscription) = &purchase.subscription_ref {
+            self.payments
+                .cancel_subscription_at_period_end(subscription)
+                .await
+                .map_err(PurchaseError::Payment)?;
+        }
         self.purchases.save(&purchase).await?;
         self.audit
             .record(AuditEvent::by(
@@ -230,6 +236,70 @@ impl PurchaseService {
                 self.clock.now(),
             ))
             .await;
+        Ok(purchase)
+    }
+
+    /// R-R2: the provider says the subscription is paid up to `paid_until`: extend the
+    /// period to cover it. A redelivery for a period already covered changes nothing.
+    ///
+    /// # Errors
+    /// `NotFound`, `Rule`, `Infrastructure`.
+    pub async fn renew_until(
+        &self,
+        id: PurchaseId,
+        paid_until: DateTime<Utc>,
+    ) -> Result<Purchase, PurchaseError> {
+        let mut purchase = self
+            .purchases
+            .find(id)
+            .await?
+            .ok_or(PurchaseError::NotFound)?;
+        if purchase.renew_until(paid_until)? {
+            self.purchases.renew(&purchase).await?;
+            self.audit
+                .record(AuditEvent::system(
+                    Some(purchase.org_id),
+                    "purchase.renewed",
+                    "purchase",
+                    id.as_uuid(),
+                    self.clock.now(),
+                ))
+                .await;
+        }
+        Ok(purchase)
+    }
+
+    /// R-R2: the provider turned auto-renew on or off (cancel at period end). Repeating it
+    /// changes nothing.
+    ///
+    /// # Errors
+    /// `NotFound`, `Rule`, `Infrastructure`.
+    pub async fn set_auto_renew(
+        &self,
+        id: PurchaseId,
+        on: bool,
+    ) -> Result<Purchase, PurchaseError> {
+        let mut purchase = self
+            .purchases
+            .find(id)
+            .await?
+            .ok_or(PurchaseError::NotFound)?;
+        if purchase.set_auto_renew(on)? {
+            self.purchases.save(&purchase).await?;
+            self.audit
+                .record(AuditEvent::system(
+                    Some(purchase.org_id),
+                    if on {
+                        "purchase.auto_renew_on"
+                    } else {
+                        "purchase.auto_renew_cancelled"
+                    },
+                    "purchase",
+                    id.as_uuid(),
+                    self.clock.now(),
+                ))
+                .await;
+        }
         Ok(purchase)
     }
 

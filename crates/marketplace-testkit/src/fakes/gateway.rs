@@ -6,6 +6,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use async_trait::async_trait;
 use marketplace_domain::checkout::{
     Payment, PaymentError, PaymentGateway, PaymentRef, PaymentRequest, PaymentState,
+    SubscriptionRequest,
 };
 use marketplace_domain::money::Money;
 
@@ -47,6 +48,9 @@ struct GatewayState {
     cancels: Vec<String>,
     fail_refunds: bool,
     declined: usize,
+    /// Subscriptions started, by idempotency key; `None` until enabled.
+    subscriptions: Option<Vec<(String, SubscriptionRequest)>>,
+    cancelled_subscriptions: Vec<String>,
 }
 
 /// The in-memory [`PaymentGateway`]: configurable outcome, records payments, refunds and
@@ -68,12 +72,31 @@ impl Default for FakePaymentGateway {
                 cancels: Vec::new(),
                 fail_refunds: false,
                 declined: 0,
+                subscriptions: None,
+                cancelled_subscriptions: Vec::new(),
             }),
         }
     }
 }
 
 impl FakePaymentGateway {
+    /// Makes the gateway renew recurring purchases itself (`subscribe` answers `sub_N`).
+    pub fn enable_subscriptions(&self) {
+        self.lock().subscriptions.get_or_insert_with(Vec::new);
+    }
+
+    /// The subscriptions started: (id, request).
+    #[must_use]
+    pub fn subscriptions(&self) -> Vec<(String, SubscriptionRequest)> {
+        self.lock().subscriptions.clone().unwrap_or_default()
+    }
+
+    /// Subscriptions set to stop at their period's end.
+    #[must_use]
+    pub fn cancelled_subscriptions(&self) -> Vec<String> {
+        self.lock().cancelled_subscriptions.clone()
+    }
+
     fn lock(&self) -> MutexGuard<'_, GatewayState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -270,6 +293,35 @@ impl PaymentGateway for FakePaymentGateway {
         }
         payment.state = PaymentState::Cancelled;
         s.cancels.push(reference.to_owned());
+        Ok(())
+    }
+
+    async fn subscribe(
+        &self,
+        request: &SubscriptionRequest,
+    ) -> Result<Option<String>, PaymentError> {
+        let mut s = self.lock();
+        let Some(subs) = s.subscriptions.as_mut() else {
+            return Ok(None);
+        };
+        if let Some((id, _)) = subs
+            .iter()
+            .find(|(_, r)| r.idempotency_key == request.idempotency_key)
+        {
+            return Ok(Some(id.clone()));
+        }
+        let id = format!("sub_{}", subs.len() + 1);
+        subs.push((id.clone(), request.clone()));
+        Ok(Some(id))
+    }
+
+    async fn cancel_subscription_at_period_end(
+        &self,
+        subscription: &str,
+    ) -> Result<(), PaymentError> {
+        self.lock()
+            .cancelled_subscriptions
+            .push(subscription.to_owned());
         Ok(())
     }
 }

@@ -100,6 +100,19 @@ impl Fakes {
             clock: self.clock.clone(),
             ids: self.ids.clone(),
         })
+        .with_subscriptions(self.store.clone())
+    }
+
+    #[must_use]
+    pub fn payment_event_service(&self) -> marketplace_domain::payment_events::PaymentEventService {
+        marketplace_domain::payment_events::PaymentEventService::new(
+            self.checkout_service(),
+            self.purchase_service(),
+            self.store.clone(),
+            self.store.clone(),
+            self.store.clone(),
+            self.clock.clone(),
+        )
     }
 
     #[must_use]

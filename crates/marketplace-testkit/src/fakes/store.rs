@@ -56,6 +56,8 @@ pub struct StoreData {
     /// In insertion order.
     pub postings: Vec<Posting>,
     pub reviews: crate::fakes::reviews::ReviewTables,
+    /// Provider event ids processed, with their type.
+    pub payment_events: BTreeMap<String, String>,
 }
 
 impl StoreData {
@@ -923,5 +925,26 @@ impl HoldingsRepository for InMemoryStore {
             .collect();
         v.sort_by_key(|e| (e.granted_at, e.id));
         Ok(v)
+    }
+}
+
+#[async_trait::async_trait]
+impl marketplace_domain::payment_events::PaymentEventLog for InMemoryStore {
+    async fn seen(&self, event_id: &str) -> Result<bool, RepoError> {
+        Ok(self.lock().payment_events.contains_key(event_id))
+    }
+
+    async fn record(
+        &self,
+        event_id: &str,
+        kind: &str,
+        _org: Option<OrgId>,
+        _at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), RepoError> {
+        self.lock()
+            .payment_events
+            .entry(event_id.to_owned())
+            .or_insert_with(|| kind.to_owned());
+        Ok(())
     }
 }

@@ -1,0 +1,314 @@
+//! Events from the payment provider (its webhooks), applied exactly once and in any order.
+//!
+//! Every effect is a guarded state move that a repeat cannot apply twice: fulfilment only
+//! from an order awaiting payment (R-O4), failure only of a pending order, renewal only up
+//! to the provider's period end, refunds only for the part of the provider's cumulative
+//! refunded amount not yet recorded, subscription changes only when they change something.
+//! The event id is checked first and recorded after its effect, so a redelivery answers
+//! at once and, even when it races the first delivery or follows a crash between effect
+//! and record, changes nothing.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::checkout::{CheckoutError, CheckoutService, Confirmation, OrderRepository, Settlement};
+use crate::ids::OrgId;
+use crate::money::Money;
+use crate::ports::{Clock, RepoError};
+use crate::purchase::{PurchaseError, PurchaseRepository, PurchaseService, PurchaseStatus};
+
+/// What the provider reports, as the domain needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaymentEvent {
+    /// The payment `reference` succeeded.
+    PaymentSucceeded { reference: String },
+    /// An attempt to pay `reference` failed.
+    PaymentFailed {
+        reference: String,
+        code: Option<String>,
+    },
+    /// The provider has refunded `total_refunded` of the payment so far (cumulative).
+    Refunded {
+        reference: String,
+        total_refunded: Money,
+    },
+    /// A subscription's renewal was paid, up to `paid_until` when the provider says.
+    RenewalPaid {
+        subscription: String,
+        paid_until: Option<DateTime<Utc>>,
+    },
+    /// A renewal payment failed: access runs to the period's end, then expires (R-R2).
+    RenewalFailed { subscription: String },
+    /// The subscription will (`false`) or will not (`true`) stop at its period's end.
+    SubscriptionChanged {
+        subscription: String,
+        cancel_at_period_end: bool,
+    },
+    /// The subscription ended: the purchase expires now (R-E2).
+    SubscriptionEnded { subscription: String },
+    /// A type the marketplace does not act on.
+    Ignored,
+}
+
+/// One delivery of an event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReceivedEvent {
+    /// The provider's event id: the unit of exactly-once.
+    pub id: String,
+    /// The provider's event type, for the log.
+    pub kind: String,
+    pub event: PaymentEvent,
+}
+
+/// What handling an event did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Handled {
+    /// The effect was applied (or found already applied) and the event recorded.
+    Applied,
+    /// The event id had been processed before: nothing was done.
+    Duplicate,
+    /// Nothing in the marketplace refers to it (another system's payment, an unknown type).
+    Ignored,
+}
+
+/// Which provider events were processed.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PaymentEventLog: Send + Sync {
+    /// Whether the event id was recorded.
+    async fn seen(&self, event_id: &str) -> Result<bool, RepoError>;
+
+    /// Records the event id; recording it again is a no-op.
+    async fn record(
+        &self,
+        event_id: &str,
+        kind: &str,
+        org: Option<OrgId>,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepoError>;
+}
+
+/// What handling can fail with; the provider will redeliver, so every failure is safe to
+/// retry.
+#[derive(Debug, thiserror::Error)]
+pub enum PaymentEventError {
+    #[error(transparent)]
+    Checkout(#[from] CheckoutError),
+    #[error(transparent)]
+    Purchase(#[from] PurchaseError),
+    /// The event refers to something not in place yet (a refund of an order whose payment
+    /// confirmation has not arrived): the provider's redelivery will apply it.
+    #[error("not ready: {0}")]
+    NotReady(&'static str),
+    #[error("infrastructure failure")]
+    Infrastructure(#[from] RepoError),
+}
+
+/// Applies provider events.
+#[derive(Clone)]
+pub struct PaymentEventService {
+    checkout: CheckoutService,
+    purchases: PurchaseService,
+    purchase_repo: Arc<dyn PurchaseRepository>,
+    orders: Arc<dyn OrderRepository>,
+    log: Arc<dyn PaymentEventLog>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for PaymentEventService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaymentEventService")
+            .finish_non_exhaustive()
+    }
+}
+
+impl PaymentEventService {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        checkout: CheckoutService,
+        purchases: PurchaseService,
+        purchase_repo: Arc<dyn PurchaseRepository>,
+        orders: Arc<dyn OrderRepository>,
+        log: Arc<dyn PaymentEventLog>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            checkout,
+            purchases,
+            purchase_repo,
+            orders,
+            log,
+            clock,
+        }
+    }
+
+    /// Applies one delivery.
+    ///
+    /// # Errors
+    /// [`PaymentEventError`] when the effect could not be applied now (the provider
+    /// redelivers); nothing is recorded then.
+    pub async fn handle(&self, received: ReceivedEvent) -> Result<Handled, PaymentEventError> {
+        if self.log.seen(&received.id).await? {
+            return Ok(Handled::Duplicate);
+        }
+        let org = match self.apply(&received.event).await? {
+            Some(org) => org,
+            None => return Ok(Handled::Ignored),
+        };
+        self.log
+            .record(&received.id, &received.kind, org, self.clock.now())
+            .await?;
+        Ok(Handled::Applied)
+    }
+
+    /// The effect; `None` when nothing refers to the event, else the org it touched.
+    async fn apply(
+        &self,
+        event: &PaymentEvent,
+    ) -> Result<Option<Option<OrgId>>, PaymentEventError> {
+        match event {
+            PaymentEvent::PaymentSucceeded { reference }
+            | PaymentEvent::PaymentFailed { reference, .. } => {
+                match self.checkout.settle(reference).await {
+                    Ok(
+                        Settlement::Confirmed(
+                            Confirmation::Fulfilled(o) | Confirmation::AlreadyFulfilled(o),
+                        )
+                        | Settlement::Confirmed(Confirmation::FailedAlreadyOwned {
+                            order: o, ..
+                        })
+                        | Settlement::Failed(o)
+                        | Settlement::RefundedLatePayment(o)
+                        | Settlement::Pending(o),
+                    ) => Ok(Some(Some(o.org_id))),
+                    // The order may not know its payment yet (the event raced the checkout).
+                    Err(CheckoutError::NotFound) => Err(PaymentEventError::NotReady(
+                        "no order holds this payment yet",
+                    )),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            PaymentEvent::Refunded {
+                reference,
+                total_refunded,
+            } => self.refunded(reference, *total_refunded).await,
+            PaymentEvent::RenewalPaid {
+                subscription,
+                paid_until,
+            } => {
+                let Some(purchase) = self
+                    .purchase_repo
+                    .find_by_subscription(subscription)
+                    .await?
+                else {
+                    return Err(PaymentEventError::NotReady(
+                        "no purchase holds this subscription yet",
+                    ));
+                };
+                if purchase.status != PurchaseStatus::Active {
+                    return Ok(Some(Some(purchase.org_id)));
+                }
+                match paid_until {
+                    Some(until) => self.purchases.renew_until(purchase.id, *until).await?,
+                    None => self.purchases.renew(purchase.id).await?,
+                };
+                Ok(Some(Some(purchase.org_id)))
+            }
+            PaymentEvent::RenewalFailed { subscription } => {
+                // Access runs to the period's end; the expiry job ends it then (R-R2).
+                let found = self
+                    .purchase_repo
+                    .find_by_subscription(subscription)
+                    .await?;
+                found
+                    .map(|p| Some(Some(p.org_id)))
+                    .ok_or(PaymentEventError::NotReady(
+                        "no purchase holds this subscription yet",
+                    ))
+            }
+            PaymentEvent::SubscriptionChanged {
+                subscription,
+                cancel_at_period_end,
+            } => {
+                let Some(purchase) = self
+                    .purchase_repo
+                    .find_by_subscription(subscription)
+                    .await?
+                else {
+                    return Err(PaymentEventError::NotReady(
+                        "no purchase holds this subscription yet",
+                    ));
+                };
+                if purchase.status == PurchaseStatus::Active {
+                    self.purchases
+                        .set_auto_renew(purchase.id, !cancel_at_period_end)
+                        .await?;
+                }
+                Ok(Some(Some(purchase.org_id)))
+            }
+            PaymentEvent::SubscriptionEnded { subscription } => {
+                let Some(purchase) = self
+                    .purchase_repo
+                    .find_by_subscription(subscription)
+                    .await?
+                else {
+                    return Err(PaymentEventError::NotReady(
+                        "no purchase holds this subscription yet",
+                    ));
+                };
+                self.purchases.end_now(purchase.id).await?;
+                Ok(Some(Some(purchase.org_id)))
+            }
+            PaymentEvent::Ignored => Ok(None),
+        }
+    }
+
+    /// Records the part of the provider's cumulative refund not yet booked, spread over
+    /// the order's purchases in line order.
+    async fn refunded(
+        &self,
+        reference: &str,
+        total_refunded: Money,
+    ) -> Result<Option<Option<OrgId>>, PaymentEventError> {
+        let Some(order) = self.orders.find_by_payment(reference).await? else {
+            return Err(PaymentEventError::NotReady(
+                "no order holds this payment yet",
+            ));
+        };
+        if order.status.awaits_payment() {
+            return Err(PaymentEventError::NotReady(
+                "the payment's order is not fulfilled yet",
+            ));
+        }
+        let Ok(mut outstanding) = total_refunded.checked_sub(order.refunded) else {
+            return Ok(Some(Some(order.org_id)));
+        };
+        if outstanding.is_negative() || outstanding.is_zero() {
+            return Ok(Some(Some(order.org_id)));
+        }
+        let purchases = self.purchase_repo.list(order.org_id, None).await?;
+        for purchase in purchases.iter().filter(|p| p.order_id == order.id) {
+            if outstanding.is_zero() {
+                break;
+            }
+            let refundable = purchase.refundable();
+            if refundable.is_zero() {
+                continue;
+            }
+            let part = if refundable.amount() < outstanding.amount() {
+                refundable
+            } else {
+                outstanding
+            };
+            self.purchases
+                .record_external_refund(purchase.id, part)
+                .await?;
+            outstanding = outstanding
+                .checked_sub(part)
+                .map_err(RepoError::unavailable)?;
+        }
+        Ok(Some(Some(order.org_id)))
+    }
+}

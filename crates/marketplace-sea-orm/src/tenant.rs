@@ -1,0 +1,118 @@
+//! Tenancy (R-T3) and transactions.
+//!
+//! Every repository method that touches a tenant table runs in a transaction opened by
+//! [`SeaOrmStore::begin`], which on PostgreSQL first sets, for that transaction only
+//! (`set_config(…, true)`), either the tenant (`app.current_org_id`, `app.current_user_id`)
+//! or the platform scope (`app.platform_scope = on`) that the row-level-security policies of
+//! the migrations read. Nothing is ever set on the session, so a pooled connection carries
+//! nothing over. On SQLite there is no row-level security and the settings are skipped; the
+//! `org_id` filter that every tenant query carries in SQL is the guard there (and a second
+//! one on PostgreSQL).
+//!
+//! [`SeaOrmStore::atomically`] runs a unit of work again when PostgreSQL reports a
+//! serialization failure or a deadlock, a bounded number of times.
+
+use std::future::Future;
+use std::time::Duration;
+
+use marketplace_domain::ids::{OrgId, UserId};
+use marketplace_domain::ports::RepoError;
+use marketplace_migrations::{ORG_SETTING, PLATFORM_SCOPE_SETTING};
+use sea_orm::{
+    ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait, Value,
+};
+
+use crate::SeaOrmStore;
+use crate::error::{is_retryable, map_db};
+
+/// The transaction-local setting naming the acting user (informational: no policy reads
+/// it yet, but triggers and audit may).
+pub(crate) const USER_SETTING: &str = "app.current_user_id";
+
+/// Retries after the first attempt when the database asks for one.
+pub(crate) const MAX_RETRIES: u32 = 3;
+
+/// Whose rows a transaction may see.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Scope {
+    /// One tenant (and, when known, the acting user).
+    Org(OrgId, Option<UserId>),
+    /// Every tenant: webhooks, jobs, platform admins.
+    Platform,
+    /// Only global tables (catalog, sellers, ledger): no setting needed.
+    Global,
+}
+
+impl SeaOrmStore {
+    /// Opens a transaction with the scope's settings applied (PostgreSQL).
+    ///
+    /// # Errors
+    /// `Unavailable` when the transaction cannot be opened or configured.
+    pub(crate) async fn begin(&self, scope: Scope) -> Result<DatabaseTransaction, RepoError> {
+        let tx = self.conn.begin().await.map_err(map_db)?;
+        if self.backend() == DbBackend::Postgres {
+            match scope {
+                Scope::Org(org, user) => {
+                    let user = user.map(|u| u.to_string()).unwrap_or_default();
+                    let stmt = Statement::from_sql_and_values(
+                        DbBackend::Postgres,
+                        "SELECT set_config($1, $2, true), set_config($3, $4, true)",
+                        [
+                            Value::from(ORG_SETTING),
+                            Value::from(org.to_string()),
+                            Value::from(USER_SETTING),
+                            Value::from(user),
+                        ],
+                    );
+                    tx.query_one_raw(stmt).await.map_err(map_db)?;
+                }
+                Scope::Platform => {
+                    let stmt = Statement::from_sql_and_values(
+                        DbBackend::Postgres,
+                        "SELECT set_config($1, 'on', true)",
+                        [Value::from(PLATFORM_SCOPE_SETTING)],
+                    );
+                    tx.query_one_raw(stmt).await.map_err(map_db)?;
+                }
+                Scope::Global => {}
+            }
+        }
+        Ok(tx)
+    }
+
+    /// Runs `work` (which opens, uses and commits its own transaction) and runs it again,
+    /// up to [`MAX_RETRIES`] times with a short growing backoff, when the database reports a
+    /// serialization failure or a deadlock. Any other error is returned at once.
+    ///
+    /// # Errors
+    /// The last error of `work`.
+    pub(crate) async fn atomically<T, F, Fut>(&self, mut work: F) -> Result<T, RepoError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, RepoError>>,
+    {
+        let mut attempt = 0;
+        loop {
+            match work().await {
+                Err(e) if attempt < MAX_RETRIES && is_retryable(&e) => {
+                    attempt += 1;
+                    tracing::debug!(attempt, error = %e, "retrying a transaction");
+                    let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0] % 10);
+                    tokio::time::sleep(Duration::from_millis(
+                        10 * u64::from(attempt) * u64::from(attempt) + jitter,
+                    ))
+                    .await;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// Commits a transaction.
+///
+/// # Errors
+/// `Unavailable` when the commit fails.
+pub(crate) async fn commit(tx: DatabaseTransaction) -> Result<(), RepoError> {
+    tx.commit().await.map_err(map_db)
+}
