@@ -4,13 +4,19 @@
 use actix_web::{HttpResponse, web};
 
 use crate::auth::TokenKeys;
+use crate::routes::webhooks::WebhookSecret;
 use crate::state::Services;
 
 /// Everything a server (or a test server) mounts.
-pub fn configure(services: Services, keys: TokenKeys) -> impl FnOnce(&mut web::ServiceConfig) {
+pub fn configure(
+    services: Services,
+    keys: TokenKeys,
+    webhook_secret: WebhookSecret,
+) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(web::Data::new(services))
             .app_data(web::Data::new(keys))
+            .app_data(web::Data::new(webhook_secret))
             .configure(crate::extract::configure)
             .configure(crate::openapi::configure)
             .configure(crate::routes::configure)

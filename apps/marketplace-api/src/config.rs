@@ -35,6 +35,8 @@ pub struct StripeConfig {
     pub secret_key: String,
     pub webhook_secret: String,
     pub api_base: String,
+    /// The API is localstripe (a fake Stripe for tests), which needs a few quirks.
+    pub localstripe: bool,
 }
 
 /// Everything the service reads from its environment.
@@ -116,10 +118,12 @@ impl Config {
             let webhook_secret = stripe_required("MARKETPLACE_STRIPE_WEBHOOK_SECRET");
             let api_base =
                 var("MARKETPLACE_STRIPE_API_BASE").unwrap_or_else(|| STRIPE_API_BASE.to_owned());
+            let localstripe = var("MARKETPLACE_STRIPE_FLAVOR").as_deref() == Some("localstripe");
             Some(StripeConfig {
                 secret_key,
                 webhook_secret,
                 api_base,
+                localstripe,
             })
         } else {
             None

@@ -9,6 +9,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use marketplace_api::auth::TokenKeys;
 use marketplace_api::config::{Config, Mode};
+use marketplace_api::routes::webhooks::WebhookSecret;
 use marketplace_api::state::Services;
 use marketplace_api::{app, demo, runtime, telemetry};
 use marketplace_domain::access::{Actor, OrgRole, PlatformRole};
@@ -135,13 +136,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let keys = TokenKeys::new(&config.jwt_secret, &config.jwt_issuer);
     spawn_jobs(services.clone());
 
+    let webhook_secret = WebhookSecret(config.stripe.as_ref().map(|s| s.webhook_secret.clone()));
     let server = {
         let (services, keys) = (services.clone(), keys.clone());
         HttpServer::new(move || {
             App::new()
                 .wrap(Compress::default())
                 .wrap(TracingLogger::default())
-                .configure(app::configure(services.clone(), keys.clone()))
+                .configure(app::configure(
+                    services.clone(),
+                    keys.clone(),
+                    webhook_secret.clone(),
+                ))
         })
         .bind(config.bind)
         .with_context(|| format!("bind {}", config.bind))?

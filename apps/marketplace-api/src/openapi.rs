@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::routes::{admin, cart, catalog, health, orders, purchases, reviews};
+use crate::routes::{admin, cart, catalog, health, orders, purchases, reviews, webhooks};
 
 /// Declares the bearer scheme every authenticated route refers to.
 #[derive(Debug)]
@@ -46,6 +46,7 @@ impl Modify for BearerAuth {
         reviews::flag_review, reviews::moderation_queue, reviews::moderate,
         admin::create_tool, admin::update_tool, admin::create_bundle, admin::update_bundle,
         admin::put_org, admin::grant_credits, admin::mark_paid, admin::refund,
+        webhooks::stripe_webhook,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -57,6 +58,7 @@ impl Modify for BearerAuth {
         (name = "moderation", description = "Review moderation"),
         (name = "admin", description = "Platform administration"),
         (name = "health", description = "Liveness and readiness"),
+        (name = "webhooks", description = "Events from the payment provider"),
     )
 )]
 pub struct ApiDoc;

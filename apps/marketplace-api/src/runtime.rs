@@ -128,6 +128,7 @@ pub fn ports(db: &Database, payments: Arc<dyn PaymentGateway>) -> Ports {
         holdings: store.clone(),
         orgs: store.clone(),
         reviews: store.clone(),
+        payment_events: store.clone(),
         audit: store,
         payments,
         clock: Arc::new(SystemClock),

@@ -11,6 +11,7 @@ use marketplace_domain::checkout::{
 };
 use marketplace_domain::entitlement::{EntitlementService, HoldingsRepository};
 use marketplace_domain::org::{OrgRepository, OrgService};
+use marketplace_domain::payment_events::{PaymentEventLog, PaymentEventService};
 use marketplace_domain::ports::{Clock, IdGenerator};
 use marketplace_domain::purchase::{PurchaseRepository, PurchaseService};
 use marketplace_domain::review::{ReviewRepository, ReviewService};
@@ -35,6 +36,7 @@ pub struct Ports {
     pub holdings: Arc<dyn HoldingsRepository>,
     pub orgs: Arc<dyn OrgRepository>,
     pub reviews: Arc<dyn ReviewRepository>,
+    pub payment_events: Arc<dyn PaymentEventLog>,
     pub audit: Arc<dyn AuditLog>,
     pub payments: Arc<dyn PaymentGateway>,
     pub clock: Arc<dyn Clock>,
@@ -54,13 +56,43 @@ pub struct Services {
     pub orgs: OrgService,
     pub entitlements: EntitlementService,
     pub stats: StatsService,
+    pub payment_events: PaymentEventService,
     pub readiness: Arc<dyn Readiness>,
 }
 
 impl Services {
     #[must_use]
     pub fn new(p: Ports) -> Self {
+        let checkout = CheckoutService::new(CheckoutPorts {
+            orders: p.orders.clone(),
+            carts: p.carts.clone(),
+            catalog: p.catalog.clone(),
+            orgs: p.orgs.clone(),
+            holdings: p.holdings.clone(),
+            payments: p.payments.clone(),
+            audit: p.audit.clone(),
+            clock: p.clock.clone(),
+            ids: p.ids.clone(),
+        })
+        .with_subscriptions(p.purchases.clone());
+        let purchases = PurchaseService::new(
+            p.purchases.clone(),
+            p.orders.clone(),
+            p.holdings.clone(),
+            p.payments.clone(),
+            p.audit.clone(),
+            p.clock.clone(),
+            p.ids.clone(),
+        );
         Self {
+            payment_events: PaymentEventService::new(
+                checkout.clone(),
+                purchases.clone(),
+                p.purchases.clone(),
+                p.orders.clone(),
+                p.payment_events.clone(),
+                p.clock.clone(),
+            ),
             catalog: CatalogService::new(
                 p.catalog.clone(),
                 p.audit.clone(),
@@ -74,26 +106,8 @@ impl Services {
                 p.holdings.clone(),
                 p.clock.clone(),
             ),
-            checkout: CheckoutService::new(CheckoutPorts {
-                orders: p.orders.clone(),
-                carts: p.carts.clone(),
-                catalog: p.catalog.clone(),
-                orgs: p.orgs.clone(),
-                holdings: p.holdings.clone(),
-                payments: p.payments.clone(),
-                audit: p.audit.clone(),
-                clock: p.clock.clone(),
-                ids: p.ids.clone(),
-            }),
-            purchases: PurchaseService::new(
-                p.purchases.clone(),
-                p.orders.clone(),
-                p.holdings.clone(),
-                p.payments.clone(),
-                p.audit.clone(),
-                p.clock.clone(),
-                p.ids.clone(),
-            ),
+            checkout,
+            purchases,
             reviews: ReviewService::new(
                 p.reviews.clone(),
                 p.holdings.clone(),

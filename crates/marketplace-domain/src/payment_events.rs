@@ -289,7 +289,14 @@ impl PaymentEventService {
             return Ok(Some(Some(order.org_id)));
         }
         let purchases = self.purchase_repo.list(order.org_id, None).await?;
-        for purchase in purchases.iter().filter(|p| p.order_id == order.id) {
+        // In the order's line order, so the split does not depend on how purchases list.
+        for line in &order.lines {
+            let Some(purchase) = purchases
+                .iter()
+                .find(|p| p.order_id == order.id && p.item == line.item)
+            else {
+                continue;
+            };
             if outstanding.is_zero() {
                 break;
             }

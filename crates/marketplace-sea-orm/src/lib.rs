@@ -28,6 +28,7 @@ mod holdings;
 mod ledger;
 mod orders;
 mod orgs;
+mod payment_events;
 mod purchases;
 mod reviews;
 mod sellers;

@@ -1,14 +1,14 @@
 //! The caller's cart (R-K*).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use marketplace_domain::catalog::{ItemKind, ItemRef};
 use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::dto::{AddItemBody, CartDto};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ValidJson;
+use crate::extract::{ValidJson, only_keys};
 use crate::labels::ItemType;
 use crate::state::Services;
 
@@ -35,7 +35,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn get_cart(
     svc: web::Data<Services>,
     caller: Caller,
+    req: HttpRequest,
 ) -> Result<web::Json<CartDto>, ApiError> {
+    only_keys(&req, &[])?;
     Ok(web::Json(svc.cart.view(&caller.0).await?.into()))
 }
 

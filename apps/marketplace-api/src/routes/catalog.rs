@@ -187,8 +187,10 @@ pub async fn list_tools(
 pub async fn get_tool(
     svc: web::Data<Services>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<ToolDto>, ApiError> {
+    only_keys(&req, &[])?;
     let tool = svc
         .catalog
         .tool(&caller.0, ToolId::from_uuid(id.into_inner()))
@@ -208,7 +210,9 @@ pub async fn get_tool(
 pub async fn list_categories(
     svc: web::Data<Services>,
     caller: Caller,
+    req: HttpRequest,
 ) -> Result<web::Json<Vec<CategoryDto>>, ApiError> {
+    only_keys(&req, &[])?;
     let counts = svc.catalog.categories(&caller.0).await?;
     Ok(web::Json(
         counts.into_iter().map(CategoryDto::from).collect(),
@@ -252,8 +256,10 @@ pub async fn list_bundles(
 pub async fn get_bundle(
     svc: web::Data<Services>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<BundleDto>, ApiError> {
+    only_keys(&req, &[])?;
     let bundle = svc
         .catalog
         .bundle(&caller.0, BundleId::from_uuid(id.into_inner()))

@@ -7,6 +7,7 @@ pub mod health;
 pub mod orders;
 pub mod purchases;
 pub mod reviews;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(orders::configure)
             .configure(purchases::configure)
             .configure(reviews::configure)
-            .configure(admin::configure),
+            .configure(admin::configure)
+            .configure(webhooks::configure),
     );
 }

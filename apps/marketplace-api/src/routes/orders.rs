@@ -107,8 +107,10 @@ pub async fn list_orders(
 pub async fn get_order(
     svc: web::Data<Services>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<OrderDto>, ApiError> {
+    only_keys(&req, &[])?;
     let order = svc
         .checkout
         .order(&caller.0, OrderId::from_uuid(id.into_inner()))

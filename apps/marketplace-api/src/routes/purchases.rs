@@ -92,7 +92,9 @@ pub async fn cancel_purchase(
 pub async fn list_entitlements(
     svc: web::Data<Services>,
     caller: Caller,
+    req: HttpRequest,
 ) -> Result<web::Json<Vec<EntitlementDto>>, ApiError> {
+    only_keys(&req, &[])?;
     let entitlements = svc.entitlements.list(&caller.0).await?;
     Ok(web::Json(
         entitlements.into_iter().map(EntitlementDto::from).collect(),
@@ -111,6 +113,8 @@ pub async fn list_entitlements(
 pub async fn stats(
     svc: web::Data<Services>,
     caller: Caller,
+    req: HttpRequest,
 ) -> Result<web::Json<StatsDto>, ApiError> {
+    only_keys(&req, &[])?;
     Ok(web::Json(svc.stats.for_org(&caller.0).await?.into()))
 }

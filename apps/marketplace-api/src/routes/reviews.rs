@@ -1,6 +1,6 @@
 //! Reviews, votes, flags and moderation (R-V*).
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use marketplace_domain::ids::{ReviewId, ToolId};
 use marketplace_domain::review::{ReviewInput, ReviewStatus};
 use serde_json::json;
@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::dto::{FlagBody, ListDto, ModerationBody, ModerationItemDto, ReviewBodyDto, ReviewDto};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ValidJson, only_keys, parse_query, query_value};
+use crate::extract::{MAX_BODY_BYTES, ValidJson, only_keys, parse_query, query_value};
 use crate::labels::parse_label;
 use crate::routes::catalog::{PageQueryDoc, page_request};
 use crate::state::Services;
@@ -151,11 +151,27 @@ pub async fn flag_review(
     svc: web::Data<Services>,
     caller: Caller,
     id: web::Path<Uuid>,
+    req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let reason = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
+        if body.len() > MAX_BODY_BYTES {
+            return Err(ApiError::bad_request(
+                format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
+                vec![],
+            ));
+        }
+        let is_json = req.mime_type().ok().flatten().is_some_and(|m| {
+            m.subtype() == actix_web::mime::JSON || m.suffix() == Some(actix_web::mime::JSON)
+        });
+        if !is_json {
+            return Err(ApiError::bad_request(
+                "expected Content-Type: application/json",
+                vec![],
+            ));
+        }
         let flag: FlagBody = serde_json::from_slice(&body).map_err(|e| {
             ApiError::bad_request(
                 "the request body is not valid JSON",
