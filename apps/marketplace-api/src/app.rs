@@ -7,8 +7,13 @@ use crate::auth::TokenKeys;
 use crate::routes::webhooks::WebhookSecret;
 use crate::state::Services;
 
-/// Everything a server (or a test server) mounts.
-pub fn configure(
+/// Everything a server (or a test server) mounts, without Stripe webhooks.
+pub fn configure(services: Services, keys: TokenKeys) -> impl FnOnce(&mut web::ServiceConfig) {
+    configure_with_webhooks(services, keys, WebhookSecret(None))
+}
+
+/// Everything a server mounts, with the Stripe webhook signing secret when configured.
+pub fn configure_with_webhooks(
     services: Services,
     keys: TokenKeys,
     webhook_secret: WebhookSecret,

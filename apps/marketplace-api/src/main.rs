@@ -143,7 +143,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             App::new()
                 .wrap(Compress::default())
                 .wrap(TracingLogger::default())
-                .configure(app::configure(
+                .configure(app::configure_with_webhooks(
                     services.clone(),
                     keys.clone(),
                     webhook_secret.clone(),
