@@ -6,9 +6,11 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use marketplace_domain::checkout::{
     Payment, PaymentError, PaymentGateway, PaymentRef, PaymentRequest, PaymentState,
+    SubscriptionRequest as RenewalRequest,
 };
 use marketplace_domain::ids::OrgId;
 use marketplace_domain::money::{Currency, Money};
+use marketplace_domain::purchase::Interval;
 
 use crate::client::{Form, StripeClient, path_id};
 use crate::config::{ApiFlavor, StripeConfig};
@@ -144,6 +146,10 @@ pub struct SubscriptionRequest {
     pub metadata: BTreeMap<String, String>,
     /// Derived from the order, so a retry never starts a second subscription.
     pub idempotency_key: String,
+    /// Unix seconds of the first charge, when the first period is already paid (sent as
+    /// `trial_end`: the subscription starts `trialing` and bills nothing until then).
+    /// `None` bills the first period at once.
+    pub trial_end: Option<i64>,
 }
 
 impl StripeGateway {
@@ -179,6 +185,54 @@ impl StripeGateway {
         }
         let created: wire::Created = self.client.post("/v1/customers", &form, None).await?;
         Ok(CustomerRef { id: created.id })
+    }
+
+    /// The renewals of a recurring purchase whose first period the checkout paid: a
+    /// customer for the purchase, a plan for the price and interval, and a subscription
+    /// whose first charge is at `first_renewal_at` (`trial_end`), each with
+    /// `metadata[purchase_id]` and `metadata[org_id]` and a key derived from
+    /// `request.idempotency_key`, so a retry creates none of them twice.
+    ///
+    /// One customer per purchase: the marketplace stores no Stripe customer per org, and
+    /// Stripe's customer search is not in localstripe. localstripe keeps a subscription
+    /// with `trial_end` `incomplete` (Stripe: `trialing`) and bills nothing either way.
+    async fn start_renewals(
+        &self,
+        request: &RenewalRequest,
+    ) -> Result<SubscriptionRef, PaymentError> {
+        let price = positive_minor(&request.amount)?;
+        let metadata: BTreeMap<String, String> = [
+            ("purchase_id".to_owned(), request.purchase_id.to_string()),
+            ("org_id".to_owned(), request.org_id.to_string()),
+        ]
+        .into();
+        let mut customer_form: Form = vec![("description".into(), request.description.clone())];
+        push_metadata(&mut customer_form, &metadata);
+        let customer: wire::Created = self
+            .client
+            .post(
+                "/v1/customers",
+                &customer_form,
+                Some(&format!("{}-customer", request.idempotency_key)),
+            )
+            .await?;
+        let sub = self
+            .create_subscription(&SubscriptionRequest {
+                customer: customer.id,
+                price_amount_minor: price,
+                currency: request.amount.currency(),
+                interval: match request.interval {
+                    Interval::Monthly => BillingInterval::Month,
+                    Interval::Annual => BillingInterval::Year,
+                },
+                product_name: request.description.clone(),
+                metadata,
+                idempotency_key: request.idempotency_key.clone(),
+                trial_end: Some(request.first_renewal_at.timestamp()),
+            })
+            .await?;
+        tracing::info!(purchase_id = %request.purchase_id, subscription = %sub.id, status = ?sub.status, first_charge = %request.first_renewal_at, "stripe subscription started");
+        Ok(sub)
     }
 
     /// Starts a subscription: creates a plan (with its product inline) for the price,
@@ -231,6 +285,9 @@ impl StripeGateway {
             (item_key.into(), plan.id),
             ("expand[]".into(), "latest_invoice.payment_intent".into()),
         ];
+        if let Some(trial_end) = request.trial_end {
+            form.push(("trial_end".into(), trial_end.to_string()));
+        }
         push_metadata(&mut form, &request.metadata);
         let sub: wire::Subscription = self
             .client
@@ -255,7 +312,10 @@ impl StripeGateway {
     ) -> Result<SubscriptionRef, PaymentError> {
         let path = format!("/v1/subscriptions/{}", path_id(subscription_id)?);
         let form: Form = vec![("cancel_at_period_end".into(), "true".into())];
-        let sub: wire::Subscription = self.client.post(&path, &form, None).await?;
+        // One key per subscription: the request is idempotent anyway, and a retry after
+        // a crash replays the first answer.
+        let key = format!("subscription-{subscription_id}-cancel-at-period-end");
+        let sub: wire::Subscription = self.client.post(&path, &form, Some(&key)).await?;
         Ok(sub.into())
     }
 
@@ -395,6 +455,19 @@ impl PaymentGateway for StripeGateway {
         let path = format!("/v1/payment_intents/{}/cancel", path_id(reference)?);
         let intent: wire::PaymentIntent = self.client.post(&path, &Form::new(), None).await?;
         tracing::info!(intent = %intent.id, status = %intent.status, "stripe payment intent cancelled");
+        Ok(())
+    }
+
+    async fn subscribe(&self, request: &RenewalRequest) -> Result<Option<String>, PaymentError> {
+        Ok(Some(self.start_renewals(request).await?.id))
+    }
+
+    async fn cancel_subscription_at_period_end(
+        &self,
+        subscription: &str,
+    ) -> Result<(), PaymentError> {
+        let sub = StripeGateway::cancel_subscription_at_period_end(self, subscription).await?;
+        tracing::info!(subscription = %sub.id, period_end = ?sub.current_period_end, "stripe subscription set to cancel at period end");
         Ok(())
     }
 }

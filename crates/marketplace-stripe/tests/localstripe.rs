@@ -436,6 +436,7 @@ async fn a_subscription_is_created_paid_and_cancelled_at_period_end() {
             product_name: "Pro tool (monthly)".into(),
             metadata: [("org_id".to_owned(), org.to_string())].into(),
             idempotency_key: format!("sub-{}", Uuid::now_v7()),
+            trial_end: None,
         })
         .await
         .unwrap();
@@ -511,4 +512,59 @@ async fn a_bad_key_is_a_configuration_error() {
         .await
         .unwrap_err();
     assert!(matches!(err, PaymentError::Configuration(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn the_port_subscribes_without_charging_the_paid_period_and_cancels_at_its_end() {
+    let Some(stripe) = start().await else { return };
+    let gateway = stripe.gateway();
+    let purchase = marketplace_domain::ids::PurchaseId::from_uuid(Uuid::now_v7());
+    let org = OrgId::from_uuid(Uuid::now_v7());
+    let first_renewal = now() + 30 * 86_400;
+    let request = marketplace_domain::checkout::SubscriptionRequest {
+        purchase_id: purchase,
+        org_id: org,
+        amount: Money::from_minor(2900, Currency::USD),
+        interval: marketplace_domain::purchase::Interval::Monthly,
+        first_renewal_at: chrono::DateTime::from_timestamp(first_renewal, 0).unwrap(),
+        idempotency_key: format!("purchase-{purchase}-subscription"),
+        description: format!("Marketplace purchase {purchase}"),
+    };
+    let id = PaymentGateway::subscribe(&gateway, &request)
+        .await
+        .unwrap()
+        .expect("Stripe renews by itself");
+    assert!(id.starts_with("sub_"), "{id}");
+
+    let stored = stripe.get(&format!("/v1/subscriptions/{id}")).await;
+    assert_eq!(stored["trial_end"], first_renewal);
+    assert_eq!(
+        stored["metadata"]["purchase_id"],
+        purchase.to_string().as_str()
+    );
+    assert_eq!(stored["metadata"]["org_id"], org.to_string().as_str());
+    assert_eq!(stored["plan"]["amount"], 2900);
+    assert_eq!(stored["plan"]["interval"], "month");
+    // Nothing billed now: the checkout paid the first period.
+    assert!(stored["latest_invoice"].is_null(), "{stored}");
+    let customer = stored["customer"].as_str().unwrap();
+    let invoices = stripe
+        .get(&format!("/v1/invoices?customer={customer}"))
+        .await;
+    assert_eq!(
+        invoices["data"].as_array().map(Vec::len),
+        Some(0),
+        "{invoices}"
+    );
+    let customer = stripe.get(&format!("/v1/customers/{customer}")).await;
+    assert_eq!(
+        customer["metadata"]["purchase_id"],
+        purchase.to_string().as_str()
+    );
+
+    PaymentGateway::cancel_subscription_at_period_end(&gateway, &id)
+        .await
+        .unwrap();
+    let stored = stripe.get(&format!("/v1/subscriptions/{id}")).await;
+    assert_eq!(stored["cancel_at_period_end"], true);
 }

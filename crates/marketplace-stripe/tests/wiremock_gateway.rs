@@ -693,6 +693,7 @@ fn subscription_request() -> SubscriptionRequest {
             ),
         ]),
         idempotency_key: "sub-order-1".into(),
+        trial_end: None,
     }
 }
 
@@ -808,4 +809,245 @@ async fn a_non_positive_subscription_price_is_refused_before_any_request() {
         .unwrap_err();
     assert!(matches!(err, PaymentError::Invalid(_)), "{err:?}");
     assert!(requests(&server).await.is_empty());
+}
+
+// ---- PaymentGateway::subscribe / cancel_subscription_at_period_end ---------------
+
+fn renewal_request() -> marketplace_domain::checkout::SubscriptionRequest {
+    marketplace_domain::checkout::SubscriptionRequest {
+        purchase_id: marketplace_domain::ids::PurchaseId::from_uuid(
+            Uuid::parse_str("0190f5c2-9999-7000-8000-00000000abcd").unwrap(),
+        ),
+        org_id: org_id(),
+        amount: Money::new(Decimal::new(2950, 2), Currency::USD).unwrap(),
+        interval: marketplace_domain::purchase::Interval::Monthly,
+        // 2026-01-01T00:00:00Z
+        first_renewal_at: chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap(),
+        idempotency_key: "purchase-0190f5c2-9999-7000-8000-00000000abcd-subscription".into(),
+        description: "Marketplace purchase 0190f5c2-9999-7000-8000-00000000abcd".into(),
+    }
+}
+
+async fn mount_subscription_objects(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/v1/customers"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"id": "cus_9", "object": "customer"})),
+        )
+        .expect(1)
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/plans"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"id": "plan_9", "object": "plan"})),
+        )
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+fn trialing_subscription() -> Value {
+    json!({
+        "id": "sub_9", "object": "subscription", "status": "trialing",
+        "cancel_at_period_end": false, "customer": "cus_9",
+        "current_period_end": 1767225600, "trial_end": 1767225600,
+        "latest_invoice": {"id": "in_0", "amount_due": 0, "payment_intent": null}
+    })
+}
+
+#[tokio::test]
+async fn subscribe_bills_from_the_first_renewal_with_purchase_metadata_and_derived_keys() {
+    let server = MockServer::start().await;
+    mount_subscription_objects(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/subscriptions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(trialing_subscription()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let sub = PaymentGateway::subscribe(&gateway(&server), &renewal_request())
+        .await
+        .unwrap();
+    assert_eq!(sub.as_deref(), Some("sub_9"));
+
+    let received = requests(&server).await;
+    let key = "purchase-0190f5c2-9999-7000-8000-00000000abcd-subscription";
+    let metadata = [
+        ("metadata[org_id]", "0190f5c2-0000-7000-8000-000000000001"),
+        (
+            "metadata[purchase_id]",
+            "0190f5c2-9999-7000-8000-00000000abcd",
+        ),
+    ];
+    assert_eq!(received.len(), 3);
+    assert_eq!(received[0].url.path(), "/v1/customers");
+    assert_eq!(
+        header(&received[0], "idempotency-key"),
+        Some(format!("{key}-customer").as_str())
+    );
+    let mut expected = pairs(&[(
+        "description",
+        "Marketplace purchase 0190f5c2-9999-7000-8000-00000000abcd",
+    )]);
+    expected.extend(pairs(&metadata));
+    assert_eq!(form(&received[0]), expected);
+
+    assert_eq!(received[1].url.path(), "/v1/plans");
+    assert_eq!(
+        header(&received[1], "idempotency-key"),
+        Some(format!("{key}-plan").as_str())
+    );
+    let mut expected = pairs(&[
+        ("amount", "2950"),
+        ("currency", "usd"),
+        ("interval", "month"),
+        (
+            "product[name]",
+            "Marketplace purchase 0190f5c2-9999-7000-8000-00000000abcd",
+        ),
+    ]);
+    expected.extend(pairs(&metadata));
+    assert_eq!(form(&received[1]), expected);
+
+    assert_eq!(received[2].url.path(), "/v1/subscriptions");
+    assert_eq!(
+        header(&received[2], "idempotency-key"),
+        Some(format!("{key}-subscription").as_str())
+    );
+    let mut expected = pairs(&[
+        ("customer", "cus_9"),
+        ("items[0][price]", "plan_9"),
+        ("expand[]", "latest_invoice.payment_intent"),
+        // The first period is paid by the checkout: the first charge is at its end.
+        ("trial_end", "1767225600"),
+    ]);
+    expected.extend(pairs(&metadata));
+    assert_eq!(form(&received[2]), expected);
+}
+
+#[tokio::test]
+async fn subscribe_retries_a_5xx_with_the_same_key_and_never_twice_otherwise() {
+    let server = MockServer::start().await;
+    mount_subscription_objects(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/subscriptions"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(error(
+            "api_error",
+            None,
+            None,
+            "try again",
+        )))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/subscriptions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(trialing_subscription()))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let sub = gateway(&server)
+        .subscribe(&renewal_request())
+        .await
+        .unwrap();
+    assert_eq!(sub.as_deref(), Some("sub_9"));
+    let subscriptions: Vec<Request> = requests(&server)
+        .await
+        .into_iter()
+        .filter(|r| r.url.path() == "/v1/subscriptions")
+        .collect();
+    assert_eq!(subscriptions.len(), 2, "one 503, one retry");
+    assert_eq!(
+        header(&subscriptions[0], "idempotency-key"),
+        header(&subscriptions[1], "idempotency-key")
+    );
+    assert_eq!(form(&subscriptions[0]), form(&subscriptions[1]));
+}
+
+#[tokio::test]
+async fn subscribe_on_localstripe_names_the_plan_and_still_defers_the_first_charge() {
+    let server = MockServer::start().await;
+    mount_subscription_objects(&server).await;
+    // localstripe keeps a subscription with trial_end `incomplete` and bills nothing.
+    let mut answer = trialing_subscription();
+    answer["status"] = json!("incomplete");
+    Mock::given(method("POST"))
+        .and(path("/v1/subscriptions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let gw = StripeGateway::new(StripeConfig::localstripe(KEY, server.uri())).unwrap();
+    assert_eq!(
+        gw.subscribe(&renewal_request()).await.unwrap().as_deref(),
+        Some("sub_9")
+    );
+    let received = requests(&server).await;
+    let fields = form(&received[2]);
+    assert!(fields.contains(&("items[0][plan]".into(), "plan_9".into())));
+    assert!(fields.contains(&("trial_end".into(), "1767225600".into())));
+    assert!(!fields.iter().any(|(k, _)| k == "items[0][price]"));
+}
+
+#[tokio::test]
+async fn subscribe_refuses_a_zero_price_before_any_request() {
+    let server = MockServer::start().await;
+    let mut request = renewal_request();
+    request.amount = usd(0);
+    let err = gateway(&server).subscribe(&request).await.unwrap_err();
+    assert!(matches!(err, PaymentError::Invalid(_)), "{err:?}");
+    assert!(requests(&server).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_port_cancels_at_period_end_under_one_key_per_subscription() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/subscriptions/sub_9"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/subscriptions/sub_9"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "sub_9", "status": "trialing", "cancel_at_period_end": true,
+            "current_period_end": 1767225600})))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let gw = gateway(&server);
+    PaymentGateway::cancel_subscription_at_period_end(&gw, "sub_9")
+        .await
+        .unwrap();
+    let received = requests(&server).await;
+    assert_eq!(received.len(), 2, "a 500, then the retry");
+    for request in &received {
+        assert_eq!(form(request), pairs(&[("cancel_at_period_end", "true")]));
+        assert_eq!(
+            header(request, "idempotency-key"),
+            Some("subscription-sub_9-cancel-at-period-end")
+        );
+    }
+
+    // An unknown subscription is a final 404: no retry.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/subscriptions/sub_gone"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(error(
+            "invalid_request_error",
+            Some("resource_missing"),
+            None,
+            "No such subscription",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = PaymentGateway::cancel_subscription_at_period_end(&gateway(&server), "sub_gone")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PaymentError::Invalid(_)), "{err:?}");
 }
