@@ -36,9 +36,23 @@ where
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json = web::Json::<T>::from_request(req, payload);
+        // Parsed as a JSON value first: only an object is a body (serde would also take a
+        // positional array for a struct).
+        let json = web::Json::<serde_json::Value>::from_request(req, payload);
         Box::pin(async move {
-            let body = json.await.map_err(|e| json_error_from(&e))?.into_inner();
+            let value = json.await.map_err(|e| json_error_from(&e))?.into_inner();
+            if !value.is_object() {
+                return Err(ApiError::bad_request(
+                    "the request body must be a JSON object",
+                    vec![json!({"field": "body", "message": "expected an object"})],
+                ));
+            }
+            let body: T = serde_json::from_value(value).map_err(|e| {
+                ApiError::bad_request(
+                    "the request body is not valid JSON for this endpoint",
+                    vec![json!({"field": "body", "message": e.to_string()})],
+                )
+            })?;
             body.validate().map_err(|report| {
                 let details = report
                     .iter()

@@ -55,7 +55,12 @@ enum Command {
         hours: i64,
     },
     /// Fulfil or fail card orders left awaiting payment (a lost webhook loses nothing).
-    Reconcile,
+    Reconcile {
+        /// Only orders placed at least this many seconds ago (a younger one may still
+        /// get its webhook); the periodic job uses 600.
+        #[arg(long, default_value_t = 600)]
+        older_than_secs: i64,
+    },
     /// Expire recurring purchases whose paid period is over.
     ExpirePurchases,
 }
@@ -100,9 +105,9 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", keys.issue(&actor, chrono::Duration::hours(hours))?);
             Ok(())
         }
-        Command::Reconcile => {
+        Command::Reconcile { older_than_secs } => {
             let services = services(&config).await?;
-            let cutoff = chrono::Utc::now() - chrono::Duration::minutes(10);
+            let cutoff = chrono::Utc::now() - chrono::Duration::seconds(older_than_secs.max(0));
             let changed = services.checkout.reconcile(cutoff).await?;
             println!("reconciled {changed} order(s)");
             Ok(())

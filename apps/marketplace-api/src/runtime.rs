@@ -100,7 +100,7 @@ async fn role_bypasses_rls(db: &Database) -> anyhow::Result<bool> {
 /// The payment gateway the configuration names.
 ///
 /// # Errors
-/// When Stripe is asked for: the Stripe adapter is configured separately.
+/// When Stripe is asked for without its settings, or they are unusable.
 pub fn payments(config: &Config) -> anyhow::Result<Arc<dyn PaymentGateway>> {
     match config.payments {
         Payments::Offline => {
@@ -109,9 +109,21 @@ pub fn payments(config: &Config) -> anyhow::Result<Arc<dyn PaymentGateway>> {
             );
             Ok(Arc::new(OfflineGateway::new()))
         }
-        Payments::Stripe => bail!(
-            "MARKETPLACE_PAYMENTS=stripe is not available in this build yet; use offline in demo mode"
-        ),
+        Payments::Stripe => {
+            let Some(stripe) = &config.stripe else {
+                bail!("MARKETPLACE_PAYMENTS=stripe needs MARKETPLACE_STRIPE_SECRET_KEY");
+            };
+            let settings = if stripe.localstripe {
+                marketplace_stripe::StripeConfig::localstripe(&stripe.secret_key, &stripe.api_base)
+            } else {
+                marketplace_stripe::StripeConfig::new(&stripe.secret_key)
+                    .with_api_base(&stripe.api_base)
+            };
+            let gateway = marketplace_stripe::StripeGateway::new(settings)
+                .map_err(|e| anyhow::anyhow!("Stripe gateway: {e}"))?;
+            tracing::info!(api_base = %stripe.api_base, localstripe = stripe.localstripe, "payments: Stripe");
+            Ok(Arc::new(gateway))
+        }
     }
 }
 

@@ -290,7 +290,7 @@ async fn the_binary_serves_the_readme_walk_through_and_stops_on_sigterm() {
     // Entitlements.
     let (status, ents) = api.get("/v1/entitlements", &token).await;
     assert_eq!(status, 200);
-    let ents = ents.as_array().unwrap();
+    let ents = ents["items"].as_array().unwrap();
     assert_eq!(ents.len(), bundle["tools"].as_array().unwrap().len());
     assert!(ents.iter().all(|e| e["source"] == "bundle"));
     let tool = ents[0]["tool_id"].as_str().unwrap().to_owned();

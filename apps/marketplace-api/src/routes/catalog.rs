@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, web};
 use marketplace_domain::catalog::{
-    BundleStatus, CatalogError, PageRequest, SortBy, SortOrder, ToolCategory, ToolFilter,
+    BundleStatus, CatalogError, Page, PageRequest, SortBy, SortOrder, ToolCategory, ToolFilter,
     ToolQuery, ToolStatus,
 };
 use marketplace_domain::ids::{BundleId, ToolId};
@@ -202,7 +202,7 @@ pub async fn get_tool(
 #[utoipa::path(
     get, path = "/v1/categories", tag = "catalog",
     responses(
-        (status = 200, description = "Categories", body = Vec<CategoryDto>),
+        (status = 200, description = "All 14 categories (one page)", body = ListDto<CategoryDto>),
         (status = 401, description = "Missing or bad token", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -211,12 +211,15 @@ pub async fn list_categories(
     svc: web::Data<Services>,
     caller: Caller,
     req: HttpRequest,
-) -> Result<web::Json<Vec<CategoryDto>>, ApiError> {
+) -> Result<web::Json<ListDto<CategoryDto>>, ApiError> {
     only_keys(&req, &[])?;
     let counts = svc.catalog.categories(&caller.0).await?;
-    Ok(web::Json(
-        counts.into_iter().map(CategoryDto::from).collect(),
-    ))
+    let all = PageRequest::new(Some(PageRequest::MAX_LIMIT), Some(0))
+        .map_err(|f| ApiError::Internal(anyhow::anyhow!("{}", f.message)))?;
+    Ok(web::Json(ListDto::from_page(
+        Page::slice(counts, all),
+        CategoryDto::from,
+    )))
 }
 
 /// Bundles on sale, most purchased first.

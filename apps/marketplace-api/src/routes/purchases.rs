@@ -6,11 +6,13 @@ use marketplace_domain::purchase::PurchaseStatus;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::dto::{EntitlementDto, PurchaseDto, StatsDto};
+use crate::dto::{EntitlementDto, ListDto, PurchaseDto, StatsDto};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{only_keys, parse_query, query_value};
 use crate::labels::parse_label;
+use crate::routes::catalog::{PageQueryDoc, page_request};
 use crate::state::Services;
+use marketplace_domain::catalog::Page;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/purchases", web::get().to(list_purchases))
@@ -26,13 +28,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct PurchasesQueryDoc {
     /// ACTIVE, CANCELLED, EXPIRED or REFUNDED.
     status: Option<String>,
+    /// 1 to 100, default 50.
+    limit: Option<u32>,
+    /// Default 0.
+    offset: Option<u64>,
 }
 
 /// The org's purchases, newest first.
 #[utoipa::path(
     get, path = "/v1/purchases", tag = "purchases", params(PurchasesQueryDoc),
     responses(
-        (status = 200, description = "Purchases", body = Vec<PurchaseDto>),
+        (status = 200, description = "A page of purchases", body = ListDto<PurchaseDto>),
         (status = 400, description = "Unknown status", body = ErrorBody),
         (status = 401, description = "Missing or bad token", body = ErrorBody),
         (status = 403, description = "Not a purchaser", body = ErrorBody),
@@ -43,15 +49,17 @@ pub async fn list_purchases(
     svc: web::Data<Services>,
     caller: Caller,
     req: HttpRequest,
-) -> Result<web::Json<Vec<PurchaseDto>>, ApiError> {
-    only_keys(&req, &["status"])?;
+) -> Result<web::Json<ListDto<PurchaseDto>>, ApiError> {
+    only_keys(&req, &["status", "limit", "offset"])?;
+    let page = page_request(&req)?;
     let status = parse_query("status", query_value(&req, "status"), |s| {
         parse_label::<PurchaseStatus>(&s.to_uppercase())
     })?;
     let purchases = svc.purchases.list(&caller.0, status).await?;
-    Ok(web::Json(
-        purchases.into_iter().map(PurchaseDto::from).collect(),
-    ))
+    Ok(web::Json(ListDto::from_page(
+        Page::slice(purchases, page),
+        PurchaseDto::from,
+    )))
 }
 
 /// Stops a recurring purchase's auto-renew; access runs to the end of the paid period
@@ -82,9 +90,10 @@ pub async fn cancel_purchase(
 
 /// Tools the org may use now, each with its source (R-E1..R-E3).
 #[utoipa::path(
-    get, path = "/v1/entitlements", tag = "purchases",
+    get, path = "/v1/entitlements", tag = "purchases", params(PageQueryDoc),
     responses(
-        (status = 200, description = "Entitlements in force", body = Vec<EntitlementDto>),
+        (status = 200, description = "A page of the entitlements in force", body = ListDto<EntitlementDto>),
+        (status = 400, description = "Malformed paging", body = ErrorBody),
         (status = 401, description = "Missing or bad token", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -93,12 +102,14 @@ pub async fn list_entitlements(
     svc: web::Data<Services>,
     caller: Caller,
     req: HttpRequest,
-) -> Result<web::Json<Vec<EntitlementDto>>, ApiError> {
-    only_keys(&req, &[])?;
+) -> Result<web::Json<ListDto<EntitlementDto>>, ApiError> {
+    only_keys(&req, &["limit", "offset"])?;
+    let page = page_request(&req)?;
     let entitlements = svc.entitlements.list(&caller.0).await?;
-    Ok(web::Json(
-        entitlements.into_iter().map(EntitlementDto::from).collect(),
-    ))
+    Ok(web::Json(ListDto::from_page(
+        Page::slice(entitlements, page),
+        EntitlementDto::from,
+    )))
 }
 
 /// The org's marketplace figures.

@@ -223,12 +223,10 @@ async fn bundles_are_created_and_patched_by_admins() {
     app.get(&format!("/v1/bundles/{id}"), &app.platform_admin)
         .await
         .expect(200);
-    // The cart says why it cannot be bought.
-    app.add(&org.owner, "bundle", id).await.expect_reason(
-        422,
-        "invalid_request",
-        "not_purchasable",
-    );
+    // The cart does not reveal a draft either.
+    app.add(&org.owner, "bundle", id)
+        .await
+        .expect_error(404, "not_found");
 
     // Refusals.
     app.post("/v1/admin/bundles", &org.owner, body.clone())
@@ -493,7 +491,7 @@ async fn a_full_refund_ends_the_entitlements_and_refunds_the_order() {
     assert_eq!(
         app.get("/v1/entitlements", &org.owner)
             .await
-            .expect(200)
+            .expect(200)["items"]
             .as_array()
             .unwrap()
             .len(),
@@ -510,7 +508,7 @@ async fn a_full_refund_ends_the_entitlements_and_refunds_the_order() {
     assert_eq!(refunded["id"], id);
     assert_eq!(refunded["status"], "REFUNDED");
     assert_money(&refunded["refunded"], &total);
-    let ents = app.get("/v1/entitlements", &org.owner).await.expect(200);
+    let ents = app.get("/v1/entitlements", &org.owner).await.expect(200)["items"].clone();
     assert_eq!(ents, json!([]));
     let order = app
         .get(
@@ -565,7 +563,7 @@ async fn a_partial_refund_keeps_the_purchase_and_partially_refunds_the_order() {
         .expect(200);
     assert_eq!(order["status"], "PARTIALLY_REFUNDED");
     assert_money(&order["refunded"], "9.00");
-    let ents = app.get("/v1/entitlements", &org.owner).await.expect(200);
+    let ents = app.get("/v1/entitlements", &org.owner).await.expect(200)["items"].clone();
     assert_eq!(ents[0]["tool_id"], a, "a partial refund keeps access");
 
     let before = app.snapshot(&org).await;

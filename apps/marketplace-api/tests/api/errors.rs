@@ -433,3 +433,17 @@ async fn a_500_never_shows_internals() {
     let r = app.call("GET", "/healthz", None, None).await;
     assert_eq!(r.expect(200)["status"], "ok");
 }
+
+#[actix_web::test]
+async fn a_body_must_be_a_json_object_not_a_positional_array() {
+    let app = spawn_app().await;
+    let org = app.org("ELITE", "0").await;
+    let tool = app.tool_id("Lead Scoring Engine").await;
+    let before = app.snapshot(&org).await;
+    let err = app
+        .post("/v1/cart/items", &org.owner, json!(["tool", tool]))
+        .await
+        .expect_error(400, "invalid_request");
+    assert_eq!(err["error"]["details"][0]["field"], "body");
+    assert_eq!(app.snapshot(&org).await, before, "nothing changed");
+}

@@ -411,9 +411,7 @@ where
 
     /// The org's purchases, as its owner sees them.
     pub async fn purchases(&self, org: &Org) -> Vec<Value> {
-        self.get("/v1/purchases", &org.owner)
-            .await
-            .expect(200)
+        self.get("/v1/purchases", &org.owner).await.expect(200)["items"]
             .as_array()
             .unwrap()
             .clone()
@@ -429,8 +427,9 @@ where
             .get("/v1/orders?limit=100", &org.owner)
             .await
             .expect(200);
-        let purchases = self.get("/v1/purchases", &org.owner).await.expect(200);
-        let entitlements = self.get("/v1/entitlements", &org.owner).await.expect(200);
+        let purchases = self.get("/v1/purchases", &org.owner).await.expect(200)["items"].clone();
+        let entitlements =
+            self.get("/v1/entitlements", &org.owner).await.expect(200)["items"].clone();
         let stats = self.get("/v1/stats", &org.owner).await.expect(200);
         json!({
             "cart": cart,

@@ -28,7 +28,7 @@ async fn purchases_list_the_orgs_purchases_in_the_api_shape_and_filter_by_status
         )
         .await;
     assert_eq!(order["status"], "FULFILLED");
-    let list = app.get("/v1/purchases", &org.admin).await.expect(200);
+    let list = app.get("/v1/purchases", &org.admin).await.expect(200)["items"].clone();
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 3);
 
@@ -55,19 +55,22 @@ async fn purchases_list_the_orgs_purchases_in_the_api_shape_and_filter_by_status
     let active = app
         .get("/v1/purchases?status=ACTIVE", &org.owner)
         .await
-        .expect(200);
+        .expect(200)["items"]
+        .clone();
     assert_eq!(active.as_array().unwrap().len(), 3);
     let active_lower = app
         .get("/v1/purchases?status=active", &org.owner)
         .await
-        .expect(200);
+        .expect(200)["items"]
+        .clone();
     assert_eq!(active_lower, active);
     let refunded = app
         .get("/v1/purchases?status=REFUNDED", &org.owner)
         .await
-        .expect(200);
+        .expect(200)["items"]
+        .clone();
     assert_eq!(refunded, json!([]));
-    for q in ["status=LOST", "state=ACTIVE", "limit=1"] {
+    for q in ["status=LOST", "state=ACTIVE", "limit=0", "limit=101"] {
         app.get(&format!("/v1/purchases?{q}"), &org.owner)
             .await
             .expect_error(400, "invalid_request");
@@ -87,7 +90,7 @@ async fn purchases_are_for_purchasers_of_the_same_org() {
             .expect_error(403, "forbidden");
     }
     let stranger = app.org("GROWTH", "0").await;
-    let theirs = app.get("/v1/purchases", &stranger.owner).await.expect(200);
+    let theirs = app.get("/v1/purchases", &stranger.owner).await.expect(200)["items"].clone();
     assert_eq!(theirs, json!([]));
 }
 
@@ -114,7 +117,7 @@ async fn cancelling_a_monthly_purchase_stops_auto_renew_and_keeps_it_active() {
     let listed = app.purchases(&org).await;
     assert_eq!(listed[0]["auto_renew"], false);
     // Access runs to the end of the period.
-    let ents = app.get("/v1/entitlements", &org.owner).await.expect(200);
+    let ents = app.get("/v1/entitlements", &org.owner).await.expect(200)["items"].clone();
     assert_eq!(ents[0]["tool_id"], a);
     // Cancelling again changes nothing.
     let before = app.snapshot(&org).await;
@@ -205,7 +208,7 @@ async fn entitlements_name_their_source_and_are_scoped_to_the_org() {
         .clone();
 
     // A viewer may see what the org holds.
-    let ents = app.get("/v1/entitlements", &org.viewer).await.expect(200);
+    let ents = app.get("/v1/entitlements", &org.viewer).await.expect(200)["items"].clone();
     let ents = ents.as_array().unwrap();
     let bundle_tools: Vec<String> = bundle["tools"]
         .as_array()
@@ -240,7 +243,8 @@ async fn entitlements_name_their_source_and_are_scoped_to_the_org() {
     let theirs = app
         .get("/v1/entitlements", &stranger.owner)
         .await
-        .expect(200);
+        .expect(200)["items"]
+        .clone();
     assert_eq!(theirs, json!([]));
     app.call("GET", "/v1/entitlements", None, None)
         .await

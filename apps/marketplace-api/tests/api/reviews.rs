@@ -60,7 +60,7 @@ async fn the_readme_walk_through() {
     assert_eq!(order["lines"][0]["item_type"], "bundle");
 
     // Entitlements: the bundle's tools, from the bundle.
-    let ents = app.get("/v1/entitlements", &org.owner).await.expect(200);
+    let ents = app.get("/v1/entitlements", &org.owner).await.expect(200)["items"].clone();
     let ents = ents.as_array().unwrap();
     let mut held: Vec<&str> = ents
         .iter()

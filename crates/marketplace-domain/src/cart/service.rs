@@ -124,6 +124,13 @@ impl CartService {
             .await?
             .pop()
             .ok_or(CartError::NotFound)?;
+        // A draft or archived bundle is not shown to buyers, so it is not found here either.
+        if let Offer::Bundle(b) = &offer
+            && b.status() != crate::catalog::BundleStatus::Active
+            && !self.policy.allows(actor, Permission::AdministerCatalog)
+        {
+            return Err(CartError::NotFound);
+        }
         let now = self.clock.now();
         let org = self.orgs.get_or_provision(actor.org_id).await?;
         let holdings = self.holdings.holdings(actor.org_id, now).await?;
