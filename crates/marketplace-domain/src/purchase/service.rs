@@ -220,22 +220,10 @@ impl PurchaseService {
     /// # Errors
     /// `NotFound`, `Rule`, `Infrastructure`.
     pub async fn renew(&self, id: PurchaseId) -> Result<Purchase, PurchaseError> {
-        let mut purchase = self
-            .purchases
-            .find(id)
-            .await?
-            .ok_or(PurchaseError::NotFound)?;
+        let mut purchase = self.find(id).await?;
         purchase.renew()?;
         self.purchases.renew(&purchase).await?;
-        self.audit
-            .record(AuditEvent::system(
-                Some(purchase.org_id),
-                "purchase.renewed",
-                "purchase",
-                id.as_uuid(),
-                self.clock.now(),
-            ))
-            .await;
+        self.record(&purchase, "purchase.renewed").await;
         Ok(purchase)
     }
 
@@ -249,22 +237,10 @@ impl PurchaseService {
         id: PurchaseId,
         paid_until: DateTime<Utc>,
     ) -> Result<Purchase, PurchaseError> {
-        let mut purchase = self
-            .purchases
-            .find(id)
-            .await?
-            .ok_or(PurchaseError::NotFound)?;
+        let mut purchase = self.find(id).await?;
         if purchase.renew_until(paid_until)? {
             self.purchases.renew(&purchase).await?;
-            self.audit
-                .record(AuditEvent::system(
-                    Some(purchase.org_id),
-                    "purchase.renewed",
-                    "purchase",
-                    id.as_uuid(),
-                    self.clock.now(),
-                ))
-                .await;
+            self.record(&purchase, "purchase.renewed").await;
         }
         Ok(purchase)
     }
@@ -279,26 +255,11 @@ impl PurchaseService {
         id: PurchaseId,
         on: bool,
     ) -> Result<Purchase, PurchaseError> {
-        let mut purchase = self
-            .purchases
-            .find(id)
-            .await?
-            .ok_or(PurchaseError::NotFound)?;
+        let mut purchase = self.find(id).await?;
         if purchase.set_auto_renew(on)? {
             self.purchases.save(&purchase).await?;
-            self.audit
-                .record(AuditEvent::system(
-                    Some(purchase.org_id),
-                    if on {
-                        "purchase.auto_renew_on"
-                    } else {
-                        "purchase.auto_renew_cancelled"
-                    },
-                    "purchase",
-                    id.as_uuid(),
-                    self.clock.now(),
-                ))
-                .await;
+            let action = if on { "purchase.auto_renew_on" } else { "purchase.auto_renew_cancelled" };
+            self.record(&purchase, action).await;
         }
         Ok(purchase)
     }
@@ -336,11 +297,7 @@ impl PurchaseService {
     /// # Errors
     /// `NotFound`, `Rule`, `Infrastructure`.
     pub async fn end_now(&self, id: PurchaseId) -> Result<Purchase, PurchaseError> {
-        let mut purchase = self
-            .purchases
-            .find(id)
-            .await?
-            .ok_or(PurchaseError::NotFound)?;
+        let mut purchase = self.find(id).await?;
         if purchase.status != crate::purchase::PurchaseStatus::Active {
             return Ok(purchase);
         }
@@ -359,6 +316,16 @@ impl PurchaseService {
             ))
             .await;
         Ok(end.purchase)
+    }
+
+    async fn find(&self, id: PurchaseId) -> Result<Purchase, PurchaseError> {
+        self.purchases.find(id).await?.ok_or(PurchaseError::NotFound)
+    }
+
+    /// Audits a change the provider or a job made (no acting user).
+    async fn record(&self, purchase: &Purchase, action: &'static str) {
+        let event = AuditEvent::system(Some(purchase.org_id), action, "purchase", purchase.id.as_uuid(), self.clock.now());
+        self.audit.record(event).await;
     }
 
     async fn plan_refund(
