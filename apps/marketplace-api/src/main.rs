@@ -14,7 +14,10 @@ use marketplace_api::state::Services;
 use marketplace_api::{app, demo, runtime, telemetry};
 use marketplace_domain::access::{Actor, OrgRole, PlatformRole};
 use marketplace_domain::ids::{OrgId, UserId};
-use tracing_actix_web::TracingLogger;
+use actix_web::HttpMessage;
+use actix_web::dev::Service;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use tracing_actix_web::{RequestId, TracingLogger};
 use uuid::Uuid;
 
 #[derive(Debug, Parser)]
@@ -147,6 +150,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         HttpServer::new(move || {
             App::new()
                 .wrap(Compress::default())
+                .wrap_fn(|req, srv| {
+                    // The request id the tracing span carries, echoed to the caller.
+                    let id = req.extensions().get::<RequestId>().map(ToString::to_string);
+                    let call = srv.call(req);
+                    async move {
+                        let mut res = call.await?;
+                        if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                            res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+                        }
+                        Ok(res)
+                    }
+                })
                 .wrap(TracingLogger::default())
                 .configure(app::configure_with_webhooks(
                     services.clone(),

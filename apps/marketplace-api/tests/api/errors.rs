@@ -444,6 +444,6 @@ async fn a_body_must_be_a_json_object_not_a_positional_array() {
         .post("/v1/cart/items", &org.owner, json!(["tool", tool]))
         .await
         .expect_error(400, "invalid_request");
-    assert_eq!(err["error"]["details"][0]["field"], "body");
+    assert_eq!(err["details"][0]["field"], "body");
     assert_eq!(app.snapshot(&org).await, before, "nothing changed");
 }
