@@ -75,6 +75,8 @@ id_type!(
     SellerId,
     /// A balanced ledger posting.
     PostingId,
+    /// A payout of one seller's month.
+    PayoutId,
 );
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 //! - [`entitlement`]: bundle expansion and "does org X hold tool Y" (R-E*).
 //! - [`review`]: reviews, moderation and rating aggregates (R-V*).
 //! - [`revenue`]: revenue split, bundle allocation, ledger and statements (R-M*).
+//! - [`seller`]: sellers, their statements and reports, and the monthly payout run.
 //! - [`org`], [`stats`], [`audit`]: organizations, figures, the audit trail.
 //! - [`ports`]: what adapters report, the clock and id generation.
 
@@ -31,6 +32,7 @@ pub mod ports;
 pub mod purchase;
 pub mod revenue;
 pub mod review;
+pub mod seller;
 pub mod stats;
 pub mod tier;
 
