@@ -3,7 +3,8 @@
 //!
 //! - [`Migrator`] runs, in order: the schema (tables, named constraints and indexes, the
 //!   ledger's append-only triggers) and PostgreSQL's row-level security with the
-//!   application role [`APP_ROLE`].
+//!   application role [`APP_ROLE`]; then the payout records and sellers' payout settings
+//!   ([`m20250601_000003_payouts`]).
 //! - [`seed::seed_catalog`] inserts the 54 tools and 5 bundles of the seed catalog,
 //!   idempotently; [`seed::catalog`] and [`seed::bundles`] give the same data to tests.
 //!
@@ -24,6 +25,7 @@
 pub mod enums;
 pub mod m20250601_000001_create_schema;
 pub mod m20250601_000002_row_level_security;
+pub mod m20250601_000003_payouts;
 pub mod seed;
 
 mod dialect;
@@ -38,7 +40,32 @@ pub use seed::{SeedBundle, SeedReport, SeedSeller, SeedTool, bundles, catalog, s
 use sea_orm_migration::{MigrationTrait, async_trait};
 
 /// Every table the migrations create, in creation order.
-pub const TABLES: &[&str] = m20250601_000001_create_schema::TABLES;
+pub const TABLES: &[&str] = &ALL_TABLES;
+
+const ALL_TABLES: [&str;
+    m20250601_000001_create_schema::TABLES.len() + m20250601_000003_payouts::TABLES.len()] =
+    concat_tables(
+        m20250601_000001_create_schema::TABLES,
+        m20250601_000003_payouts::TABLES,
+    );
+
+const fn concat_tables<const N: usize>(
+    first: &[&'static str],
+    then: &[&'static str],
+) -> [&'static str; N] {
+    let mut all = [""; N];
+    let mut i = 0;
+    while i < first.len() {
+        all[i] = first[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < then.len() {
+        all[first.len() + j] = then[j];
+        j += 1;
+    }
+    all
+}
 
 /// The marketplace's migrations, in order.
 #[derive(Debug)]
@@ -50,6 +77,7 @@ impl sea_orm_migration::MigratorTrait for Migrator {
         vec![
             Box::new(m20250601_000001_create_schema::Migration),
             Box::new(m20250601_000002_row_level_security::Migration),
+            Box::new(m20250601_000003_payouts::Migration),
         ]
     }
 }

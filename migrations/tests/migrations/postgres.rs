@@ -185,7 +185,8 @@ async fn every_tenant_table_forces_row_level_security_and_the_app_role_bypasses_
     );
 
     // Down removes the policies and RLS; up restores them, the role tolerated as existing.
-    Migrator::down(&t.db, Some(1)).await.unwrap();
+    // Two steps down: the payouts migration, then row-level security.
+    Migrator::down(&t.db, Some(2)).await.unwrap();
     for table in TENANT_TABLES {
         assert_eq!(
             flags(&t.db, table).await,
