@@ -282,6 +282,56 @@ async fn r_o3_declined_card_fails_the_order() {
 }
 
 #[tokio::test]
+async fn r_r2_a_card_order_with_a_recurring_tool_saves_the_card_its_subscription_charges() {
+    let f = Fakes::new();
+    let (_org, buyer) = f.org_with_owner(Tier::Elite);
+    let once = f.tool(|b| b.price("30.00"));
+    let annual = f.tool(|b| b.price("99.00").annual());
+    f.payments.leave_pending();
+    f.payments.enable_subscriptions();
+
+    // A one-time tool alone: nothing to renew, nothing to save.
+    add_all(&f, &buyer, &[tool_ref(&once)]).await;
+    f.checkout_service()
+        .checkout(&buyer, new_key(), PaymentMethod::CreditCard)
+        .await
+        .unwrap();
+    assert!(!f.payments.payments()[0].request.save_for_renewals);
+
+    // With a recurring tool the card is kept, and the subscription names this payment.
+    add_all(&f, &buyer, &[tool_ref(&annual)]).await;
+    let order = f
+        .checkout_service()
+        .checkout(&buyer, new_key(), PaymentMethod::CreditCard)
+        .await
+        .unwrap();
+    let reference = order.payment.unwrap().reference;
+    let payment = f
+        .payments
+        .payments()
+        .into_iter()
+        .find(|p| p.reference == reference)
+        .unwrap();
+    assert!(payment.request.save_for_renewals);
+    f.payments
+        .settle(
+            &reference,
+            marketplace_domain::checkout::PaymentState::Succeeded,
+        )
+        .unwrap();
+    f.checkout_service()
+        .confirm_payment(&reference)
+        .await
+        .unwrap();
+    let subscriptions = f.payments.subscriptions();
+    assert_eq!(subscriptions.len(), 1, "{subscriptions:?}");
+    assert_eq!(
+        subscriptions[0].1.payment_reference.as_deref(),
+        Some(reference.as_str())
+    );
+}
+
+#[tokio::test]
 async fn r_o4_confirm_twice_changes_nothing() {
     let f = Fakes::new();
     let (org, buyer) = f.org_with_owner(Tier::Elite);

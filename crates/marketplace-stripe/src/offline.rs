@@ -87,6 +87,7 @@ mod tests {
             amount: Money::from_minor(4_999, Currency::USD),
             idempotency_key: "order-1".into(),
             description: "test".into(),
+            save_for_renewals: false,
         };
         let payment = gw.create_payment(&request).await.unwrap();
         assert_eq!(payment.state, PaymentState::Succeeded);

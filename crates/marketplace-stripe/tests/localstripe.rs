@@ -274,6 +274,7 @@ fn payment_request(cents: i64) -> PaymentRequest {
         amount: Money::from_minor(cents, Currency::USD),
         idempotency_key: format!("order-{order}"),
         description: "Marketplace order".into(),
+        save_for_renewals: false,
     }
 }
 
@@ -529,6 +530,7 @@ async fn the_port_subscribes_without_charging_the_paid_period_and_cancels_at_its
         first_renewal_at: chrono::DateTime::from_timestamp(first_renewal, 0).unwrap(),
         idempotency_key: format!("purchase-{purchase}-subscription"),
         description: format!("Marketplace purchase {purchase}"),
+        payment_reference: None,
     };
     let id = PaymentGateway::subscribe(&gateway, &request)
         .await

@@ -43,6 +43,7 @@ fn request(amount: Money) -> PaymentRequest {
         amount,
         idempotency_key: "order-0190f5c2-7a4e-7c3b-9a51-6f1e2d3c4b5a".into(),
         description: "Marketplace order & more".into(),
+        save_for_renewals: false,
     }
 }
 
@@ -825,6 +826,7 @@ fn renewal_request() -> marketplace_domain::checkout::SubscriptionRequest {
         first_renewal_at: chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap(),
         idempotency_key: "purchase-0190f5c2-9999-7000-8000-00000000abcd-subscription".into(),
         description: "Marketplace purchase 0190f5c2-9999-7000-8000-00000000abcd".into(),
+        payment_reference: None,
     }
 }
 

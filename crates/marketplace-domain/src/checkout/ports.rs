@@ -100,6 +100,9 @@ pub struct PaymentRequest {
     /// Derived from the order, so a retry never creates a second payment.
     pub idempotency_key: String,
     pub description: String,
+    /// The order holds a recurring item: keep the card for its renewals (off-session
+    /// charges by the provider's subscription).
+    pub save_for_renewals: bool,
 }
 
 /// Where a payment stands at the gateway.
@@ -155,6 +158,9 @@ pub struct SubscriptionRequest {
     /// Derived from the purchase, so a retry never creates a second subscription.
     pub idempotency_key: String,
     pub description: String,
+    /// The checkout's payment (its order's `PaymentRef::reference`), whose saved card the
+    /// renewals charge; `None` when there is none.
+    pub payment_reference: Option<String>,
 }
 
 /// Takes, checks, refunds and cancels card payments.

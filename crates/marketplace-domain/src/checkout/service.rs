@@ -294,7 +294,11 @@ impl CheckoutService {
             ))
             .await;
         if method == PaymentMethod::CreditCard && !paid_at_once {
-            return self.start_card_payment(order).await;
+            // A recurring tool renews by charging the card this checkout pays with.
+            let save_for_renewals = live
+                .iter()
+                .any(|o| matches!(o, Offer::Tool(t) if t.pricing.recurring_interval().is_some()));
+            return self.start_card_payment(order, save_for_renewals).await;
         }
         Ok(order)
     }
@@ -535,13 +539,18 @@ impl CheckoutService {
         }
     }
 
-    async fn start_card_payment(&self, order: Order) -> Result<Order, CheckoutError> {
+    async fn start_card_payment(
+        &self,
+        order: Order,
+        save_for_renewals: bool,
+    ) -> Result<Order, CheckoutError> {
         let request = PaymentRequest {
             order_id: order.id,
             org_id: order.org_id,
             amount: order.total,
             idempotency_key: format!("order-{}", order.id),
             description: format!("Marketplace order {}", order.id),
+            save_for_renewals,
         };
         let payment = match self.payments.create_payment(&request).await {
             Ok(p) => p,
@@ -667,6 +676,7 @@ impl CheckoutService {
                 first_renewal_at: period.end(),
                 idempotency_key: format!("purchase-{}-subscription", purchase.id),
                 description: format!("Marketplace purchase {}", purchase.id),
+                payment_reference: order.payment.as_ref().map(|p| p.reference.clone()),
             };
             match self.payments.subscribe(&request).await {
                 Ok(Some(subscription)) => {

@@ -474,6 +474,10 @@ async fn r_o3_a_card_checkout_creates_a_payment_keyed_by_the_order_then_attaches
     assert_eq!(request.org_id, org_id());
     assert_eq!(request.amount, usd(dec!(35)));
     assert_eq!(request.idempotency_key, format!("order-{}", p.order.id));
+    assert!(
+        !request.save_for_renewals,
+        "one-time items: no card to keep for renewals"
+    );
     assert_eq!(attached.only(), (p.order.id, card()));
     assert_eq!(order.status, OrderStatus::PendingPayment);
     assert_eq!(order.payment, Some(card()));
