@@ -150,6 +150,10 @@ pub struct SubscriptionRequest {
     /// `trial_end`: the subscription starts `trialing` and bills nothing until then).
     /// `None` bills the first period at once.
     pub trial_end: Option<i64>,
+    /// The card every invoice charges: a payment method saved to `customer` (sent as
+    /// `default_payment_method`). `None` charges the customer's default. localstripe does
+    /// not know the parameter; it is not sent there.
+    pub default_payment_method: Option<String>,
 }
 
 impl StripeGateway {
@@ -187,15 +191,19 @@ impl StripeGateway {
         Ok(CustomerRef { id: created.id })
     }
 
-    /// The renewals of a recurring purchase whose first period the checkout paid: a
-    /// customer for the purchase, a plan for the price and interval, and a subscription
-    /// whose first charge is at `first_renewal_at` (`trial_end`), each with
-    /// `metadata[purchase_id]` and `metadata[org_id]` and a key derived from
-    /// `request.idempotency_key`, so a retry creates none of them twice.
+    /// The renewals of a recurring purchase whose first period the checkout paid: a plan
+    /// for the price and interval, and a subscription whose first charge is at
+    /// `first_renewal_at` (`trial_end`), each with `metadata[purchase_id]` and
+    /// `metadata[org_id]` and a key derived from `request.idempotency_key`, so a retry
+    /// creates none of them twice.
     ///
-    /// One customer per purchase: the marketplace stores no Stripe customer per org, and
-    /// Stripe's customer search is not in localstripe. localstripe keeps a subscription
-    /// with `trial_end` `incomplete` (Stripe: `trialing`) and bills nothing either way.
+    /// Renewals charge the card the checkout paid with: the checkout's PaymentIntent
+    /// (`request.payment_reference`, created with `save_for_renewals`) names the customer
+    /// the card was saved to and the card, which become the subscription's customer and
+    /// `default_payment_method`. Without a saved card (no reference, or an intent made
+    /// without a customer) the purchase gets a customer of its own and no card, so its
+    /// first renewal fails. localstripe keeps a subscription with `trial_end`
+    /// `incomplete` (Stripe: `trialing`) and bills nothing either way.
     async fn start_renewals(
         &self,
         request: &RenewalRequest,
@@ -206,19 +214,27 @@ impl StripeGateway {
             ("org_id".to_owned(), request.org_id.to_string()),
         ]
         .into();
-        let mut customer_form: Form = vec![("description".into(), request.description.clone())];
-        push_metadata(&mut customer_form, &metadata);
-        let customer: wire::Created = self
-            .client
-            .post(
-                "/v1/customers",
-                &customer_form,
-                Some(&format!("{}-customer", request.idempotency_key)),
-            )
-            .await?;
+        let (customer, card) = match self.saved_card(request).await? {
+            (Some(customer), card) => (customer, card),
+            (None, _) => {
+                tracing::warn!(purchase_id = %request.purchase_id, payment = ?request.payment_reference, "no saved card for the renewals of a purchase; its first renewal will fail");
+                let mut customer_form: Form =
+                    vec![("description".into(), request.description.clone())];
+                push_metadata(&mut customer_form, &metadata);
+                let customer: wire::Created = self
+                    .client
+                    .post(
+                        "/v1/customers",
+                        &customer_form,
+                        Some(&format!("{}-customer", request.idempotency_key)),
+                    )
+                    .await?;
+                (customer.id, None)
+            }
+        };
         let sub = self
             .create_subscription(&SubscriptionRequest {
-                customer: customer.id,
+                customer,
                 price_amount_minor: price,
                 currency: request.amount.currency(),
                 interval: match request.interval {
@@ -229,10 +245,30 @@ impl StripeGateway {
                 metadata,
                 idempotency_key: request.idempotency_key.clone(),
                 trial_end: Some(request.first_renewal_at.timestamp()),
+                default_payment_method: card,
             })
             .await?;
         tracing::info!(purchase_id = %request.purchase_id, subscription = %sub.id, status = ?sub.status, first_charge = %request.first_renewal_at, "stripe subscription started");
         Ok(sub)
+    }
+
+    /// The customer and the card of the checkout's payment, read from its PaymentIntent;
+    /// `(None, None)` without a payment reference.
+    async fn saved_card(
+        &self,
+        request: &RenewalRequest,
+    ) -> Result<(Option<String>, Option<String>), PaymentError> {
+        let Some(reference) = &request.payment_reference else {
+            return Ok((None, None));
+        };
+        let path = format!("/v1/payment_intents/{}", path_id(reference)?);
+        let intent: wire::PaymentIntent = self.client.get(&path).await?;
+        let customer = intent.customer.as_ref().and_then(wire::id_of);
+        let card = intent.payment_method.as_ref().and_then(wire::id_of);
+        if customer.is_some() && card.is_none() {
+            tracing::warn!(purchase_id = %request.purchase_id, intent = %intent.id, "the checkout's payment has no card; renewals charge the customer's default");
+        }
+        Ok((customer, card))
     }
 
     /// Starts a subscription: creates a plan (with its product inline) for the price,
@@ -287,6 +323,11 @@ impl StripeGateway {
         ];
         if let Some(trial_end) = request.trial_end {
             form.push(("trial_end".into(), trial_end.to_string()));
+        }
+        // localstripe 1.15 refuses `default_payment_method` ("Unexpected"); it never
+        // renews anyway.
+        if let (Some(card), ApiFlavor::Stripe) = (&request.default_payment_method, self.flavor()) {
+            form.push(("default_payment_method".into(), card.clone()));
         }
         push_metadata(&mut form, &request.metadata);
         let sub: wire::Subscription = self
@@ -381,6 +422,10 @@ fn intent_state(intent: &wire::PaymentIntent) -> PaymentState {
 
 #[async_trait]
 impl PaymentGateway for StripeGateway {
+    /// With `save_for_renewals`, the payment gets a customer of its own first (key
+    /// `<key>-customer`) and the intent saves the card to it for off-session charges
+    /// (`setup_future_usage=off_session`; not sent to localstripe, which refuses it), so
+    /// the order's subscriptions can charge that card.
     async fn create_payment(&self, request: &PaymentRequest) -> Result<Payment, PaymentError> {
         let amount = positive_minor(&request.amount)?;
         let mut form: Form = vec![
@@ -390,9 +435,27 @@ impl PaymentGateway for StripeGateway {
                 request.amount.currency().code().to_ascii_lowercase(),
             ),
             ("payment_method_types[]".into(), "card".into()),
-            ("metadata[order_id]".into(), request.order_id.to_string()),
-            ("metadata[org_id]".into(), request.org_id.to_string()),
         ];
+        if request.save_for_renewals {
+            let customer_form: Form = vec![
+                ("metadata[org_id]".into(), request.org_id.to_string()),
+                ("metadata[order_id]".into(), request.order_id.to_string()),
+            ];
+            let customer: wire::Created = self
+                .client
+                .post(
+                    "/v1/customers",
+                    &customer_form,
+                    Some(&format!("{}-customer", request.idempotency_key)),
+                )
+                .await?;
+            form.push(("customer".into(), customer.id));
+            if self.flavor() == ApiFlavor::Stripe {
+                form.push(("setup_future_usage".into(), "off_session".into()));
+            }
+        }
+        form.push(("metadata[order_id]".into(), request.order_id.to_string()));
+        form.push(("metadata[org_id]".into(), request.org_id.to_string()));
         match self.flavor() {
             ApiFlavor::Stripe => form.push(("description".into(), request.description.clone())),
             ApiFlavor::Localstripe => {
@@ -481,6 +544,8 @@ mod tests {
             id: "pi_1".into(),
             status: status.into(),
             client_secret: None,
+            customer: None,
+            payment_method: None,
             last_payment_error: error.map(|(code, decline)| wire::LastPaymentError {
                 code: Some(code.into()),
                 decline_code: decline.map(str::to_owned),

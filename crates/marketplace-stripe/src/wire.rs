@@ -14,6 +14,12 @@ pub(crate) struct PaymentIntent {
     pub client_secret: Option<String>,
     #[serde(default)]
     pub last_payment_error: Option<LastPaymentError>,
+    /// The customer the card is saved to (an id, or the customer when expanded).
+    #[serde(default)]
+    pub customer: Option<Value>,
+    /// The card that paid (an id, or the payment method when expanded).
+    #[serde(default)]
+    pub payment_method: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]

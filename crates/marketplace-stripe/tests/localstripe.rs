@@ -438,6 +438,7 @@ async fn a_subscription_is_created_paid_and_cancelled_at_period_end() {
             metadata: [("org_id".to_owned(), org.to_string())].into(),
             idempotency_key: format!("sub-{}", Uuid::now_v7()),
             trial_end: None,
+            default_payment_method: None,
         })
         .await
         .unwrap();
@@ -569,4 +570,62 @@ async fn the_port_subscribes_without_charging_the_paid_period_and_cancels_at_its
         .unwrap();
     let stored = stripe.get(&format!("/v1/subscriptions/{id}")).await;
     assert_eq!(stored["cancel_at_period_end"], true);
+}
+
+#[tokio::test]
+async fn renewals_reuse_the_customer_the_checkout_saved_the_card_to() {
+    let Some(stripe) = start().await else { return };
+    let gateway = stripe.gateway();
+    let mut checkout = payment_request(2900);
+    checkout.save_for_renewals = true;
+
+    // The checkout's intent belongs to a customer of its own (localstripe takes no
+    // `setup_future_usage`: the adapter does not send it there).
+    let payment = gateway.create_payment(&checkout).await.unwrap();
+    let intent = payment.payment.reference;
+    let stored = stripe.get(&format!("/v1/payment_intents/{intent}")).await;
+    let customer = stored["customer"].as_str().unwrap().to_owned();
+    assert!(customer.starts_with("cus_"), "{stored}");
+    let stored_customer = stripe.get(&format!("/v1/customers/{customer}")).await;
+    assert_eq!(
+        stored_customer["metadata"]["order_id"],
+        checkout.order_id.to_string().as_str()
+    );
+    assert_eq!(
+        stored_customer["metadata"]["org_id"],
+        checkout.org_id.to_string().as_str()
+    );
+    let card = stripe.card("4242424242424242").await;
+    let (status, body) = stripe.pay(&intent, &card).await;
+    assert_eq!(status, 200, "{body}");
+
+    // Fulfilment subscribes the recurring purchase on that customer.
+    let purchase = marketplace_domain::ids::PurchaseId::from_uuid(Uuid::now_v7());
+    let first_renewal = now() + 365 * 86_400;
+    let request = marketplace_domain::checkout::SubscriptionRequest {
+        purchase_id: purchase,
+        org_id: checkout.org_id,
+        amount: Money::from_minor(2900, Currency::USD),
+        interval: marketplace_domain::purchase::Interval::Annual,
+        first_renewal_at: chrono::DateTime::from_timestamp(first_renewal, 0).unwrap(),
+        idempotency_key: format!("purchase-{purchase}-subscription"),
+        description: format!("Marketplace purchase {purchase}"),
+        payment_reference: Some(intent.clone()),
+    };
+    let id = PaymentGateway::subscribe(&gateway, &request)
+        .await
+        .unwrap()
+        .expect("Stripe renews by itself");
+    let stored = stripe.get(&format!("/v1/subscriptions/{id}")).await;
+    assert_eq!(stored["customer"], customer.as_str(), "{stored}");
+    assert_eq!(stored["trial_end"], first_renewal);
+    assert_eq!(stored["plan"]["interval"], "year");
+    assert!(stored["latest_invoice"].is_null(), "{stored}");
+    // No second customer was made for the purchase.
+    let customers = stripe.get("/v1/customers").await;
+    assert_eq!(
+        customers["data"].as_array().map(Vec::len),
+        Some(1),
+        "{customers}"
+    );
 }

@@ -150,6 +150,89 @@ async fn create_payment_sends_the_exact_request() {
     assert!(!raw.contains("automatic_payment_methods"), "{raw}");
 }
 
+async fn mount_customer_and_intent(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/v1/customers"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"id": "cus_7", "object": "customer"})),
+        )
+        .expect(1)
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/payment_intents"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(intent("pi_7", "requires_payment_method")),
+        )
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn a_payment_for_renewals_creates_a_customer_and_saves_the_card_to_it() {
+    let server = MockServer::start().await;
+    mount_customer_and_intent(&server).await;
+    let mut req = request(usd(4999));
+    req.save_for_renewals = true;
+    let payment = gateway(&server).create_payment(&req).await.unwrap();
+    assert_eq!(payment.payment.reference, "pi_7");
+
+    let received = requests(&server).await;
+    assert_eq!(received.len(), 2);
+    assert_eq!(received[0].url.path(), "/v1/customers");
+    assert_eq!(
+        header(&received[0], "idempotency-key"),
+        Some("order-0190f5c2-7a4e-7c3b-9a51-6f1e2d3c4b5a-customer")
+    );
+    assert_eq!(
+        form(&received[0]),
+        pairs(&[
+            ("metadata[org_id]", "0190f5c2-0000-7000-8000-000000000001"),
+            ("metadata[order_id]", "0190f5c2-7a4e-7c3b-9a51-6f1e2d3c4b5a"),
+        ])
+    );
+    assert_eq!(received[1].url.path(), "/v1/payment_intents");
+    assert_eq!(
+        header(&received[1], "idempotency-key"),
+        Some("order-0190f5c2-7a4e-7c3b-9a51-6f1e2d3c4b5a")
+    );
+    assert_eq!(
+        form(&received[1]),
+        pairs(&[
+            ("amount", "4999"),
+            ("currency", "usd"),
+            ("payment_method_types[]", "card"),
+            ("customer", "cus_7"),
+            ("setup_future_usage", "off_session"),
+            ("metadata[order_id]", "0190f5c2-7a4e-7c3b-9a51-6f1e2d3c4b5a"),
+            ("metadata[org_id]", "0190f5c2-0000-7000-8000-000000000001"),
+            ("description", "Marketplace order & more"),
+        ])
+    );
+}
+
+#[tokio::test]
+async fn a_payment_for_renewals_on_localstripe_sends_the_customer_without_setup_future_usage() {
+    let server = MockServer::start().await;
+    mount_customer_and_intent(&server).await;
+    let mut req = request(usd(4999));
+    req.save_for_renewals = true;
+    let gw = StripeGateway::new(StripeConfig::localstripe(KEY, server.uri())).unwrap();
+    gw.create_payment(&req).await.unwrap();
+    let received = requests(&server).await;
+    assert_eq!(received[0].url.path(), "/v1/customers");
+    let fields = form(&received[1]);
+    assert!(
+        fields.contains(&("customer".into(), "cus_7".into())),
+        "{fields:?}"
+    );
+    assert!(
+        !fields.iter().any(|(k, _)| k == "setup_future_usage"),
+        "localstripe refuses it: {fields:?}"
+    );
+}
+
 #[tokio::test]
 async fn amounts_are_sent_in_minor_units_of_the_currency() {
     let server = MockServer::start().await;
@@ -695,6 +778,7 @@ fn subscription_request() -> SubscriptionRequest {
         ]),
         idempotency_key: "sub-order-1".into(),
         trial_end: None,
+        default_payment_method: None,
     }
 }
 
@@ -991,6 +1075,146 @@ async fn subscribe_on_localstripe_names_the_plan_and_still_defers_the_first_char
     assert!(fields.contains(&("items[0][plan]".into(), "plan_9".into())));
     assert!(fields.contains(&("trial_end".into(), "1767225600".into())));
     assert!(!fields.iter().any(|(k, _)| k == "items[0][price]"));
+}
+
+/// The checkout's intent, succeeded, with the card saved to its customer (`customer`
+/// and `payment_method` as ids, or expanded).
+async fn mount_paid_intent(server: &MockServer, customer: Value, card: Value) {
+    let mut paid = intent("pi_7", "succeeded");
+    paid["customer"] = customer;
+    paid["payment_method"] = card;
+    paid["setup_future_usage"] = json!("off_session");
+    Mock::given(method("GET"))
+        .and(path("/v1/payment_intents/pi_7"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(paid))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+async fn mount_plan_and_subscription(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/v1/plans"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"id": "plan_9", "object": "plan"})),
+        )
+        .expect(1)
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/subscriptions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(trialing_subscription()))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn subscribe_charges_renewals_to_the_card_and_customer_of_the_checkouts_payment() {
+    for (customer, card) in [
+        (json!("cus_7"), json!("pm_7")),
+        (
+            json!({"id": "cus_7", "object": "customer"}),
+            json!({"id": "pm_7", "object": "payment_method", "type": "card"}),
+        ),
+    ] {
+        let server = MockServer::start().await;
+        mount_paid_intent(&server, customer, card).await;
+        mount_plan_and_subscription(&server).await;
+        let mut request = renewal_request();
+        request.payment_reference = Some("pi_7".into());
+        let sub = PaymentGateway::subscribe(&gateway(&server), &request)
+            .await
+            .unwrap();
+        assert_eq!(sub.as_deref(), Some("sub_9"));
+
+        // No customer of its own: the intent's, read first.
+        let received = requests(&server).await;
+        let calls: Vec<(String, String)> = received
+            .iter()
+            .map(|r| (r.method.to_string(), r.url.path().to_owned()))
+            .collect();
+        assert_eq!(
+            calls,
+            pairs(&[
+                ("GET", "/v1/payment_intents/pi_7"),
+                ("POST", "/v1/plans"),
+                ("POST", "/v1/subscriptions"),
+            ])
+        );
+        assert_eq!(
+            header(&received[2], "idempotency-key"),
+            Some("purchase-0190f5c2-9999-7000-8000-00000000abcd-subscription-subscription")
+        );
+        assert_eq!(
+            form(&received[2]),
+            pairs(&[
+                ("customer", "cus_7"),
+                ("items[0][price]", "plan_9"),
+                ("expand[]", "latest_invoice.payment_intent"),
+                ("trial_end", "1767225600"),
+                ("default_payment_method", "pm_7"),
+                ("metadata[org_id]", "0190f5c2-0000-7000-8000-000000000001"),
+                (
+                    "metadata[purchase_id]",
+                    "0190f5c2-9999-7000-8000-00000000abcd"
+                ),
+            ])
+        );
+    }
+}
+
+#[tokio::test]
+async fn subscribe_on_localstripe_reuses_the_intents_customer_without_default_payment_method() {
+    let server = MockServer::start().await;
+    mount_paid_intent(&server, json!("cus_7"), json!("pm_7")).await;
+    mount_plan_and_subscription(&server).await;
+    let mut request = renewal_request();
+    request.payment_reference = Some("pi_7".into());
+    let gw = StripeGateway::new(StripeConfig::localstripe(KEY, server.uri())).unwrap();
+    gw.subscribe(&request).await.unwrap();
+    let received = requests(&server).await;
+    assert!(
+        !received.iter().any(|r| r.url.path() == "/v1/customers"),
+        "the intent's customer is reused"
+    );
+    let fields = form(&received[2]);
+    assert!(
+        fields.contains(&("customer".into(), "cus_7".into())),
+        "{fields:?}"
+    );
+    assert!(
+        !fields.iter().any(|(k, _)| k == "default_payment_method"),
+        "localstripe refuses it: {fields:?}"
+    );
+}
+
+#[tokio::test]
+async fn subscribe_without_a_saved_card_falls_back_to_a_customer_of_the_purchase() {
+    // An intent made without `save_for_renewals` (e.g. before it existed): no customer.
+    let server = MockServer::start().await;
+    mount_paid_intent(&server, Value::Null, json!("pm_7")).await;
+    mount_subscription_objects(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/subscriptions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(trialing_subscription()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut request = renewal_request();
+    request.payment_reference = Some("pi_7".into());
+    gateway(&server).subscribe(&request).await.unwrap();
+    let received = requests(&server).await;
+    let fields = form(&received[3]);
+    assert_eq!(received[3].url.path(), "/v1/subscriptions");
+    assert!(
+        fields.contains(&("customer".into(), "cus_9".into())),
+        "{fields:?}"
+    );
+    assert!(
+        !fields.iter().any(|(k, _)| k == "default_payment_method"),
+        "a card not saved to that customer cannot be its default: {fields:?}"
+    );
 }
 
 #[tokio::test]
