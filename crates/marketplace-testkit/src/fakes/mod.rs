@@ -2,7 +2,9 @@
 //! services.
 
 mod gateway;
+mod payouts;
 mod reviews;
+mod sellers;
 mod store;
 mod support;
 
@@ -19,11 +21,14 @@ use marketplace_domain::org::{OrgService, Organization};
 use marketplace_domain::purchase::PurchaseService;
 use marketplace_domain::revenue::{FeeRate, SellerKind, SellerTerms};
 use marketplace_domain::review::ReviewService;
+use marketplace_domain::seller::{PayoutService, SellerService};
 use marketplace_domain::stats::StatsService;
 use marketplace_domain::tier::Tier;
 
 pub use gateway::{FakePayment, FakePaymentGateway, FakeRefund, GatewayBehaviour};
+pub use payouts::{FakePayoutGateway, TransferBehaviour, TransferRequest};
 pub use reviews::{Flag, ReviewTables, Vote};
+pub use sellers::SellerTables;
 pub use store::{InMemoryStore, StoreData, StoredOrder};
 pub use support::{FixedClock, RecordingAuditLog, SequentialIds, UniqueIds};
 
@@ -147,6 +152,30 @@ impl Fakes {
     #[must_use]
     pub fn entitlement_service(&self) -> EntitlementService {
         EntitlementService::new(self.store.clone(), self.clock.clone())
+    }
+
+    /// The seller use cases, onboarding through `payouts` (the fake provider).
+    #[must_use]
+    pub fn seller_service(&self, payouts: &Arc<FakePayoutGateway>) -> SellerService {
+        SellerService::new(
+            self.store.clone(),
+            self.store.clone(),
+            self.audit.clone(),
+            self.clock.clone(),
+            self.ids.clone(),
+        )
+        .with_gateway(Some(payouts.clone()))
+    }
+
+    /// The payout run over the store, transferring through `payouts`.
+    #[must_use]
+    pub fn payout_service(&self, payouts: &Arc<FakePayoutGateway>) -> PayoutService {
+        PayoutService::new(
+            self.store.clone(),
+            Some(payouts.clone()),
+            self.audit.clone(),
+            self.ids.clone(),
+        )
     }
 
     #[must_use]

@@ -56,6 +56,8 @@ pub struct StoreData {
     /// In insertion order.
     pub postings: Vec<Posting>,
     pub reviews: crate::fakes::reviews::ReviewTables,
+    /// Sellers' full records and their payouts.
+    pub seller_records: crate::fakes::sellers::SellerTables,
     /// Provider event ids processed, with their type.
     pub payment_events: BTreeMap<String, String>,
 }
