@@ -7,8 +7,8 @@
 //!   `postgres://…`); [`Database::migrate`] runs the migrations (as the schema owner);
 //!   [`Database::store`] gives the [`SeaOrmStore`], a cheap `Clone` that implements every
 //!   port: `CatalogRepository`, `CartRepository`, `OrderRepository`, `PurchaseRepository`,
-//!   `HoldingsRepository`, `OrgRepository`, `AuditLog` (and the sellers, as inherent
-//!   methods, until the domain has a port for them).
+//!   `HoldingsRepository`, `OrgRepository`, `AuditLog`, `SellerRepository` (sellers,
+//!   the ledger per seller and payouts; seeding still uses the inherent seller methods).
 //! - Modules by aggregate: [`catalog`](crate::catalog), `cart`, `orders`, `purchases`,
 //!   `holdings`, `orgs`, `audit`, `sellers`, with the sea-orm entities private in
 //!   `entities` and mapped to domain types at the edge.
@@ -31,6 +31,7 @@ mod orgs;
 mod payment_events;
 mod purchases;
 mod reviews;
+mod seller_repository;
 mod sellers;
 mod tenant;
 

@@ -9,4 +9,5 @@ mod concurrency;
 mod contract;
 mod fixtures;
 mod rls;
+mod sellers;
 mod support;
