@@ -268,6 +268,15 @@ fn classify(status: StatusCode, error: ErrorBody, message: String) -> PaymentErr
             message,
         };
     }
+    // Another request with the same idempotency key is still in flight (a concurrent
+    // retry): its outcome is unknown, so this is not a refusal.
+    if status == StatusCode::CONFLICT && error.kind.as_deref() == Some("idempotency_error") {
+        return PaymentError::Unavailable(Box::new(HttpFailure {
+            status: Some(status.as_u16()),
+            detail: message,
+            attempts: 1,
+        }));
+    }
     match status {
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => PaymentError::Configuration(message),
         _ if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS => {
@@ -391,5 +400,18 @@ mod tests {
             classify(StatusCode::CONFLICT, ErrorBody::default(), "m".into()),
             PaymentError::Invalid(_)
         ));
+    }
+
+    #[test]
+    fn a_key_still_in_flight_is_not_a_refusal() {
+        let in_flight = classify(
+            StatusCode::CONFLICT,
+            ErrorBody {
+                kind: Some("idempotency_error".into()),
+                ..ErrorBody::default()
+            },
+            "There is currently another in-progress request using this Idempotent Key".into(),
+        );
+        assert!(matches!(in_flight, PaymentError::Unavailable(_)));
     }
 }

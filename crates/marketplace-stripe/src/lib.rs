@@ -6,11 +6,15 @@
 //!   customers and subscriptions of recurring purchases, over a small typed client
 //!   (reqwest, rustls with ring) with bounded retries and idempotency keys
 //!   (docs/decisions/0003-stripe-client.md says why not a Stripe SDK);
+//! - [`StripeConnect`]: the domain's `PayoutGateway` over Stripe Connect: Express
+//!   accounts, onboarding links and transfers to sellers under per-(seller, month)
+//!   idempotency keys;
 //! - [`webhook`]: the `Stripe-Signature` check and the events the marketplace acts on;
 //! - [`OfflineGateway`]: for the embedded demo, takes no money.
 
 mod client;
 mod config;
+mod connect;
 mod gateway;
 mod offline;
 pub mod webhook;
@@ -18,6 +22,7 @@ mod wire;
 
 pub use client::HttpFailure;
 pub use config::{ApiFlavor, DEFAULT_API_BASE, DEFAULT_API_VERSION, StripeConfig};
+pub use connect::StripeConnect;
 pub use gateway::{
     BillingInterval, CustomerRef, StripeGateway, SubscriptionRef, SubscriptionRequest,
     SubscriptionStatus,

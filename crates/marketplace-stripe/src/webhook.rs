@@ -206,6 +206,14 @@ pub enum EventData {
         ended_at: Option<i64>,
         metadata: BTreeMap<String, String>,
     },
+    /// `account.updated` of a Connect account (a seller's): whether it may receive
+    /// payouts now.
+    AccountUpdated {
+        account_id: String,
+        payouts_enabled: bool,
+        /// Whether the seller finished the onboarding form.
+        details_submitted: bool,
+    },
     /// Any other type (including invoices of no subscription): acknowledge and ignore.
     Other { event_type: String },
 }
@@ -349,6 +357,15 @@ struct SubscriptionObject {
     metadata: Metadata,
 }
 
+#[derive(Deserialize)]
+struct AccountObject {
+    id: String,
+    #[serde(default)]
+    payouts_enabled: bool,
+    #[serde(default)]
+    details_submitted: bool,
+}
+
 /// Metadata values are strings; anything else (a null, say) is skipped.
 #[derive(Default, Deserialize)]
 #[serde(transparent)]
@@ -487,6 +504,14 @@ pub fn parse_event(payload: &[u8]) -> Result<StripeEvent, EventParseError> {
                 ended_at: sub.ended_at,
                 metadata: sub.metadata.strings(),
                 subscription_id: sub.id,
+            }
+        }
+        "account.updated" => {
+            let account: AccountObject = serde_json::from_value(object)?;
+            EventData::AccountUpdated {
+                account_id: account.id,
+                payouts_enabled: account.payouts_enabled,
+                details_submitted: account.details_submitted,
             }
         }
         _ => EventData::Other {
