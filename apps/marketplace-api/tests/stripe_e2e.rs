@@ -695,6 +695,10 @@ async fn a_monthly_purchase_subscribes_renews_on_invoice_paid_and_cancels_at_per
     assert_eq!(subscription["plan"]["interval"], "month");
     assert_eq!(subscription["cancel_at_period_end"], false);
     assert!(subscription["latest_invoice"].is_null(), "{subscription}");
+    // Renewals bill the customer the checkout saved the card to, not one of their own.
+    let paid = stripe.get(&format!("/v1/payment_intents/{intent}")).await;
+    assert!(paid["customer"].as_str().is_some(), "{paid}");
+    assert_eq!(subscription["customer"], paid["customer"], "{subscription}");
 
     // localstripe never renews: Stripe's invoice.paid for the first renewal, built and
     // signed here. The invoice pays [paid_until, paid_until + 1 month).
