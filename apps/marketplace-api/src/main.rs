@@ -1,8 +1,11 @@
 //! `marketplace-api`: serves the HTTP API (the default), or runs one of the operational
-//! commands (migrate, seed, dev-token, reconcile, expire-purchases).
+//! commands (migrate, seed, dev-token, reconcile, expire-purchases, payouts).
 
 use std::time::Duration;
 
+use actix_web::HttpMessage;
+use actix_web::dev::Service;
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Compress;
 use actix_web::{App, HttpServer};
 use anyhow::Context;
@@ -14,9 +17,8 @@ use marketplace_api::state::Services;
 use marketplace_api::{app, demo, runtime, telemetry};
 use marketplace_domain::access::{Actor, OrgRole, PlatformRole};
 use marketplace_domain::ids::{OrgId, UserId};
-use actix_web::HttpMessage;
-use actix_web::dev::Service;
-use actix_web::http::header::{HeaderName, HeaderValue};
+use marketplace_domain::revenue::YearMonth;
+use marketplace_domain::seller::PayoutRunError;
 use tracing_actix_web::{RequestId, TracingLogger};
 use uuid::Uuid;
 
@@ -66,6 +68,14 @@ enum Command {
     },
     /// Expire recurring purchases whose paid period is over.
     ExpirePurchases,
+    /// Pay sellers their balance for a month through Stripe Connect (default: the
+    /// previous month; from the 5th of the following month). Running it again, or after
+    /// a crash, pays nobody twice.
+    Payouts {
+        /// The month to pay out, YYYY-MM (default: the previous month, UTC).
+        #[arg(long)]
+        month: Option<String>,
+    },
 }
 
 #[tokio::main]
@@ -121,20 +131,46 @@ async fn main() -> anyhow::Result<()> {
             println!("expired {expired} purchase(s)");
             Ok(())
         }
+        Command::Payouts { month } => {
+            let services = services(&config).await?;
+            let now = chrono::Utc::now();
+            let month = match month {
+                Some(m) => YearMonth::parse(&m)?,
+                None => previous_month(now),
+            };
+            let report = services.payouts.run(month, now).await?;
+            println!("payouts of {}:", report.month);
+            for r in &report.results {
+                println!("  {} ({}): {:?}", r.seller_name, r.seller_id, r.outcome);
+            }
+            if report.has_problems() {
+                anyhow::bail!(
+                    "some payouts failed or are pending; the next run finishes pending ones"
+                );
+            }
+            Ok(())
+        }
     }
+}
+
+/// The month before the one `now` falls in (UTC).
+fn previous_month(now: chrono::DateTime<chrono::Utc>) -> YearMonth {
+    use chrono::Datelike;
+    let days = u64::from(now.day());
+    YearMonth::of(now.checked_sub_days(chrono::Days::new(days)).unwrap_or(now))
 }
 
 async fn services(config: &Config) -> anyhow::Result<Services> {
     let db = runtime::open(config).await?;
-    Ok(Services::new(runtime::ports(
-        &db,
-        runtime::payments(config)?,
-    )))
+    let mut ports = runtime::ports(&db, runtime::payments(config)?);
+    ports.payouts = runtime::connect(config)?;
+    Ok(Services::new(ports))
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let db = runtime::open(&config).await?;
-    let ports = runtime::ports(&db, runtime::payments(&config)?);
+    let mut ports = runtime::ports(&db, runtime::payments(&config)?);
+    ports.payouts = runtime::connect(&config)?;
     if config.mode == Mode::Demo {
         demo::provision(&ports.orgs)
             .await
@@ -157,7 +193,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
                     async move {
                         let mut res = call.await?;
                         if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-                            res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+                            res.headers_mut()
+                                .insert(HeaderName::from_static("x-request-id"), value);
                         }
                         Ok(res)
                     }
@@ -204,8 +241,27 @@ fn announce(config: &Config, keys: &TokenKeys) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Periodic jobs: expiry of recurring purchases and reconciliation of card payments.
+/// Periodic jobs: expiry of recurring purchases and reconciliation of card payments
+/// every minute; seller payouts of the previous month every hour (from the 5th; a
+/// finished month is a no-op, a pending payout is finished under the same key).
 fn spawn_jobs(services: Services) {
+    if services.payouts.is_configured() {
+        let payouts = services.payouts.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                let now = chrono::Utc::now();
+                match payouts.run(previous_month(now), now).await {
+                    Ok(report) if report.has_problems() => {
+                        tracing::warn!(?report, "payout run left problems; retrying next hour");
+                    }
+                    Ok(_) | Err(PayoutRunError::TooEarly { .. }) => {}
+                    Err(e) => tracing::warn!(error = ?e, "payout job failed; retrying next hour"),
+                }
+            }
+        });
+    }
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::routes::{admin, cart, catalog, health, orders, purchases, reviews, webhooks};
+use crate::routes::{admin, cart, catalog, health, orders, purchases, reviews, sellers, webhooks};
 
 /// Declares the bearer scheme every authenticated route refers to.
 #[derive(Debug)]
@@ -47,6 +47,9 @@ impl Modify for BearerAuth {
         admin::create_tool, admin::update_tool, admin::create_bundle, admin::update_bundle,
         admin::put_org, admin::grant_credits, admin::mark_paid, admin::refund,
         webhooks::stripe_webhook,
+        sellers::create_seller, sellers::list_sellers, sellers::update_seller, sellers::assign_tool,
+        sellers::revenue_report, sellers::my_seller, sellers::my_statement, sellers::my_statement_csv,
+        sellers::my_payouts, sellers::seller_statement, sellers::start_onboarding,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -57,6 +60,7 @@ impl Modify for BearerAuth {
         (name = "reviews", description = "Reviews, helpful votes and flags"),
         (name = "moderation", description = "Review moderation"),
         (name = "admin", description = "Platform administration"),
+        (name = "sellers", description = "Sellers: administration, revenue reports, statements, payouts and Stripe Connect onboarding"),
         (name = "health", description = "Liveness and readiness"),
         (name = "webhooks", description = "Events from the payment provider"),
     )

@@ -127,6 +127,24 @@ pub fn payments(config: &Config) -> anyhow::Result<Arc<dyn PaymentGateway>> {
     }
 }
 
+/// Stripe Connect for seller payouts when Stripe is configured; `None` offline (demo),
+/// where onboarding and the payout run answer that Connect is not configured.
+///
+/// # Errors
+/// When the Stripe settings cannot make a client.
+pub fn connect(
+    config: &Config,
+) -> anyhow::Result<Option<Arc<dyn marketplace_domain::seller::PayoutGateway>>> {
+    let Some(stripe) = &config.stripe else {
+        return Ok(None);
+    };
+    let settings = marketplace_stripe::StripeConfig::new(stripe.secret_key.clone())
+        .with_api_base(stripe.api_base.clone());
+    let connect = marketplace_stripe::StripeConnect::new(settings)
+        .map_err(|e| anyhow::anyhow!("Stripe Connect: {e}"))?;
+    Ok(Some(Arc::new(connect)))
+}
+
 /// Every port over one store.
 #[must_use]
 pub fn ports(db: &Database, payments: Arc<dyn PaymentGateway>) -> Ports {
@@ -141,6 +159,8 @@ pub fn ports(db: &Database, payments: Arc<dyn PaymentGateway>) -> Ports {
         orgs: store.clone(),
         reviews: store.clone(),
         payment_events: store.clone(),
+        sellers: store.clone(),
+        payouts: None,
         audit: store,
         payments,
         clock: Arc::new(SystemClock),

@@ -15,6 +15,7 @@ use marketplace_domain::payment_events::{PaymentEventLog, PaymentEventService};
 use marketplace_domain::ports::{Clock, IdGenerator};
 use marketplace_domain::purchase::{PurchaseRepository, PurchaseService};
 use marketplace_domain::review::{ReviewRepository, ReviewService};
+use marketplace_domain::seller::{PayoutGateway, PayoutService, SellerRepository, SellerService};
 use marketplace_domain::stats::StatsService;
 
 /// Whether the service can do its work (GET /readyz).
@@ -39,6 +40,11 @@ pub struct Ports {
     pub payment_events: Arc<dyn PaymentEventLog>,
     pub audit: Arc<dyn AuditLog>,
     pub payments: Arc<dyn PaymentGateway>,
+    /// Sellers, the ledger per seller and payouts.
+    pub sellers: Arc<dyn SellerRepository>,
+    /// Stripe Connect; `None` offline (onboarding and payouts then answer "not
+    /// configured").
+    pub payouts: Option<Arc<dyn PayoutGateway>>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub readiness: Arc<dyn Readiness>,
@@ -57,6 +63,8 @@ pub struct Services {
     pub entitlements: EntitlementService,
     pub stats: StatsService,
     pub payment_events: PaymentEventService,
+    pub sellers: SellerService,
+    pub payouts: PayoutService,
     pub readiness: Arc<dyn Readiness>,
 }
 
@@ -118,6 +126,20 @@ impl Services {
             orgs: OrgService::new(p.orgs.clone(), p.audit.clone(), p.clock.clone()),
             entitlements: EntitlementService::new(p.holdings.clone(), p.clock.clone()),
             stats: StatsService::new(p.catalog.clone(), p.holdings.clone(), p.clock.clone()),
+            sellers: SellerService::new(
+                p.sellers.clone(),
+                p.orgs.clone(),
+                p.audit.clone(),
+                p.clock.clone(),
+                p.ids.clone(),
+            )
+            .with_gateway(p.payouts.clone()),
+            payouts: PayoutService::new(
+                p.sellers.clone(),
+                p.payouts.clone(),
+                p.audit.clone(),
+                p.ids.clone(),
+            ),
             readiness: p.readiness,
         }
     }

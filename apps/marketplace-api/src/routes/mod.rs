@@ -7,6 +7,7 @@ pub mod health;
 pub mod orders;
 pub mod purchases;
 pub mod reviews;
+pub mod sellers;
 pub mod webhooks;
 
 use actix_web::web;
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(purchases::configure)
             .configure(reviews::configure)
             .configure(admin::configure)
+            .configure(sellers::configure)
             .configure(webhooks::configure),
     );
 }

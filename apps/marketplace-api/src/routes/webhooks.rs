@@ -140,6 +140,19 @@ pub async fn stripe_webhook(
             vec![json!({"field": "body", "message": e.to_string()})],
         )
     })?;
+    // A seller's Connect account changed: record whether it may receive payouts
+    // (idempotent, so a redelivery changes nothing).
+    if let EventData::AccountUpdated {
+        account_id,
+        payouts_enabled,
+        ..
+    } = &event.data
+    {
+        svc.sellers
+            .account_updated(account_id, *payouts_enabled)
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
+    }
     let received = ReceivedEvent {
         id: event.id.clone(),
         kind: event.event_type.clone(),
