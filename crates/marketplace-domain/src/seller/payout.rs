@@ -202,13 +202,22 @@ pub fn payout_due(month: YearMonth) -> DateTime<Utc> {
         .unwrap_or(end)
 }
 
+/// `-m`, with zero staying `0` (a negated `Decimal` zero would print as `-0`).
+fn negate(m: Money) -> Money {
+    if m.is_zero() {
+        Money::zero(m.currency())
+    } else {
+        m.negated()
+    }
+}
+
 /// The seller's `SellerPayable` credits, as a positive amount owed, over `entries`.
 fn owed<'a>(
     entries: impl IntoIterator<Item = &'a Entry>,
     seller: SellerId,
     currency: Currency,
 ) -> Money {
-    balance(entries, &Account::SellerPayable(seller), currency).negated()
+    negate(balance(entries, &Account::SellerPayable(seller), currency))
 }
 
 fn is_payout(kind: PostingKind) -> bool {
@@ -358,15 +367,14 @@ impl SellerStatement {
         let before = |at: DateTime<Utc>| postings.iter().filter(move |p| p.occurred_at() < at);
         let opening = owed(before(start).flat_map(Posting::entries), seller, currency);
         let closing = owed(before(end).flat_map(Posting::entries), seller, currency);
-        let payouts = owed(
+        let payouts = negate(owed(
             postings
                 .iter()
                 .filter(|p| is_payout(p.kind()) && month.contains(p.occurred_at()))
                 .flat_map(Posting::entries),
             seller,
             currency,
-        )
-        .negated();
+        ));
         Self {
             statement: statement(seller, month, currency, postings),
             opening,
@@ -604,5 +612,12 @@ mod tests {
         let empty = SellerStatement::from_ledger(seller(), ym(1), Currency::USD, &ledger);
         assert!(empty.statement.lines.is_empty());
         assert_eq!(empty.closing, usd(dec!(0)));
+        for zero in [empty.opening, empty.payouts, empty.closing] {
+            assert_eq!(
+                zero.to_string(),
+                Money::zero(Currency::USD).to_string(),
+                "no -0"
+            );
+        }
     }
 }
