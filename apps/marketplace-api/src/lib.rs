@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod labels;
 pub mod openapi;
+pub mod revenue_example;
 pub mod routes;
 pub mod runtime;
 pub mod state;

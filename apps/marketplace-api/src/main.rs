@@ -1,5 +1,6 @@
 //! `marketplace-api`: serves the HTTP API (the default), or runs one of the operational
-//! commands (migrate, seed, dev-token, reconcile, expire-purchases, payouts).
+//! commands (migrate, seed, dev-token, reconcile, expire-purchases, payouts,
+//! revenue-example).
 
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use marketplace_api::auth::TokenKeys;
 use marketplace_api::config::{Config, Mode};
 use marketplace_api::routes::webhooks::WebhookSecret;
 use marketplace_api::state::Services;
-use marketplace_api::{app, demo, runtime, telemetry};
+use marketplace_api::{app, demo, revenue_example, runtime, telemetry};
 use marketplace_domain::access::{Actor, OrgRole, PlatformRole};
 use marketplace_domain::ids::{OrgId, UserId};
 use marketplace_domain::revenue::YearMonth;
@@ -76,6 +77,14 @@ enum Command {
         #[arg(long)]
         month: Option<String>,
     },
+    /// The revenue-share worked example on a fresh database: three sellers, a bundle of
+    /// one tool of each, a sale and a partial refund; prints the ledger postings, the
+    /// balances, the three statements and the revenue report (docs/revenue.md).
+    RevenueExample {
+        /// A fresh database (default: SQLite in memory).
+        #[arg(long, default_value = "sqlite::memory:")]
+        database_url: String,
+    },
 }
 
 #[tokio::main]
@@ -129,6 +138,10 @@ async fn main() -> anyhow::Result<()> {
             let services = services(&config).await?;
             let expired = services.purchases.expire_due().await?;
             println!("expired {expired} purchase(s)");
+            Ok(())
+        }
+        Command::RevenueExample { database_url } => {
+            print!("{}", revenue_example::run(&database_url).await?);
             Ok(())
         }
         Command::Payouts { month } => {
