@@ -258,7 +258,11 @@ impl PurchaseService {
         let mut purchase = self.find(id).await?;
         if purchase.set_auto_renew(on)? {
             self.purchases.save(&purchase).await?;
-            let action = if on { "purchase.auto_renew_on" } else { "purchase.auto_renew_cancelled" };
+            let action = if on {
+                "purchase.auto_renew_on"
+            } else {
+                "purchase.auto_renew_cancelled"
+            };
             self.record(&purchase, action).await;
         }
         Ok(purchase)
@@ -319,12 +323,21 @@ impl PurchaseService {
     }
 
     async fn find(&self, id: PurchaseId) -> Result<Purchase, PurchaseError> {
-        self.purchases.find(id).await?.ok_or(PurchaseError::NotFound)
+        self.purchases
+            .find(id)
+            .await?
+            .ok_or(PurchaseError::NotFound)
     }
 
     /// Audits a change the provider or a job made (no acting user).
     async fn record(&self, purchase: &Purchase, action: &'static str) {
-        let event = AuditEvent::system(Some(purchase.org_id), action, "purchase", purchase.id.as_uuid(), self.clock.now());
+        let event = AuditEvent::system(
+            Some(purchase.org_id),
+            action,
+            "purchase",
+            purchase.id.as_uuid(),
+            self.clock.now(),
+        );
         self.audit.record(event).await;
     }
 
