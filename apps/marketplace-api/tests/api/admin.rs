@@ -489,9 +489,7 @@ async fn a_full_refund_ends_the_entitlements_and_refunds_the_order() {
     let purchase = app.purchases(&org).await[0].clone();
     let id = purchase["id"].as_str().unwrap();
     assert_eq!(
-        app.get("/v1/entitlements", &org.owner)
-            .await
-            .expect(200)["items"]
+        app.get("/v1/entitlements", &org.owner).await.expect(200)["items"]
             .as_array()
             .unwrap()
             .len(),
