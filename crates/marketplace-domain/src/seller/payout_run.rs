@@ -77,10 +77,13 @@ pub enum PayoutOutcome {
 pub struct PayoutResult {
     pub seller_id: SellerId,
     pub seller_name: String,
+    /// The run's month, or an earlier one whose payout was left `Pending`.
+    pub month: YearMonth,
     pub outcome: PayoutOutcome,
 }
 
-/// What a run did, seller by seller (third parties only, by seller id).
+/// What a run did, seller by seller (third parties only, by seller id; a seller's
+/// earlier months left `Pending` come first).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PayoutReport {
     pub month: YearMonth,
@@ -162,24 +165,47 @@ impl PayoutService {
             if seller.kind() == SellerKind::Platform {
                 continue;
             }
-            let outcome = match seller.payout_account() {
-                None => PayoutOutcome::NotOnboarded,
-                Some(account) => self
-                    .pay(gateway.as_ref(), &seller, account, month, now)
-                    .await
-                    .unwrap_or_else(|e| {
-                        tracing::warn!(seller = %seller.id(), error = ?e, "payout interrupted");
-                        PayoutOutcome::Error {
-                            reason: e.to_string(),
-                        }
-                    }),
+            let mut push = |month: YearMonth, outcome: Result<PayoutOutcome, RepoError>| {
+                let outcome = outcome.unwrap_or_else(|e| {
+                    tracing::warn!(seller = %seller.id(), error = ?e, "payout interrupted");
+                    PayoutOutcome::Error {
+                        reason: e.to_string(),
+                    }
+                });
+                tracing::info!(seller = %seller.id(), %month, ?outcome, "payout");
+                results.push(PayoutResult {
+                    seller_id: seller.id(),
+                    seller_name: seller.name().to_owned(),
+                    month,
+                    outcome,
+                });
             };
-            tracing::info!(seller = %seller.id(), ?outcome, "payout");
-            results.push(PayoutResult {
-                seller_id: seller.id(),
-                seller_name: seller.name().to_owned(),
-                outcome,
-            });
+            let Some(account) = seller.payout_account() else {
+                push(month, Ok(PayoutOutcome::NotOnboarded));
+                continue;
+            };
+            // Earlier months left pending (the provider was down for that whole month's
+            // runs) are finished first, under their own keys.
+            match self.sellers.payouts_of(seller.id()).await {
+                Ok(payouts) => {
+                    let mut stuck: Vec<Payout> = payouts
+                        .into_iter()
+                        .filter(|p| p.status == PayoutStatus::Pending && p.month < month)
+                        .collect();
+                    stuck.sort_by_key(|p| p.month);
+                    for payout in stuck {
+                        let outcome = self
+                            .finish(gateway.as_ref(), &seller, account, payout.clone(), now)
+                            .await;
+                        push(payout.month, outcome);
+                    }
+                }
+                Err(e) => push(month, Err(e)),
+            }
+            let outcome = self
+                .pay(gateway.as_ref(), &seller, account, month, now)
+                .await;
+            push(month, outcome);
         }
         Ok(PayoutReport { month, results })
     }
@@ -199,6 +225,19 @@ impl PayoutService {
                 Err(carried) => return Ok(carried),
             },
         };
+        self.finish(gateway, seller, account, payout, now).await
+    }
+
+    /// Transfers a `Pending` payout under its key and settles it; a `Paid` or `Failed`
+    /// one is left as it is.
+    async fn finish(
+        &self,
+        gateway: &dyn PayoutGateway,
+        seller: &Seller,
+        account: &ConnectAccount,
+        payout: Payout,
+        now: DateTime<Utc>,
+    ) -> Result<PayoutOutcome, RepoError> {
         match payout.status {
             PayoutStatus::Paid => {
                 return Ok(PayoutOutcome::AlreadyPaid {

@@ -412,6 +412,9 @@ fn onboarded_repo(existing: Option<Payout>) -> MockSellerRepository {
             third_party(3, None, None),
         ])
     });
+    let listed = existing.clone();
+    repo.expect_payouts_of()
+        .returning(move |_| Ok(listed.clone().into_iter().collect()));
     repo.expect_payout_for()
         .returning(move |_, _| Ok(existing.clone()));
     repo.expect_postings_for()
@@ -597,6 +600,7 @@ async fn below_the_minimum_nothing_is_recorded() {
     s.payout = crate::seller::PayoutSettings::new(usd(dec!(100.00))).unwrap();
     let s = Seller::restore(s);
     repo.expect_list().returning(move || Ok(vec![s.clone()]));
+    repo.expect_payouts_of().returning(|_| Ok(vec![]));
     repo.expect_payout_for().returning(|_, _| Ok(None));
     repo.expect_postings_for()
         .returning(|_, _, _| Ok(vec![march_sale()]));
@@ -629,4 +633,65 @@ async fn a_concurrent_run_that_recorded_first_is_left_to_finish() {
         report.results[0].outcome,
         PayoutOutcome::Pending { .. }
     ));
+}
+
+#[tokio::test]
+async fn a_payout_left_pending_in_an_earlier_month_is_finished_first() {
+    // February's payout never reached the provider; March has nothing new.
+    let february = Payout {
+        month: YearMonth::parse("2025-02").unwrap(),
+        ..pending(dec!(40.00))
+    };
+    let mut repo = MockSellerRepository::new();
+    repo.expect_list()
+        .returning(|| Ok(vec![third_party(1, None, Some(("acct_1", true)))]));
+    let f = february.clone();
+    repo.expect_payouts_of()
+        .returning(move |_| Ok(vec![f.clone()]));
+    repo.expect_payout_for().returning(|_, _| Ok(None));
+    repo.expect_postings_for().returning(|_, _, _| Ok(vec![]));
+    let completed: Calls<PayoutPlan> = Calls::new();
+    let c = completed.clone();
+    repo.expect_complete_payout().returning(move |p| {
+        c.push(p.clone());
+        Ok(())
+    });
+    let mut gw = MockPayoutGateway::new();
+    let key = format!("payout-{}-2025-02", seller(1));
+    gw.expect_transfer()
+        .withf(move |_, m, k| *m == usd(dec!(40.00)) && k == key)
+        .times(1)
+        .returning(|_, _, _| {
+            Ok(Transfer {
+                id: "tr_feb".into(),
+            })
+        });
+    let report = payouts(repo, Some(gw))
+        .run(march(), fifth_of_april())
+        .await
+        .unwrap();
+    let months: Vec<_> = report
+        .results
+        .iter()
+        .map(|r| (r.month.to_string(), r.outcome.clone()))
+        .collect();
+    assert_eq!(
+        months,
+        [
+            (
+                "2025-02".to_owned(),
+                PayoutOutcome::Paid {
+                    amount: usd(dec!(40.00)),
+                    transfer_id: "tr_feb".into()
+                }
+            ),
+            (
+                "2025-03".to_owned(),
+                PayoutOutcome::Carried {
+                    payable: usd(dec!(0))
+                }
+            ),
+        ]
+    );
+    assert_eq!(completed.only().payout.month, february.month);
 }
