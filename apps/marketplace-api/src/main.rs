@@ -154,7 +154,10 @@ async fn main() -> anyhow::Result<()> {
             let report = services.payouts.run(month, now).await?;
             println!("payouts of {}:", report.month);
             for r in &report.results {
-                println!("  {} ({}): {:?}", r.seller_name, r.seller_id, r.outcome);
+                println!(
+                    "  {} {} ({}): {:?}",
+                    r.month, r.seller_name, r.seller_id, r.outcome
+                );
             }
             if report.has_problems() {
                 anyhow::bail!(
