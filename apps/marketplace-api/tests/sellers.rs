@@ -10,9 +10,11 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::{App, test as atest};
 use marketplace_api::auth::TokenKeys;
+use marketplace_api::routes::webhooks::WebhookSecret;
 use marketplace_api::state::Services;
 use marketplace_domain::access::{Actor, OrgRole, PlatformRole};
 use marketplace_domain::ids::{OrgId, UserId};
+use marketplace_domain::seller::PayoutGateway;
 use marketplace_sea_orm::Database;
 use marketplace_stripe::OfflineGateway;
 use rust_decimal::Decimal;
@@ -21,6 +23,7 @@ use uuid::Uuid;
 
 const SECRET: &str = "sellers-test-secret-sellers-test-secret";
 const ISSUER: &str = "marketplace-test";
+const WEBHOOK_SECRET: &str = "whsec_sellers_test";
 
 struct Resp {
     status: u16,
@@ -73,17 +76,35 @@ async fn spawn_app() -> TestApp<
         Error = actix_web::Error,
     >,
 > {
+    spawn_app_with(None).await
+}
+
+/// The app with a payout provider (Stripe Connect stand-in) and the webhook endpoint
+/// signed with [`WEBHOOK_SECRET`].
+async fn spawn_app_with(
+    payouts: Option<Arc<dyn PayoutGateway>>,
+) -> TestApp<
+    impl Service<
+        actix_http::Request,
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+    >,
+> {
     let db = Database::connect("sqlite::memory:").await.unwrap();
     db.migrate().await.unwrap();
     marketplace_migrations::seed_catalog(db.connection())
         .await
         .unwrap();
-    let ports = marketplace_api::runtime::ports(&db, Arc::new(OfflineGateway::new()));
+    let mut ports = marketplace_api::runtime::ports(&db, Arc::new(OfflineGateway::new()));
+    ports.payouts = payouts;
     let keys = TokenKeys::new(SECRET, ISSUER);
-    let svc = atest::init_service(App::new().configure(marketplace_api::app::configure(
-        Services::new(ports),
-        keys.clone(),
-    )))
+    let svc = atest::init_service(App::new().configure(
+        marketplace_api::app::configure_with_webhooks(
+            Services::new(ports),
+            keys.clone(),
+            WebhookSecret(Some(WEBHOOK_SECRET.to_owned())),
+        ),
+    ))
     .await;
     let admin = token(&keys, Uuid::new_v4(), OrgRole::Member, PlatformRole::Admin);
     TestApp { svc, keys, admin }
@@ -660,4 +681,69 @@ async fn the_revenue_report_splits_the_month_per_seller_and_per_tool() {
             .await
             .error(400, "invalid_request");
     }
+}
+
+/// `t=…,v1=…`: HMAC-SHA256 keyed with the endpoint's secret over `"{t}.{body}"`.
+fn stripe_signature(t: i64, body: &[u8]) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(WEBHOOK_SECRET.as_bytes()).unwrap();
+    mac.update(format!("{t}.").as_bytes());
+    mac.update(body);
+    format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+#[actix_web::test]
+async fn onboarding_links_to_connect_and_account_updated_enables_payouts() {
+    let connect = Arc::new(marketplace_testkit::fakes::FakePayoutGateway::default());
+    let app = spawn_app_with(Some(connect.clone())).await;
+    let (_, owner, _) = app.seller("Onboarding", "0.05").await;
+    let body = json!({"refresh_url": "https://m.example/r", "return_url": "https://m.example/d"});
+    let first = app
+        .post("/v1/sellers/me/connect", &owner, body.clone())
+        .await
+        .json(200);
+    let account = first["account_id"].as_str().unwrap().to_owned();
+    assert!(first["url"].as_str().unwrap().contains(&account));
+    // Asking again resumes with the same account and a fresh link.
+    let again = app
+        .post("/v1/sellers/me/connect", &owner, body)
+        .await
+        .json(200);
+    assert_eq!(again["account_id"], account.as_str());
+    assert_eq!(connect.links().len(), 2);
+    let me = app.get("/v1/sellers/me", &owner).await.json(200);
+    assert_eq!(
+        me["connect"],
+        json!({"account_id": account, "payouts_enabled": false})
+    );
+
+    // Stripe says onboarding is complete.
+    let event = serde_json::to_vec(&json!({
+        "id": format!("evt_{}", Uuid::new_v4().simple()),
+        "object": "event", "type": "account.updated", "created": chrono::Utc::now().timestamp(),
+        "livemode": false,
+        "data": {"object": {"id": account, "object": "account", "payouts_enabled": true,
+                            "details_submitted": true}}
+    }))
+    .unwrap();
+    for _ in 0..2 {
+        let r = app
+            .send(
+                atest::TestRequest::post()
+                    .uri("/v1/webhooks/stripe")
+                    .insert_header((
+                        "Stripe-Signature",
+                        stripe_signature(chrono::Utc::now().timestamp(), &event),
+                    ))
+                    .insert_header(("Content-Type", "application/json"))
+                    .set_payload(event.clone()),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    let me = app.get("/v1/sellers/me", &owner).await.json(200);
+    assert_eq!(
+        me["connect"],
+        json!({"account_id": account, "payouts_enabled": true})
+    );
 }
