@@ -122,7 +122,8 @@ impl Services {
                 p.audit.clone(),
                 p.clock.clone(),
                 p.ids.clone(),
-            ),
+            )
+            .with_catalog(p.catalog.clone()),
             orgs: OrgService::new(p.orgs.clone(), p.audit.clone(), p.clock.clone()),
             entitlements: EntitlementService::new(p.holdings.clone(), p.clock.clone()),
             stats: StatsService::new(p.catalog.clone(), p.holdings.clone(), p.clock.clone()),

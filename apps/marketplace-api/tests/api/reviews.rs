@@ -132,7 +132,10 @@ async fn writing_a_review_needs_an_entitlement_and_a_reviewer() {
         review_body(),
     )
     .await
-    .expect_reason(403, "forbidden", "not_entitled");
+    .expect_error(404, "not_found");
+    app.get(&format!("/v1/tools/{}/reviews", uuid()), &org.owner)
+        .await
+        .expect_error(404, "not_found");
     assert_eq!(app.moderation().await, before, "no review was written");
 
     let review = app.put(&uri, &org.member, review_body()).await.expect(200);

@@ -57,6 +57,8 @@ pub struct ReviewService {
     audit: Arc<dyn AuditLog>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    /// When set, a review of a tool the catalog does not know is `NotFound`.
+    catalog: Option<Arc<dyn crate::catalog::CatalogRepository>>,
     policy: AccessPolicy,
 }
 
@@ -80,12 +82,29 @@ impl ReviewService {
             audit,
             clock,
             ids,
+            catalog: None,
             policy: AccessPolicy,
         }
     }
 
+    /// Answers `NotFound` for tools the catalog does not know (instead of `NotEntitled` on
+    /// writes and an empty page on reads).
+    #[must_use]
+    pub fn with_catalog(mut self, catalog: Arc<dyn crate::catalog::CatalogRepository>) -> Self {
+        self.catalog = Some(catalog);
+        self
+    }
+
+    async fn require_tool(&self, tool_id: ToolId) -> Result<(), ReviewError> {
+        match &self.catalog {
+            Some(catalog) if catalog.tool(tool_id).await?.is_none() => Err(ReviewError::NotFound),
+            _ => Ok(()),
+        }
+    }
+
     /// R-V1, R-V2: writes the actor's review of `tool_id`, or rewrites it (back to PENDING).
-    /// An unknown tool is held by no org, so it is `NotEntitled` too.
+    /// An unknown tool is `NotFound` when the service knows the catalog, else `NotEntitled`
+    /// (no org holds it).
     ///
     /// # Errors
     /// `Forbidden`, `Invalid`, `NotEntitled`, `Infrastructure`.
@@ -97,6 +116,7 @@ impl ReviewService {
     ) -> Result<Review, ReviewError> {
         self.policy.require(actor, Permission::Review)?;
         let content = input.parse()?;
+        self.require_tool(tool_id).await?;
         let now = self.clock.now();
         self.require_entitlement(actor, tool_id, now).await?;
         let (review, action) = match self.reviews.find_by_author(tool_id, actor.user_id).await? {
@@ -291,6 +311,7 @@ impl ReviewService {
         page: PageRequest,
     ) -> Result<Page<Review>, ReviewError> {
         self.policy.require(actor, Permission::BrowseCatalog)?;
+        self.require_tool(tool_id).await?;
         Ok(self.reviews.list_approved(tool_id, page).await?)
     }
 
