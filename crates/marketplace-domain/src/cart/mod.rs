@@ -87,10 +87,16 @@ impl Cart {
         self.lines.iter().any(|l| l.item == item)
     }
 
+    /// The items, in the order they were added.
+    #[must_use]
+    pub fn items(&self) -> Vec<ItemRef> {
+        self.lines.iter().map(|l| l.item).collect()
+    }
+
     /// The items, sorted: the cart's identity for idempotent checkout (R-O2).
     #[must_use]
     pub fn items_sorted(&self) -> Vec<ItemRef> {
-        let mut items: Vec<ItemRef> = self.lines.iter().map(|l| l.item).collect();
+        let mut items = self.items();
         items.sort_unstable();
         items
     }

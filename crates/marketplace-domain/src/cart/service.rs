@@ -105,8 +105,7 @@ impl CartService {
     pub async fn view(&self, actor: &Actor) -> Result<CartView, CartError> {
         self.policy.require(actor, Permission::UseCart)?;
         let cart = self.carts.load(actor.org_id, actor.user_id).await?;
-        self.price(&cart.lines().iter().map(|l| l.item).collect::<Vec<_>>())
-            .await
+        self.price(&cart.items()).await
     }
 
     /// R-K2, R-K3: adds an item, replacing the tool lines a bundle covers.
@@ -136,9 +135,7 @@ impl CartService {
         let holdings = self.holdings.holdings(actor.org_id, now).await?;
         let mut cart = self.carts.load(actor.org_id, actor.user_id).await?;
         if cart.contains(item) {
-            let view = self
-                .price(&cart.lines().iter().map(|l| l.item).collect::<Vec<_>>())
-                .await?;
+            let view = self.price(&cart.items()).await?;
             return Ok((
                 CartChange {
                     added: false,
@@ -147,7 +144,7 @@ impl CartService {
                 view,
             ));
         }
-        let items: Vec<ItemRef> = cart.lines().iter().map(|l| l.item).collect();
+        let items: Vec<ItemRef> = cart.items();
         let others: Vec<Offer> = offers(self.catalog.as_ref(), &items).await?;
         let covered = check_item(
             &offer,
@@ -165,7 +162,7 @@ impl CartService {
         let mut all = others;
         all.retain(|o| !covered.contains(&o.item()));
         all.push(offer);
-        let lines: Vec<ItemRef> = cart.lines().iter().map(|l| l.item).collect();
+        let lines: Vec<ItemRef> = cart.items();
         Ok((change, CartView::price(&lines, &all, Currency::USD)))
     }
 
@@ -179,8 +176,7 @@ impl CartService {
         if cart.remove(item) {
             self.carts.save(&cart).await?;
         }
-        self.price(&cart.lines().iter().map(|l| l.item).collect::<Vec<_>>())
-            .await
+        self.price(&cart.items()).await
     }
 
     /// R-K5: empties the cart; an empty cart stays as it is.

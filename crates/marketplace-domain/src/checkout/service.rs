@@ -83,6 +83,15 @@ impl From<PaymentError> for CheckoutError {
     }
 }
 
+/// The stable failure code of an order whose payment failed, with the provider's decline
+/// code when it gave one (`payment_failed:card_declined`).
+fn failure_reason(code: Option<&str>) -> String {
+    code.map_or_else(
+        || "payment_failed".to_owned(),
+        |c| format!("payment_failed:{c}"),
+    )
+}
+
 /// What confirming a payment did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Confirmation {
@@ -339,10 +348,7 @@ impl CheckoutService {
             return Ok(order);
         }
         let now = self.clock.now();
-        let reason = format!(
-            "payment_failed{}",
-            code.map(|c| format!(":{c}")).unwrap_or_default()
-        );
+        let reason = failure_reason(code.as_deref());
         order.move_to(OrderStatus::Failed, now)?;
         self.orders
             .transition(
@@ -556,10 +562,7 @@ impl CheckoutService {
             Ok(p) => p,
             Err(PaymentError::Declined { code, .. }) => {
                 let now = self.clock.now();
-                let reason = format!(
-                    "payment_failed{}",
-                    code.as_ref().map(|c| format!(":{c}")).unwrap_or_default()
-                );
+                let reason = failure_reason(code.as_deref());
                 self.orders
                     .transition(
                         order.id,
