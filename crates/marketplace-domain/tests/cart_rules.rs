@@ -357,3 +357,31 @@ async fn r_s2_quota_at_add_and_again_at_checkout() {
         usd("500.00").checked_sub(b1.price()).unwrap()
     );
 }
+
+/// R-K2 with R-R2: a recurring purchase whose paid period lapsed is still ACTIVE until the
+/// expiry job runs, so the tool counts as already owned (buying it again would only meet
+/// the store's one-active-purchase rule at fulfilment); once expired, it can be bought again.
+#[tokio::test]
+async fn r_k2_a_lapsed_recurring_purchase_is_owned_until_it_expires() {
+    let f = Fakes::new();
+    let owner = marketplace_testkit::builders::owner(f.new_org(Tier::Elite, usd("100.00")));
+    let monthly = f.tool(|b| b.price("10.00").monthly());
+    buy(&f, &owner, &[tool_ref(&monthly)]).await;
+    f.clock.advance(chrono::Duration::days(40));
+    let err = f
+        .cart_service()
+        .add(&owner, tool_ref(&monthly))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CartError::AlreadyOwned { item } if item == tool_ref(&monthly)),
+        "{err:?}"
+    );
+    assert_eq!(f.purchase_service().expire_due().await.unwrap(), 1);
+    let (change, _) = f
+        .cart_service()
+        .add(&owner, tool_ref(&monthly))
+        .await
+        .unwrap();
+    assert!(change.added);
+}
