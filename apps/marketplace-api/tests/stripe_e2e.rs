@@ -20,14 +20,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 use std::fs::{File, OpenOptions};
-use std::io::Write as _;
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Months, Utc};
 use hmac::{Hmac, KeyInit, Mac};
+use marketplace_stripe::testing::{LocalStripe, free_port};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use uuid::Uuid;
@@ -47,14 +46,6 @@ const EVENTS: [&str; 7] = [
 ];
 const POLL: Duration = Duration::from_millis(100);
 const WAIT: Duration = Duration::from_secs(20);
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn now() -> i64 {
     SystemTime::now()
@@ -86,94 +77,18 @@ impl Drop for Proc {
 
 // ---- localstripe ---------------------------------------------------------------
 
-struct LocalStripe {
-    _proc: Proc,
-    base: String,
-    http: reqwest::Client,
-}
-
-/// Starts localstripe, or returns `None` (after a notice) when it is not installed and
-/// not required.
+/// Starts localstripe, or `None` when it is not installed and not required.
 async fn localstripe() -> Option<LocalStripe> {
-    rustls::crypto::ring::default_provider()
-        .install_default()
-        .ok();
-    let required = std::env::var("MARKETPLACE_REQUIRE_LOCALSTRIPE").is_ok_and(|v| v == "1");
-    let port = free_port();
-    let child = match Command::new("localstripe")
-        .args(["--port", &port.to_string(), "--from-scratch"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-    {
-        Ok(child) => child,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
-            // Past the harness's capture, so the skip shows in a plain `cargo test`.
-            let _ = writeln!(
-                std::io::stderr(),
-                "NOTICE: localstripe is not installed (pip install localstripe); skipping a \
-                 Stripe end-to-end test. Set MARKETPLACE_REQUIRE_LOCALSTRIPE=1 to fail instead."
-            );
-            return None;
-        }
-        Err(e) => panic!("cannot start localstripe: {e}"),
-    };
-    let server = LocalStripe {
-        _proc: Proc(Some(child)),
-        base: format!("http://127.0.0.1:{port}"),
-        http: reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
-            .build()
-            .unwrap(),
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let ready = server
-            .http
-            .get(format!("{}/v1/customers", server.base))
-            .bearer_auth(SECRET_KEY)
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success());
-        if ready {
-            return Some(server);
-        }
-        assert!(
-            Instant::now() < deadline,
-            "localstripe did not answer on port {port} within 30 s"
-        );
-        tokio::time::sleep(POLL).await;
-    }
+    LocalStripe::start(SECRET_KEY).await
 }
 
-impl LocalStripe {
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(SECRET_KEY)
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        // `/_config/…` answers with an empty body.
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
+/// The dashboard's and the browser's part.
+trait Harness {
+    async fn register_webhook(&self, service: &Service);
+    async fn pay(&self, intent: &str, number: &str) -> (u16, Value);
+}
 
-    async fn get(&self, path: &str) -> Value {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(SECRET_KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
+impl Harness for LocalStripe {
     /// Has localstripe deliver the README's events, signed, to the service.
     async fn register_webhook(&self, service: &Service) {
         let url = format!("{}/v1/webhooks/stripe", service.base());
@@ -181,24 +96,6 @@ impl LocalStripe {
         form.extend(EVENTS.iter().map(|e| ("events[]", *e)));
         let (status, body) = self.post("/_config/webhooks/marketplace", &form).await;
         assert_eq!(status, 200, "{body}");
-    }
-
-    /// A card PaymentMethod from a test number, as Stripe.js makes it.
-    async fn card(&self, number: &str) -> String {
-        let (status, pm) = self
-            .post(
-                "/v1/payment_methods",
-                &[
-                    ("type", "card"),
-                    ("card[number]", number),
-                    ("card[exp_month]", "12"),
-                    ("card[exp_year]", "2030"),
-                    ("card[cvc]", "123"),
-                ],
-            )
-            .await;
-        assert_eq!(status, 200, "{pm}");
-        pm["id"].as_str().unwrap().to_owned()
     }
 
     /// What the browser does with the client secret: attach the card to the intent
@@ -236,7 +133,7 @@ impl Service {
         Self {
             dir,
             port: free_port(),
-            stripe_base: stripe.base.clone(),
+            stripe_base: stripe.base().to_owned(),
             proc: Proc(None),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(20))

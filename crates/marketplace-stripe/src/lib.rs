@@ -17,6 +17,7 @@ mod config;
 mod connect;
 mod gateway;
 mod offline;
+pub mod testing;
 pub mod webhook;
 mod wire;
 

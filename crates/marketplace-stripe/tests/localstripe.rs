@@ -11,14 +11,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
-use std::io::Write as _;
-use std::net::TcpListener as StdListener;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use marketplace_domain::checkout::{PaymentError, PaymentGateway, PaymentRequest, PaymentState};
 use marketplace_domain::ids::{OrderId, OrgId};
 use marketplace_domain::money::{Currency, Money};
+use marketplace_stripe::testing::LocalStripe;
 use marketplace_stripe::webhook::{EventData, parse_event, verify_signature};
 use marketplace_stripe::{
     BillingInterval, StripeConfig, StripeGateway, SubscriptionRequest, SubscriptionStatus,
@@ -31,128 +29,24 @@ use uuid::Uuid;
 const KEY: &str = "sk_test_localstripe";
 const WEBHOOK_SECRET: &str = "whsec_localstripe_test";
 
-/// A running localstripe, killed on drop.
-struct LocalStripe {
-    child: Child,
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Drop for LocalStripe {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts localstripe, or returns `None` (after a notice) when it is not installed and
-/// not required.
+/// Starts localstripe, or `None` when it is not installed and not required.
 async fn start() -> Option<LocalStripe> {
-    let required = std::env::var("MARKETPLACE_REQUIRE_LOCALSTRIPE").is_ok_and(|v| v == "1");
-    let port = free_port();
-    let child = match Command::new("localstripe")
-        .args(["--port", &port.to_string(), "--from-scratch"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-    {
-        Ok(child) => child,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
-            // Written to the process's stderr, past the test harness's capture, so the
-            // skip shows in a normal `cargo test` run.
-            let _ = writeln!(
-                std::io::stderr(),
-                "NOTICE: localstripe is not installed (pip install localstripe); \
-                 skipping a localstripe test. Set MARKETPLACE_REQUIRE_LOCALSTRIPE=1 to fail instead."
-            );
-            return None;
-        }
-        Err(e) => panic!("cannot start localstripe: {e}"),
-    };
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let server = LocalStripe {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-        http: reqwest::Client::new(),
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let ready = server
-            .http
-            .get(format!("{}/v1/customers", server.base))
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success());
-        if ready {
-            return Some(server);
-        }
-        assert!(
-            Instant::now() < deadline,
-            "localstripe did not answer on port {port} within 30 s"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    LocalStripe::start(KEY).await
 }
 
-impl LocalStripe {
+/// What the tests do with localstripe beyond raw requests: the adapter over it, and the
+/// browser's and dashboard's part.
+trait Harness {
+    fn gateway(&self) -> StripeGateway;
+    async fn pay(&self, intent: &str, payment_method: &str) -> (u16, Value);
+    async fn webhooks(&self) -> mpsc::UnboundedReceiver<(String, Vec<u8>)>;
+}
+
+impl Harness for LocalStripe {
     fn gateway(&self) -> StripeGateway {
-        let mut config = StripeConfig::localstripe(KEY, &self.base);
+        let mut config = StripeConfig::localstripe(KEY, self.base());
         config.initial_backoff = Duration::from_millis(50);
         StripeGateway::new(config).unwrap()
-    }
-
-    /// A raw form POST, as the browser (Stripe.js) or the dashboard would make it.
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(KEY)
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        // `/_config/…` answers with an empty body.
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
-    async fn card(&self, number: &str) -> String {
-        let (status, pm) = self
-            .post(
-                "/v1/payment_methods",
-                &[
-                    ("type", "card"),
-                    ("card[number]", number),
-                    ("card[exp_month]", "12"),
-                    ("card[exp_year]", "2030"),
-                    ("card[cvc]", "123"),
-                ],
-            )
-            .await;
-        assert_eq!(status, 200, "{pm}");
-        pm["id"].as_str().unwrap().to_owned()
     }
 
     /// Attaches the card to the intent, then confirms it: what Stripe.js does.
@@ -478,14 +372,10 @@ async fn a_subscription_is_created_paid_and_cancelled_at_period_end() {
     assert_eq!(fetched.status, SubscriptionStatus::Active);
 
     // The end of the period, as Stripe does it when the period is over.
-    let response = stripe
-        .http
-        .delete(format!("{}/v1/subscriptions/{}", stripe.base, sub.id))
-        .bearer_auth(KEY)
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success());
+    let status = stripe
+        .delete(&format!("/v1/subscriptions/{}", sub.id))
+        .await;
+    assert_eq!(status, 200);
     match delivered(&mut events, "customer.subscription.deleted").await {
         EventData::SubscriptionDeleted {
             subscription_id,
@@ -508,7 +398,7 @@ async fn a_bad_key_is_a_configuration_error() {
     let Some(stripe) = start().await else { return };
     // localstripe accepts any key that starts with sk_; a publishable key is refused.
     let gateway =
-        StripeGateway::new(StripeConfig::localstripe("pk_test_wrong", &stripe.base)).unwrap();
+        StripeGateway::new(StripeConfig::localstripe("pk_test_wrong", stripe.base())).unwrap();
     let err = gateway
         .create_payment(&payment_request(100))
         .await
