@@ -1,0 +1,1 @@
+//! License keys (R-L2, R-L3): sign and verify offline.

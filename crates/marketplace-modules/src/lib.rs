@@ -1,0 +1,1 @@
+//! Module versions and installation (R-I*).
