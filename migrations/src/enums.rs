@@ -10,7 +10,7 @@ pub const SUBSCRIPTION_TIERS: &[&str] =
 /// `sellers.kind`.
 pub const SELLER_KINDS: &[&str] = &["PLATFORM", "THIRD_PARTY"];
 
-/// `tools.category`: the 14 of seed 001's `ToolCategory`.
+/// `tools.category`: the 14 of the domain's `ToolCategory`.
 pub const TOOL_CATEGORIES: &[&str] = &[
     "LEAD_GENERATION",
     "LEAD_NURTURING",

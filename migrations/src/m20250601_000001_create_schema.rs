@@ -100,7 +100,8 @@ fn tables(d: Dialect) -> Vec<String> {
     let cur = d.currency();
     let tier_ok = |column: &str| one_of(column, SUBSCRIPTION_TIERS);
     let cur_ok = |column: &str| d.currency_check(column);
-    // The seed's check: a line or purchase is a tool or a bundle, never both, never neither.
+    // The original schema's check: a line or purchase is a tool or a bundle, never both nor
+    // neither.
     let item_xor = |kind: &str| {
         format!(
             "({kind} = 'TOOL' AND tool_id IS NOT NULL AND bundle_id IS NULL) OR \
@@ -361,7 +362,7 @@ fn tables(d: Dialect) -> Vec<String> {
                     REFERENCES orders (id) ON DELETE CASCADE
             )"
         ),
-        // What an org bought (R-O4): a tool or a bundle, never both (the seed's check). Never
+        // What an org bought (R-O4): a tool or a bundle, never both (the original check). Never
         // deleted: cancelling, expiring and refunding are status changes. One ACTIVE purchase
         // per (org, item) is enforced by the partial unique indexes below (R-O5).
         format!(

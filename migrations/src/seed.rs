@@ -1,6 +1,7 @@
-//! The seed catalog: the 54 tools and 5 bundles of seed 001's inventory, as Rust data.
+//! The seed catalog: the 54 tools and 5 bundles of the original tool marketplace's
+//! inventory, as Rust data.
 //!
-//! Names, numbering, categories and bundle membership follow the seed; descriptions, prices,
+//! Names, numbering, categories and bundle membership follow that inventory; descriptions, prices,
 //! tiers, tags and sellers are ours. Ids are UUID v5 of [`SEED_NAMESPACE`] and the record's
 //! kind and name, so every run computes the same ids and [`seed_catalog`] can insert with
 //! `ON CONFLICT DO NOTHING`: a second run changes nothing.
@@ -82,7 +83,7 @@ const SELLERS: [SeedSeller; 4] = [
 /// [`crate::enums`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SeedTool {
-    /// The tool's number in seed 001's inventory, 1..=54.
+    /// The tool's number in the original inventory, 1..=54.
     pub number: u8,
     pub name: &'static str,
     pub description: &'static str,
@@ -767,7 +768,7 @@ pub struct SeedBundle {
     pub description: &'static str,
     /// The inventory numbers ([`SeedTool::number`]) of its tools, in display order.
     pub tools: &'static [u8],
-    /// The discount on the list price the seed asks for; only used to compute
+    /// The discount on the list price the original inventory asks for; only used to compute
     /// [`SeedBundle::price`]. It is not stored: the catalog derives it (R-C4).
     pub discount_percent: u32,
     pub currency: &'static str,
@@ -856,7 +857,7 @@ const BUNDLES: [SeedBundle; 5] = [
         status: "ACTIVE",
         is_featured: false,
     },
-    // Seed 001 says "all 54 tools", but a bundle may not contain FREE tools (52-54 are
+    // The original list says "all 54 tools", but a bundle may not contain FREE tools (52-54 are
     // included in tiers), CUSTOM ones (42, 46: contact sales) or tools no longer sold (39,
     // DEPRECATED): the suite holds the other 48.
     SeedBundle {

@@ -390,7 +390,7 @@ proptest! {
         prop_assert!((s.fee.amount() - gross.amount() * rate.value()).abs() <= half_unit);
     }
 
-    /// R-M4 through `bundle_sale_lines`, for bundles as large as the seeds' (54 tools) and
+    /// R-M4 through `bundle_sale_lines`, for bundles as large as a whole catalog (54 tools) and
     /// priced above or below their list: one line per tool in order, each keeping its
     /// seller, no part negative, the parts summing to the bundle price exactly.
     #[test]

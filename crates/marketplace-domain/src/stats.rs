@@ -1,4 +1,4 @@
-//! The org's marketplace figures (seed 000 `getMarketplaceStats`, scoped to the org).
+//! The org's marketplace figures (the original marketplace's statistics, scoped to the org).
 
 use std::sync::Arc;
 

@@ -269,7 +269,7 @@ fn assert_unique_refused<T: std::fmt::Debug>(
 pub async fn constraints_hold(db: &DatabaseConnection) {
     let f = fixture(db).await;
 
-    // The seed's check: a purchase is a tool or a bundle, never both.
+    // The original schema's check: a purchase is a tool or a bundle, never both.
     let both = insert_purchase(db, &f, "TOOL", Some(f.tool), Some(f.bundle)).await;
     assert_refused(both, "purchases_item_check");
     let neither = insert_purchase(db, &f, "BUNDLE", None, None).await;

@@ -26,7 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/bundles/{id}", web::get().to(get_bundle));
 }
 
-/// The query parameters of GET /v1/tools (seed 000's `toolFiltersSchema`).
+/// The query parameters of GET /v1/tools (the filters of R-C5).
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]

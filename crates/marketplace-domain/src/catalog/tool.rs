@@ -9,7 +9,7 @@ use crate::ids::{SellerId, ToolId};
 use crate::money::Money;
 use crate::tier::Tier;
 
-/// The 14 categories of seed 001.
+/// The 14 categories of the original tool marketplace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ToolCategory {
     LeadGeneration,

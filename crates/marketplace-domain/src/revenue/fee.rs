@@ -11,7 +11,7 @@ use crate::money::Money;
 pub struct FeeRate(Decimal);
 
 impl FeeRate {
-    /// A third-party seller's rate unless agreed otherwise (R-M2, seed 004): 5%.
+    /// A third-party seller's rate unless agreed otherwise (R-M2): 5%.
     pub const DEFAULT: Self = Self(dec!(0.05));
     /// The platform keeps everything: the rate of its own tools (R-M2).
     pub const ALL: Self = Self(Decimal::ONE);
@@ -41,7 +41,7 @@ impl Default for FeeRate {
 /// Who sells a tool (R-M2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SellerKind {
-    /// The platform itself ("Internal" in seed 001).
+    /// The platform itself (the seller "Internal" of the seed catalog).
     Platform,
     /// Anyone else, who is paid out.
     ThirdParty,

@@ -101,7 +101,7 @@ optional_text!(
     500
 );
 
-/// Where a review stands in moderation (seed 001 `ReviewStatus`).
+/// Where a review stands in moderation (R-V3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ReviewStatus {
     /// Written or rewritten, awaiting a moderator.
