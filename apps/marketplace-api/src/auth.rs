@@ -1,6 +1,5 @@
-//! Bearer-token authentication (api-v1 "Authentication"): HS256 JWTs whose claims name the
-//! user, the org and both roles. The [`Actor`] extractor is the only way a handler learns
-//! who calls it.
+//! Bearer-token authentication: HS256 JWTs whose claims name the user, the org and both
+//! roles. The [`Actor`] extractor is the only way a handler learns who calls it.
 
 use std::future::{Ready, ready};
 

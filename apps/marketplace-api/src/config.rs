@@ -1,4 +1,4 @@
-//! Configuration from environment variables (api-v1 "Configuration"). Demo mode has a
+//! Configuration from environment variables (listed in the README). Demo mode has a
 //! default for everything; production mode refuses to start without the settings that
 //! must never be defaulted.
 

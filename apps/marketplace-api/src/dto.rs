@@ -1,4 +1,4 @@
-//! The resource shapes of api-v1, built from domain values at the edge. Nothing here holds
+//! The resource shapes of the v1 API, built from domain values at the edge. Nothing here holds
 //! a rule: request bodies are checked for shape (garde), then handed to the use cases.
 
 use chrono::{DateTime, Utc};
@@ -59,7 +59,7 @@ impl MoneyDto {
     }
 }
 
-/// The list envelope of api-v1.
+/// The list envelope of the v1 API.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ListDto<T: ToSchema> {
     pub items: Vec<T>,
@@ -85,7 +85,7 @@ impl<T: ToSchema> ListDto<T> {
     }
 }
 
-/// A tool (api-v1 "Tool").
+/// A tool of the catalog.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ToolDto {
     pub id: Uuid,
@@ -160,7 +160,7 @@ pub struct ToolSummaryDto {
     pub price: MoneyDto,
 }
 
-/// A bundle (api-v1 "Bundle"): list price, savings and discount derived from live prices.
+/// A bundle: list price, savings and discount derived from live prices.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BundleDto {
     pub id: Uuid,
@@ -331,7 +331,7 @@ pub struct PaymentDto {
     pub client_secret: Option<String>,
 }
 
-/// An order (api-v1 "Order").
+/// An order with its lines.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderDto {
     pub id: Uuid,
@@ -377,7 +377,7 @@ impl From<Order> for OrderDto {
     }
 }
 
-/// A purchase (api-v1 "Purchase").
+/// A purchase of a tool or a bundle.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PurchaseDto {
     pub id: Uuid,
@@ -450,7 +450,7 @@ impl From<Entitlement> for EntitlementDto {
     }
 }
 
-/// A review (api-v1 "Review").
+/// A review of a tool.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewDto {
     pub id: Uuid,

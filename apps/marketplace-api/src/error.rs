@@ -1,4 +1,4 @@
-//! One error type for every handler: each domain error maps to the api-v1 error shape and
+//! One error type for every handler: each domain error maps to the v1 API's error shape and
 //! status; a 500 is logged with its cause chain and answered without internals.
 
 use actix_web::http::StatusCode;

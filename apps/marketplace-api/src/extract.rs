@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::error::ApiError;
 
-/// Bodies larger than this are refused (api-v1: 64 KiB).
+/// Bodies larger than this (64 KiB) are refused.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// A JSON body that parsed and passed its garde rules.

@@ -21,7 +21,7 @@ pub struct Organization {
 }
 
 impl Organization {
-    /// How an org unknown to the marketplace starts: FREE, no credits (api-v1).
+    /// How an org unknown to the marketplace starts: FREE, no credits.
     #[must_use]
     pub fn provisioned(id: OrgId) -> Self {
         Self {
