@@ -10,10 +10,11 @@ use marketplace_domain::checkout::{
     CheckoutPorts, CheckoutService, OrderRepository, PaymentGateway,
 };
 use marketplace_domain::entitlement::{EntitlementService, HoldingsRepository};
+use marketplace_domain::lifecycle::PurchaseService;
 use marketplace_domain::org::{OrgRepository, OrgService};
 use marketplace_domain::payment_events::{PaymentEventLog, PaymentEventService};
 use marketplace_domain::ports::{Clock, IdGenerator};
-use marketplace_domain::purchase::{PurchaseRepository, PurchaseService};
+use marketplace_domain::purchase::PurchaseRepository;
 use marketplace_domain::review::{ReviewRepository, ReviewService};
 use marketplace_domain::seller::{PayoutGateway, PayoutService, SellerRepository, SellerService};
 use marketplace_domain::stats::StatsService;

@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::access::{AccessPolicy, Actor, Forbidden, Permission};
-use crate::catalog::ItemRef;
 use crate::ids::{BundleId, EntitlementId, OrgId, PurchaseId, ToolId};
+use crate::item::ItemRef;
 use crate::ports::{Clock, IdGenerator, IdGeneratorExt, RepoError};
 
 /// Where an entitlement comes from.

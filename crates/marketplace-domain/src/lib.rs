@@ -5,11 +5,14 @@
 //! provider crate is a dependency: adapters implement the ports, applications wire them.
 //!
 //! Modules by business concept:
-//! - [`money`], [`ids`], [`tier`], [`access`]: values every rule speaks in.
+//! - [`money`], [`ids`], [`tier`], [`access`], [`item`], [`paging`], [`field`],
+//!   [`interval`], [`payment`]: the shared kernel (`marketplace-kernel`), re-exported.
 //! - [`catalog`]: tools, bundles, catalog queries and admin edits (R-C*).
 //! - [`cart`]: the cart and its derived totals (R-K*).
 //! - [`checkout`]: orders, idempotent checkout, payment and fulfilment (R-O*).
-//! - [`purchase`]: purchases, recurring periods, cancellation, expiry, refunds (R-R*).
+//! - [`order`]: orders and their states (R-O6).
+//! - [`purchase`]: purchases and their recurring periods (R-R1).
+//! - [`lifecycle`]: cancellation, refunds, renewals and expiry of purchases (R-R2, R-E2).
 //! - [`entitlement`]: bundle expansion and "does org X hold tool Y" (R-E*).
 //! - [`review`]: reviews, moderation and rating aggregates (R-V*).
 //! - [`revenue`]: revenue split, bundle allocation, ledger and statements (R-M*).
@@ -17,15 +20,13 @@
 //! - [`org`], [`stats`], [`audit`]: organizations, figures, the audit trail.
 //! - [`ports`]: what adapters report, the clock and id generation.
 
-pub mod access;
 pub mod audit;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
 pub mod entitlement;
-pub mod ids;
-pub mod labels;
-pub mod money;
+pub mod lifecycle;
+pub mod order;
 pub mod org;
 pub mod payment_events;
 pub mod ports;
@@ -34,7 +35,12 @@ pub mod revenue;
 pub mod review;
 pub mod seller;
 pub mod stats;
-pub mod tier;
+
+// The shared kernel, under the paths the domain has always used.
+pub use marketplace_kernel::labelled;
+pub use marketplace_kernel::{
+    access, field, ids, interval, item, labels, money, paging, payment, tier,
+};
 
 #[cfg(test)]
 mod proptests;

@@ -15,9 +15,10 @@ use chrono::{DateTime, Utc};
 
 use crate::checkout::{CheckoutError, CheckoutService, Confirmation, OrderRepository, Settlement};
 use crate::ids::OrgId;
+use crate::lifecycle::{PurchaseError, PurchaseService};
 use crate::money::Money;
 use crate::ports::{Clock, RepoError};
-use crate::purchase::{PurchaseError, PurchaseRepository, PurchaseService, PurchaseStatus};
+use crate::purchase::{PurchaseRepository, PurchaseStatus};
 
 /// What the provider reports, as the domain needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]

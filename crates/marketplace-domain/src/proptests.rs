@@ -13,12 +13,15 @@ use uuid::Uuid;
 
 use crate::cart::CartView;
 use crate::catalog::fixtures::{bundle, ids, now, org_id, tid, tool, tool_priced, user_id};
-use crate::catalog::{ItemRef, Offer, PriceModel, SortBy, SortOrder, Tool, ToolFilter, ToolStats};
-use crate::checkout::{Order, OrderLine, OrderStatus, PaymentMethod, plan_fulfilment};
+use crate::catalog::{Offer, PriceModel, SortBy, SortOrder, Tool, ToolFilter, ToolStats};
+use crate::checkout::{Order, OrderLine, OrderStatus, plan_fulfilment};
 use crate::entitlement::Holdings;
 use crate::ids::{OrderId, PostingId, SellerId, ToolId};
+use crate::interval::Interval;
+use crate::item::ItemRef;
 use crate::money::{Currency, Money};
-use crate::purchase::{Interval, Period};
+use crate::payment::PaymentMethod;
+use crate::purchase::Period;
 use crate::revenue::{
     Account, Entry, FeeRate, Posting, SellerKind, SellerTerms, balance, bundle_sale_lines,
     refund_posting, sale_posting, split,

@@ -3,8 +3,10 @@
 use std::sync::Arc;
 
 use crate::access::{AccessPolicy, Actor, Forbidden, Permission};
-use crate::catalog::{BundleStatus, CatalogRepository, ItemRef, PageRequest};
+use crate::catalog::{BundleStatus, CatalogRepository};
 use crate::entitlement::HoldingsRepository;
+use crate::item::ItemRef;
+use crate::paging::PageRequest;
 use crate::ports::{Clock, RepoError};
 
 /// What the catalog offers and what the org holds.

@@ -11,8 +11,8 @@ use marketplace_domain::catalog::{
     ToolCategory, ToolDraft, ToolPatch, ToolStatus,
 };
 use marketplace_domain::checkout::{CheckoutError, PaymentMethod};
+use marketplace_domain::lifecycle::PurchaseError;
 use marketplace_domain::org::OrgError;
-use marketplace_domain::purchase::PurchaseError;
 use marketplace_domain::review::{Decision, ReviewError, ReviewInput};
 use marketplace_domain::tier::Tier;
 use marketplace_testkit::Fakes;

@@ -16,9 +16,9 @@ use marketplace_domain::cart::CartService;
 use marketplace_domain::catalog::{ItemRef, Tool};
 use marketplace_domain::checkout::{CheckoutPorts, CheckoutService, IdempotencyKey, PaymentMethod};
 use marketplace_domain::ids::{OrgId, PostingId, SellerId};
+use marketplace_domain::lifecycle::PurchaseService;
 use marketplace_domain::money::Currency;
 use marketplace_domain::ports::{Conflict, IdGeneratorExt, RepoError};
-use marketplace_domain::purchase::PurchaseService;
 use marketplace_domain::revenue::{Posting, PostingKind, SellerKind, YearMonth};
 use marketplace_domain::seller::{
     ConnectAccount, NewSeller, PayoutDecision, PayoutPlan, PayoutStatus, Seller, SellerPatch,

@@ -15,8 +15,8 @@ pub use service::{CartError, CartService};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::catalog::ItemRef;
 use crate::ids::{OrgId, UserId};
+use crate::item::ItemRef;
 use crate::ports::RepoError;
 
 /// A cart holds at most this many lines (R-K1).

@@ -1,6 +1,7 @@
 //! R-K4: a cart's totals, derived from live catalog prices at every read.
 
-use crate::catalog::{ItemRef, Offer};
+use crate::catalog::Offer;
+use crate::item::ItemRef;
 use crate::money::{Currency, Money};
 
 /// A cart line with its live price.

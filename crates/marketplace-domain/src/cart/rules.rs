@@ -1,8 +1,9 @@
 //! R-K2 and R-K3: whether an item may go into a cart, checked in the rule's order. The same
 //! checks run again at checkout (R-O1).
 
-use crate::catalog::{ItemRef, NotPurchasableReason, Offer};
+use crate::catalog::{NotPurchasableReason, Offer};
 use crate::entitlement::Holdings;
+use crate::item::ItemRef;
 use crate::money::Currency;
 use crate::tier::{Limit, Tier};
 

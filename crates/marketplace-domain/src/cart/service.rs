@@ -6,8 +6,9 @@ use crate::access::{AccessPolicy, Actor, Forbidden, Permission};
 use crate::cart::{
     AddRefusal, CartChange, CartRepository, CartView, MAX_LINES, Purchasability, check_item,
 };
-use crate::catalog::{CatalogRepository, ItemRef, NotPurchasableReason, Offer, offers};
+use crate::catalog::{CatalogRepository, NotPurchasableReason, Offer, offers};
 use crate::entitlement::HoldingsRepository;
+use crate::item::ItemRef;
 use crate::money::{Currency, MoneyError};
 use crate::org::OrgRepository;
 use crate::ports::{Clock, RepoError};

@@ -13,10 +13,11 @@ use crate::catalog::fixtures::{
     tid, tool, tool_priced, user_id, viewer,
 };
 use crate::catalog::{
-    Bundle, ItemRef, MockCatalogRepository, NotPurchasableReason, PriceModel, Tool, ToolStatus,
+    Bundle, MockCatalogRepository, NotPurchasableReason, PriceModel, Tool, ToolStatus,
 };
 use crate::entitlement::MockHoldingsRepository;
 use crate::ids::ToolId;
+use crate::item::ItemRef;
 use crate::money::{Currency, Money};
 use crate::org::MockOrgRepository;
 use crate::ports::MockClock;

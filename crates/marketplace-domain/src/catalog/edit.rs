@@ -5,10 +5,11 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::catalog::{
-    Bundle, BundleParts, BundleStatus, BundleTool, CatalogError, FieldError, IntegrationType,
-    ItemName, PriceModel, Pricing, Tag, Tool, ToolCategory, ToolLinks, ToolStats, ToolStatus,
-    Version, WebUrl,
+    Bundle, BundleParts, BundleStatus, BundleTool, CatalogError, IntegrationType, ItemName,
+    PriceModel, Pricing, Tag, Tool, ToolCategory, ToolLinks, ToolStats, ToolStatus, Version,
+    WebUrl,
 };
+use crate::field::FieldError;
 use crate::ids::{BundleId, SellerId, ToolId};
 use crate::money::{Currency, Money};
 use crate::tier::Tier;

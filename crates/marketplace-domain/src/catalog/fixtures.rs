@@ -11,12 +11,13 @@ use uuid::Uuid;
 
 use crate::access::{Actor, OrgRole, PlatformRole};
 use crate::catalog::{
-    Bundle, BundleParts, BundleStatus, BundleTool, IntegrationType, ItemName, ItemRef,
+    Bundle, BundleParts, BundleStatus, BundleTool, IntegrationType, ItemName,
     MockCatalogRepository, PriceModel, Pricing, Tool, ToolCategory, ToolLinks, ToolStats,
     ToolStatus, Version,
 };
 use crate::entitlement::{Entitlement, EntitlementSource, HeldPurchase, Holdings};
 use crate::ids::{BundleId, EntitlementId, OrgId, PurchaseId, SellerId, ToolId, UserId};
+use crate::item::ItemRef;
 use crate::money::{Currency, Money};
 use crate::org::Organization;
 use crate::ports::{MockClock, MockIdGenerator};

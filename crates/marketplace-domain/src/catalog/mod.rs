@@ -13,9 +13,12 @@ pub(crate) mod fixtures;
 #[cfg(test)]
 mod service_tests;
 
+pub use crate::field::FieldError;
+pub use crate::item::{ItemKind, ItemRef};
+pub use crate::paging::{Page, PageRequest};
 pub use bundle::{Bundle, BundleParts, BundleStatus, BundleTool};
 pub use edit::{BundleDraft, BundlePatch, ToolDraft, ToolPatch};
-pub use filter::{Page, PageRequest, SortBy, SortOrder, ToolFilter, ToolQuery};
+pub use filter::{SortBy, SortOrder, ToolFilter, ToolQuery};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockCatalogRepository;
 pub use ports::{CatalogRepository, CategoryCount, offers};
@@ -26,53 +29,10 @@ pub use tool::{
 };
 
 use crate::access::Forbidden;
-use crate::ids::{BundleId, ToolId};
+use crate::ids::ToolId;
 use crate::money::Money;
 use crate::ports::RepoError;
 use crate::tier::Tier;
-
-/// Whether a cart line, order line or purchase is of a tool or a bundle.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ItemKind {
-    Tool,
-    Bundle,
-}
-crate::labelled!(ItemKind, "item type", { Tool => "TOOL", Bundle => "BUNDLE" });
-
-/// A reference to one catalog item: a tool or a bundle, never both (the seed's check
-/// constraint, as a type).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ItemRef {
-    Tool(ToolId),
-    Bundle(BundleId),
-}
-
-impl ItemRef {
-    #[must_use]
-    pub const fn kind(&self) -> ItemKind {
-        match self {
-            Self::Tool(_) => ItemKind::Tool,
-            Self::Bundle(_) => ItemKind::Bundle,
-        }
-    }
-
-    #[must_use]
-    pub const fn uuid(&self) -> uuid::Uuid {
-        match self {
-            Self::Tool(id) => id.as_uuid(),
-            Self::Bundle(id) => id.as_uuid(),
-        }
-    }
-
-    /// Rebuilds a reference from its kind and id (for adapters).
-    #[must_use]
-    pub const fn from_parts(kind: ItemKind, id: uuid::Uuid) -> Self {
-        match kind {
-            ItemKind::Tool => Self::Tool(ToolId::from_uuid(id)),
-            ItemKind::Bundle => Self::Bundle(BundleId::from_uuid(id)),
-        }
-    }
-}
 
 /// A catalog item as it can be offered for sale now.
 #[allow(clippy::large_enum_variant)] // short-lived values; boxing would only add allocations
@@ -140,23 +100,6 @@ impl Offer {
         match self {
             Self::Tool(t) => vec![t.id],
             Self::Bundle(b) => b.tools().iter().map(|t| t.tool_id).collect(),
-        }
-    }
-}
-
-/// One invalid field, for the API's `details`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
-
-impl FieldError {
-    #[must_use]
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field,
-            message: message.into(),
         }
     }
 }

@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 
-use crate::catalog::{Bundle, BundleStatus, Page, PageRequest, Tool, ToolCategory, ToolFilter};
+use crate::catalog::{Bundle, BundleStatus, Tool, ToolCategory, ToolFilter};
 use crate::ids::{BundleId, SellerId, ToolId};
+use crate::paging::{Page, PageRequest};
 use crate::ports::RepoError;
 use crate::revenue::SellerTerms;
 
@@ -73,9 +74,10 @@ pub trait CatalogRepository: Send + Sync {
 /// As the repository's.
 pub async fn offers(
     catalog: &dyn CatalogRepository,
-    items: &[crate::catalog::ItemRef],
+    items: &[crate::item::ItemRef],
 ) -> Result<Vec<crate::catalog::Offer>, RepoError> {
-    use crate::catalog::{ItemRef, Offer};
+    use crate::catalog::Offer;
+    use crate::item::ItemRef;
     let tool_ids: Vec<ToolId> = items
         .iter()
         .filter_map(|i| {

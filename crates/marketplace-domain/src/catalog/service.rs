@@ -6,9 +6,10 @@ use crate::access::{AccessPolicy, Actor, Permission};
 use crate::audit::{AuditEvent, AuditLog};
 use crate::catalog::{
     Bundle, BundleDraft, BundlePatch, BundleStatus, BundleTool, CatalogError, CatalogRepository,
-    CategoryCount, Page, PageRequest, Tool, ToolCategory, ToolDraft, ToolFilter, ToolPatch,
+    CategoryCount, Tool, ToolCategory, ToolDraft, ToolFilter, ToolPatch,
 };
 use crate::ids::{BundleId, ToolId};
+use crate::paging::{Page, PageRequest};
 use crate::ports::{Clock, IdGenerator, IdGeneratorExt};
 
 /// Browsing and editing the global catalog.

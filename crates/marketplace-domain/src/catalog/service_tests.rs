@@ -13,13 +13,15 @@ use crate::catalog::fixtures::{
 };
 use crate::catalog::{
     Bundle, BundleDraft, BundlePatch, BundleStatus, CatalogError, CatalogService, CategoryCount,
-    IntegrationType, ItemRef, MockCatalogRepository, Page, PageRequest, PriceModel, ToolCategory,
-    ToolDraft, ToolFilter, ToolPatch, ToolQuery, ToolStatus,
+    IntegrationType, MockCatalogRepository, PriceModel, ToolCategory, ToolDraft, ToolFilter,
+    ToolPatch, ToolQuery, ToolStatus,
 };
 use crate::entitlement::{
     Entitlement, EntitlementService, EntitlementSource, MockHoldingsRepository,
 };
 use crate::ids::EntitlementId;
+use crate::item::ItemRef;
+use crate::paging::{Page, PageRequest};
 use crate::ports::{MockClock, MockIdGenerator};
 use crate::stats::{OrgStats, StatsService};
 use crate::tier::Tier;

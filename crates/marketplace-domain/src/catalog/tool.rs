@@ -265,10 +265,10 @@ impl Pricing {
 
     /// Whether the price model renews (MONTHLY, ANNUAL).
     #[must_use]
-    pub const fn recurring_interval(&self) -> Option<crate::purchase::Interval> {
+    pub const fn recurring_interval(&self) -> Option<crate::interval::Interval> {
         match self.model {
-            PriceModel::Monthly => Some(crate::purchase::Interval::Monthly),
-            PriceModel::Annual => Some(crate::purchase::Interval::Annual),
+            PriceModel::Monthly => Some(crate::interval::Interval::Monthly),
+            PriceModel::Annual => Some(crate::interval::Interval::Annual),
             _ => None,
         }
     }

@@ -1,7 +1,6 @@
 //! Checkout, orders and fulfilment (R-O*): a cart becomes one order at snapshot prices,
 //! and a confirmed payment fulfils it exactly once.
 
-mod order;
 mod plan;
 mod ports;
 mod service;
@@ -9,14 +8,14 @@ mod service;
 #[cfg(test)]
 mod service_tests;
 
-pub use order::{
-    IdempotencyKey, IllegalTransition, Order, OrderLine, OrderStatus, PaymentMethod, PaymentRef,
-    fingerprint,
+pub use crate::order::{
+    IdempotencyKey, IllegalTransition, Order, OrderLine, OrderStatus, PaymentRef, fingerprint,
 };
+pub use crate::payment::{PaymentError, PaymentMethod};
 pub use plan::{FulfilmentPlan, PlanError, plan_fulfilment};
 pub use ports::{
-    KeyedOrder, OrderRepository, Payment, PaymentError, PaymentGateway, PaymentRequest,
-    PaymentState, PlacedOrder, SubscriptionRequest,
+    KeyedOrder, OrderRepository, Payment, PaymentGateway, PaymentRequest, PaymentState,
+    PlacedOrder, SubscriptionRequest,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{MockOrderRepository, MockPaymentGateway};

@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::catalog::{ItemRef, Offer};
+use crate::catalog::Offer;
 use crate::checkout::Order;
 use crate::entitlement::{Entitlement, Holdings, grant};
 use crate::ids::{OrderId, OrgId, PurchaseId, SellerId, UserId};
+use crate::item::ItemRef;
 use crate::money::Money;
 use crate::ports::{IdGenerator, IdGeneratorExt};
 use crate::purchase::{Billing, Period, Purchase, PurchaseStatus};

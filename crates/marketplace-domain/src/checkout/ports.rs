@@ -3,10 +3,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::catalog::{Page, PageRequest};
 use crate::checkout::{FulfilmentPlan, IdempotencyKey, Order, OrderStatus, PaymentRef};
 use crate::ids::{OrderId, OrgId};
 use crate::money::Money;
+use crate::paging::{Page, PageRequest};
+use crate::payment::PaymentError;
 use crate::ports::RepoError;
 
 /// A new order as one atomic change (R-O1): the order and its lines, its idempotency key
@@ -124,26 +125,6 @@ pub struct Payment {
     pub state: PaymentState,
 }
 
-/// What the gateway reports.
-#[derive(Debug, thiserror::Error)]
-pub enum PaymentError {
-    /// The card or bank refused; `code` is the provider's decline code.
-    #[error("payment declined")]
-    Declined {
-        code: Option<String>,
-        message: String,
-    },
-    /// The gateway is misconfigured (keys); retrying will not help.
-    #[error("payment gateway misconfigured: {0}")]
-    Configuration(String),
-    /// The gateway refused the request as invalid.
-    #[error("payment request refused: {0}")]
-    Invalid(String),
-    /// The gateway could not be reached or failed; retrying later may help.
-    #[error("payment gateway unavailable")]
-    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
-}
-
 /// A recurring purchase to bill from the end of its first period (the checkout paid the
 /// first period).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,7 +133,7 @@ pub struct SubscriptionRequest {
     pub org_id: OrgId,
     /// What each renewal costs.
     pub amount: Money,
-    pub interval: crate::purchase::Interval,
+    pub interval: crate::interval::Interval,
     /// When the first renewal is due: the end of the paid period.
     pub first_renewal_at: DateTime<Utc>,
     /// Derived from the purchase, so a retry never creates a second subscription.

@@ -8,16 +8,19 @@ use chrono::{DateTime, Utc};
 use crate::access::{AccessPolicy, Actor, Forbidden, Permission};
 use crate::audit::{AuditEvent, AuditLog};
 use crate::cart::{AddRefusal, CartError, CartRepository, Purchasability, check_item};
-use crate::catalog::{CatalogRepository, ItemRef, Offer, Page, PageRequest, offers};
+use crate::catalog::{CatalogRepository, Offer, offers};
 use crate::checkout::{
     FulfilmentPlan, IdempotencyKey, IllegalTransition, Order, OrderLine, OrderRepository,
-    OrderStatus, PaymentError, PaymentGateway, PaymentMethod, PaymentRequest, PaymentState,
-    PlacedOrder, PlanError, fingerprint, plan_fulfilment,
+    OrderStatus, PaymentGateway, PaymentRequest, PaymentState, PlacedOrder, PlanError, fingerprint,
+    plan_fulfilment,
 };
 use crate::entitlement::HoldingsRepository;
 use crate::ids::{OrderId, SellerId};
+use crate::item::ItemRef;
 use crate::money::{Currency, Money};
 use crate::org::OrgRepository;
+use crate::paging::{Page, PageRequest};
+use crate::payment::{PaymentError, PaymentMethod};
 use crate::ports::{Clock, Conflict, IdGenerator, IdGeneratorExt, RepoError};
 use crate::revenue::SellerTerms;
 

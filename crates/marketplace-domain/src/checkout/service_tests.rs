@@ -16,16 +16,18 @@ use crate::catalog::fixtures::{
     Calls, bid, bundle, catalog_serving, clock, holdings, member, now, org_id, organization, owner,
     platform_admin, tid, tool, usd, user_id,
 };
-use crate::catalog::{Bundle, ItemRef, MockCatalogRepository, NotPurchasableReason, Tool};
+use crate::catalog::{Bundle, MockCatalogRepository, NotPurchasableReason, Tool};
 use crate::checkout::{
     CheckoutError, CheckoutPorts, CheckoutService, Confirmation, IdempotencyKey, KeyedOrder,
-    MockOrderRepository, MockPaymentGateway, Order, OrderLine, OrderStatus, Payment, PaymentError,
-    PaymentMethod, PaymentRef, PaymentRequest, PaymentState, PlacedOrder, fingerprint,
+    MockOrderRepository, MockPaymentGateway, Order, OrderLine, OrderStatus, Payment, PaymentRef,
+    PaymentRequest, PaymentState, PlacedOrder, fingerprint,
 };
 use crate::entitlement::{EntitlementSource, MockHoldingsRepository};
 use crate::ids::{OrderId, OrgId};
+use crate::item::ItemRef;
 use crate::money::{Currency, Money};
 use crate::org::{MockOrgRepository, OrgError, OrgService};
+use crate::payment::{PaymentError, PaymentMethod};
 use crate::ports::{Conflict, RepoError};
 use crate::revenue::{Account, balance};
 use crate::tier::Tier;

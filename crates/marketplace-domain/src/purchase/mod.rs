@@ -2,26 +2,22 @@
 //! periods (R-R*) and their end by cancellation, expiry or refund (R-E2).
 
 mod period;
-mod service;
 
-#[cfg(test)]
-mod service_tests;
-
-pub use period::{Interval, Period, add_months};
-pub use service::{PurchaseError, PurchaseService};
+pub use crate::interval::{Interval, add_months};
+pub use period::Period;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::catalog::ItemRef;
-use crate::checkout::PaymentMethod;
 use crate::entitlement::Entitlement;
 use crate::ids::{EntitlementId, OrderId, OrgId, PurchaseId, UserId};
+use crate::item::ItemRef;
 use crate::money::Money;
+use crate::payment::PaymentMethod;
 use crate::ports::RepoError;
 use crate::revenue::Posting;
 
-/// A purchase's status (seed 001 `PurchaseStatus`).
+/// A purchase's status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PurchaseStatus {
     Active,
@@ -273,7 +269,7 @@ pub struct RefundPlan {
     /// Platform credits given back when the purchase was paid with them.
     pub credit_back: Option<Money>,
     /// The order's status after the refund (REFUNDED or PARTIALLY_REFUNDED).
-    pub order_status: crate::checkout::OrderStatus,
+    pub order_status: crate::order::OrderStatus,
 }
 
 /// Status filter for listing purchases.

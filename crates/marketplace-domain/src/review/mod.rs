@@ -17,7 +17,7 @@ pub use review::{
 pub use service::{ReviewInput, ReviewService};
 
 use crate::access::Forbidden;
-use crate::catalog::FieldError;
+use crate::field::FieldError;
 use crate::ports::RepoError;
 
 /// What review use cases can fail with.

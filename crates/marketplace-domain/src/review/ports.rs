@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 
-use crate::catalog::{Page, PageRequest};
 use crate::ids::{OrgId, ReviewId, ToolId, UserId};
+use crate::paging::{Page, PageRequest};
 use crate::ports::RepoError;
 use crate::review::{FlagPlan, Review, ReviewStatus};
 

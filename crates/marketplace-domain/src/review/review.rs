@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::catalog::FieldError;
+use crate::field::FieldError;
 use crate::ids::{OrgId, ReviewId, ToolId, UserId};
 
 /// R-V3: the number of distinct users whose flags take a review out of public view.

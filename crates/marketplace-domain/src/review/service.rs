@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use crate::access::{AccessPolicy, Actor, Permission};
 use crate::audit::{AuditEvent, AuditLog};
-use crate::catalog::{Page, PageRequest};
 use crate::entitlement::HoldingsRepository;
 use crate::ids::{ReviewId, ToolId};
+use crate::paging::{Page, PageRequest};
 use crate::ports::{Clock, IdGenerator, IdGeneratorExt, RepoError};
 use crate::review::{
     Decision, FlagPlan, FlagReason, ModerationNotes, Rating, Review, ReviewBody, ReviewContent,

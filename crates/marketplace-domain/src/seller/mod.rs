@@ -46,8 +46,8 @@ pub use seller::{
 pub use service::{Onboarding, SellerService};
 
 use crate::access::Forbidden;
-use crate::catalog::FieldError;
-use crate::checkout::PaymentError;
+use crate::field::FieldError;
+use crate::payment::PaymentError;
 use crate::ports::{Conflict, RepoError};
 
 /// What seller use cases can fail with.

@@ -21,9 +21,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::audit::{AuditEvent, AuditLog};
-use crate::checkout::PaymentError;
 use crate::ids::SellerId;
 use crate::money::Money;
+use crate::payment::PaymentError;
 use crate::ports::{Conflict, IdGenerator, IdGeneratorExt, RepoError};
 use crate::revenue::{SellerKind, YearMonth};
 use crate::seller::{

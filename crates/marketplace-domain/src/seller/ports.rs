@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::checkout::PaymentError;
 use crate::ids::{OrgId, SellerId, ToolId};
 use crate::money::Money;
+use crate::payment::PaymentError;
 use crate::ports::RepoError;
 use crate::revenue::{Posting, YearMonth};
 use crate::seller::{ConnectAccount, Payout, PayoutPlan, Seller};

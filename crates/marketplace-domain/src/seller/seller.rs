@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::catalog::FieldError;
+use crate::field::FieldError;
 use crate::ids::{OrgId, SellerId};
 use crate::money::{Currency, Money};
 use crate::revenue::{FeeRate, SellerKind, SellerTerms};

@@ -14,10 +14,10 @@ use crate::catalog::fixtures::{
     Calls, clock, ids, member, org_id, other_org_id, owner, platform_admin, seller, tid, usd,
     viewer,
 };
-use crate::checkout::PaymentError;
 use crate::ids::{OrderId, OrgId, PayoutId, PostingId};
 use crate::money::Currency;
 use crate::org::{MockOrgRepository, Organization};
+use crate::payment::PaymentError;
 use crate::revenue::{
     Account, FeeRate, PostingKind, SaleLine, SellerKind, YearMonth, sale_posting,
 };

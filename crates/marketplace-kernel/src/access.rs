@@ -53,8 +53,8 @@ pub enum Permission {
 #[error("forbidden: the caller lacks the {0:?} permission")]
 pub struct Forbidden(pub Permission);
 
-/// The permission matrix of the marketplace (seed 000, with its "anyone may check out" bug
-/// fixed).
+/// The permission matrix of the marketplace (the original design's "anyone may check out"
+/// bug fixed).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AccessPolicy;
 
@@ -139,7 +139,7 @@ mod tests {
                 assert_eq!(
                     p.allows(&a, Permission::Purchase),
                     matches!(o, OrgRole::Owner | OrgRole::Admin),
-                    "seed 000 let anyone check out; only owners and admins may"
+                    "the original design let anyone check out; only owners and admins may"
                 );
                 assert_eq!(
                     p.allows(&a, Permission::ModerateReviews),

@@ -9,24 +9,24 @@ use mockall::predicate::{always, eq};
 use rust_decimal::dec;
 use uuid::Uuid;
 
+use super::{PurchaseError, PurchaseService};
 use crate::access::{Forbidden, Permission};
 use crate::audit::MockAuditLog;
-use crate::catalog::ItemRef;
 use crate::catalog::fixtures::{
     Calls, bid, clock, holdings, member, now, org_id, owner, pid, platform_admin, seller,
     third_party, tid, usd, user_id,
 };
-use crate::checkout::{
-    MockOrderRepository, MockPaymentGateway, Order, OrderStatus, PaymentError, PaymentMethod,
-    PaymentRef,
-};
+use crate::checkout::{MockOrderRepository, MockPaymentGateway, Order, OrderStatus, PaymentRef};
 use crate::entitlement::{Entitlement, EntitlementSource, MockHoldingsRepository};
 use crate::ids::{EntitlementId, OrderId, PostingId, PurchaseId};
+use crate::interval::Interval;
+use crate::item::ItemRef;
 use crate::money::{Currency, Money};
+use crate::payment::{PaymentError, PaymentMethod};
 use crate::ports::RepoError;
 use crate::purchase::{
-    Billing, Interval, MockPurchaseRepository, Period, Purchase, PurchaseEnd, PurchaseError,
-    PurchaseRuleError, PurchaseService, PurchaseStatus, RefundExtent, RefundPlan,
+    Billing, MockPurchaseRepository, Period, Purchase, PurchaseEnd, PurchaseRuleError,
+    PurchaseStatus, RefundExtent, RefundPlan,
 };
 use crate::revenue::{Account, Posting, PostingKind, SaleLine, balance, sale_posting};
 

@@ -3,23 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::catalog::ItemRef;
 use crate::ids::{OrderId, OrgId, UserId};
+use crate::item::ItemRef;
 use crate::money::Money;
-
-/// How an order is paid (seed 001 `PaymentMethod`; ACH is not offered).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PaymentMethod {
-    /// Through the payment gateway; the order waits for the gateway's confirmation.
-    CreditCard,
-    /// Waits until a platform admin marks it paid.
-    Invoice,
-    /// Debited from the org's credits in the checkout's own transaction.
-    PlatformCredits,
-}
-crate::labelled!(PaymentMethod, "payment method", {
-    CreditCard => "CREDIT_CARD", Invoice => "INVOICE", PlatformCredits => "PLATFORM_CREDITS",
-});
+use crate::payment::PaymentMethod;
 
 /// An order's state (R-O6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -7,11 +7,12 @@ use chrono::{DateTime, Utc};
 
 use crate::access::{AccessPolicy, Actor, Forbidden, Permission};
 use crate::audit::{AuditEvent, AuditLog};
-use crate::catalog::ItemRef;
-use crate::checkout::{OrderRepository, OrderStatus, PaymentError, PaymentGateway, PaymentMethod};
+use crate::checkout::{OrderRepository, OrderStatus, PaymentGateway};
 use crate::entitlement::{HeldPurchase, HoldingsRepository, successors};
 use crate::ids::PurchaseId;
+use crate::item::ItemRef;
 use crate::money::Money;
+use crate::payment::{PaymentError, PaymentMethod};
 use crate::ports::{Clock, IdGenerator, IdGeneratorExt, RepoError};
 use crate::purchase::{
     Purchase, PurchaseEnd, PurchaseFilter, PurchaseRepository, PurchaseRuleError, RefundExtent,
