@@ -1,1 +1,24 @@
-//! Usage metering rules (R-U*).
+//! Usage metering (R-U*): meters and usage events. Pure rules: no I/O, no clock (callers
+//! pass `now`), no async.
+//!
+//! - R-U1 An item defines meters: a key, an aggregation and a unit ([`meter`]).
+//! - R-U2 A host reports usage events in batches of 1..=1000. Each event is checked on its
+//!   own and counts once per (org, id): repeats are duplicates, answered and not counted
+//!   ([`event`], [`batch`], [`property`], [`catalog`], [`window`]).
+
+pub mod batch;
+pub mod catalog;
+pub mod event;
+pub mod ids;
+pub mod meter;
+mod name;
+pub mod property;
+pub mod window;
+
+pub use batch::{BatchError, BatchReport, CheckedBatch};
+pub use catalog::MeterCatalog;
+pub use event::{EventId, EventRejection, RejectionReason, UsageEvent, UsageEventInput};
+pub use ids::{OrgId, ToolId};
+pub use meter::{Aggregation, Meter, MeterError, MeterKey, Unit};
+pub use property::{DistinctKey, Properties, PropertyError, PropertyKey, PropertyValue};
+pub use window::{AcceptanceWindow, BillingPeriod, Bucket, Granularity, ReportRange, WindowError};
