@@ -1,28 +1,49 @@
-//! Usage metering (R-U*): meters, usage events and per-period totals. Pure rules: no I/O, no clock (callers
-//! pass `now`), no async.
+//! Usage metering (R-U*): meters, usage events, per-period totals, quotas, overage and the
+//! access answer. Pure rules: no I/O, no clock (callers pass `now`), no async.
 //!
+//! The rules, in short:
 //! - R-U1 An item defines meters: a key, an aggregation and a unit ([`meter`]).
 //! - R-U2 A host reports usage events in batches of 1..=1000. Each event is checked on its
 //!   own and counts once per (org, id): repeats are duplicates, answered and not counted
 //!   ([`event`], [`batch`], [`property`], [`catalog`], [`window`]).
 //! - R-U3 Each (org, tool, meter) keeps a total per window, folded event by event in the
 //!   event's own transaction ([`total`]).
+//! - R-U4 A plan sets each meter's quota per billing period: hard quotas refuse, soft ones
+//!   count overage; answers carry rate-limit headers ([`quota`]).
+//! - R-U5 Overage is charged with the renewal, one rounded line per meter ([`overage`]).
+//! - R-U6 One value answers "may org X use tool Y, and how much of meter Z is left"
+//!   ([`access`]).
+//!
+//! How the service uses it, per batch: build a [`MeterCatalog`] of the org's entitled
+//! tools, [`CheckedBatch::check`] the events, then for each checked event in one
+//! transaction: insert it under its unique (org, id) key (a conflict is a duplicate), look
+//! up its [`KeyNovelty`], let [`Quota::decide`] weigh it against the locked
+//! [`PeriodTotal`], and [`PeriodTotal::absorb`] it when accepted.
 
+pub mod access;
 pub mod batch;
 pub mod catalog;
 pub mod event;
 pub mod ids;
 pub mod meter;
 mod name;
+pub mod overage;
 pub mod property;
+pub mod quota;
 pub mod total;
 pub mod window;
 
+pub use access::AccessAnswer;
 pub use batch::{BatchError, BatchReport, CheckedBatch};
 pub use catalog::MeterCatalog;
 pub use event::{EventId, EventRejection, RejectionReason, UsageEvent, UsageEventInput};
 pub use ids::{OrgId, ToolId};
 pub use meter::{Aggregation, Meter, MeterError, MeterKey, Unit};
+pub use overage::{InvoiceLine, OverageError, overage_lines};
 pub use property::{DistinctKey, Properties, PropertyError, PropertyKey, PropertyValue};
+pub use quota::{
+    BatchDecision, DecisionError, Enforcement, PlanQuotas, Quota, QuotaDecision, QuotaError,
+    QuotaOutcome, RateLimit,
+};
 pub use total::{KeyNovelty, LatestMark, PeriodTotal, TotalError, TotalParts, UsageChange};
 pub use window::{AcceptanceWindow, BillingPeriod, Bucket, Granularity, ReportRange, WindowError};
