@@ -1,4 +1,4 @@
-//! The online validation answer, signed so a client can check it offline:
+//! The online validation answer (R-L4), signed so a client can check it offline:
 //! `MLA1.<payload>.<signature>`, the same envelope and keys as license keys.
 //!
 //! The payload is compact JSON with exactly these fields, in this order:

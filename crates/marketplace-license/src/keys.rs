@@ -1,4 +1,4 @@
-//! Signing keys, their public halves and the keyring a verifier trusts.
+//! Signing keys, their public halves and the keyring a verifier trusts (R-L2).
 //!
 //! Every key has an id, its [`Kid`], written into each token it signs. A verifier holds a
 //! [`Keyring`] of public keys by kid, so the marketplace can start signing with a new key

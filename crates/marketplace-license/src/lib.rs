@@ -1,7 +1,7 @@
 //! # marketplace-license
 //!
 //! License keys for tools sold on the marketplace, signed by the marketplace and verified
-//! anywhere, offline. The marketplace service uses this crate to issue keys and sign its
+//! anywhere, offline (R-L2, R-L3), and the signed answers of online validation (R-L4). The marketplace service uses this crate to issue keys and sign its
 //! validation answers; a tool's vendor embeds the very same crate in the product running at
 //! the buyer's, to check a key without calling home.
 //!

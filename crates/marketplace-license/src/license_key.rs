@@ -1,4 +1,4 @@
-//! The license key format, version 1: `ML1.<payload>.<signature>`.
+//! The license key format, version 1: `ML1.<payload>.<signature>` (R-L2).
 //!
 //! The payload is compact JSON with exactly these fields, in this order:
 //! `{"v":1,"lid":…,"org":…,"tool":…,"plan":…,"features":[…],"max_activations":…,"iat":…,"exp":…|null,"kid":…}`.

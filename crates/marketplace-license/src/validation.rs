@@ -1,4 +1,4 @@
-//! Validation codes and the one rule that picks a code from what the service knows.
+//! Validation codes and the one rule that picks a code from what the service knows (R-L4).
 //!
 //! When several things are wrong with a key at once, the answer names the first of:
 //! `NOT_FOUND` (the key does not parse, its signature fails, or no such license is on

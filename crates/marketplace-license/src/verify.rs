@@ -1,5 +1,5 @@
-//! Offline verification: a key's shape, its signature under a trusted key, and its term
-//! against the clock the caller reads.
+//! Offline verification (R-L3): a key's shape, its signature under a trusted key, and its
+//! term against the clock the caller reads.
 
 use crate::answer::{self, ANSWER_PREFIX, Nonce, ValidationAnswer};
 use crate::claims::Claims;
