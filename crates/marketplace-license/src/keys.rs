@@ -233,7 +233,8 @@ impl PublicKey {
     }
 }
 
-/// The published form of a [`PublicKey`].
+/// The published form of a [`PublicKey`]. Other fields are ignored when read, so the
+/// listing can grow (a retirement date, say) without breaking products already shipped.
 #[derive(Serialize, Deserialize)]
 struct PublishedKey {
     kid: Kid,

@@ -172,3 +172,20 @@ fn check_term(claims: &Claims, now: u64, leeway: Leeway) -> Result<(), VerifyErr
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_verifier_can_be_shared_across_threads() {
+        fn shareable<T: Send + Sync + 'static>() {}
+        shareable::<Verifier>();
+    }
+
+    #[test]
+    fn the_default_leeway_is_five_minutes() {
+        assert_eq!(Leeway::default(), Leeway::DEFAULT);
+        assert_eq!(Leeway::DEFAULT.as_secs(), 300);
+    }
+}
