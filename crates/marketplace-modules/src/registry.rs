@@ -59,8 +59,15 @@ impl<M: ModuleId> ModuleEntry<M> {
         self.releases.get(version)
     }
 
-    /// The releases an org may end up with, newest first: every published one, plus the
-    /// yanked one it already has installed (R-I1).
+    /// Whether an org that has `installed` (if anything) may end up with `version`: it must
+    /// be published, or be the yanked version the org already has (R-I1).
+    pub fn offers(&self, version: &Version, installed: Option<&Version>) -> bool {
+        self.releases
+            .get(version)
+            .is_some_and(|release| offered(release, installed))
+    }
+
+    /// The releases an org that has `installed` may end up with, newest first.
     pub fn candidates<'a>(
         &'a self,
         installed: Option<&'a Version>,
@@ -68,8 +75,13 @@ impl<M: ModuleId> ModuleEntry<M> {
         self.releases
             .values()
             .rev()
-            .filter(move |r| r.is_published() || Some(r.version()) == installed)
+            .filter(move |release| offered(release, installed))
     }
+}
+
+/// The one home of "yanked versions stay only for those who have them" (R-I1).
+fn offered<M: ModuleId>(release: &Release<M>, installed: Option<&Version>) -> bool {
+    release.is_published() || Some(release.version()) == installed
 }
 
 /// Why a module could not be added to the registry.

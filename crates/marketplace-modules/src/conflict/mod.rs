@@ -391,10 +391,8 @@ impl<M: ModuleId> Reporter<'_, '_, M> {
         }
         let installed = self.problem.installed.get(module);
         let withdrawn: Vec<&Version> = entry
-            .releases()
-            .filter(|r| !r.is_published() && Some(r.version()) != installed)
-            .map(|r| r.version())
-            .filter(|v| range.contains(v))
+            .versions()
+            .filter(|version| range.contains(version) && !entry.offers(version, installed))
             .collect();
         if withdrawn.is_empty() {
             Shortfall::NoneMatches

@@ -240,8 +240,9 @@ impl<M: ModuleId> Problem<'_, M> {
             .chain(self.request.wanted().map(|(module, _)| module))
             .cloned()
             .collect();
+        let mut earlier_round = Lockfile::new();
         loop {
-            let provider = CatalogProvider::new(self, &optional_in_force, budget);
+            let provider = CatalogProvider::new(self, &optional_in_force, &earlier_round, budget);
             let solution =
                 pubgrub::resolve(&provider, Package::Request, Package::<M>::request_version())
                     .map_err(|error| self.failure(error))?;
@@ -258,6 +259,7 @@ impl<M: ModuleId> Problem<'_, M> {
                 return Ok(lockfile);
             }
             optional_in_force.extend(refused);
+            earlier_round = lockfile;
         }
     }
 
