@@ -176,11 +176,11 @@ pub(crate) fn issue(key: &SigningKey, answer: &ValidationAnswer) -> SignedAnswer
 /// Reads a payload: its version, exactly the version 1 schema, the canonical spelling
 /// (which also rejects a `valid` at odds with `code`). The signature is the caller's.
 pub(crate) fn decode(payload: &[u8]) -> Result<(ValidationAnswer, Kid), VerifyError> {
-    let probe: VersionProbe = serde_json::from_slice(payload).map_err(malformed)?;
-    if probe.v != VERSION {
-        return Err(VerifyError::UnsupportedVersion(probe.v));
+    let wire: PayloadIn =
+        serde_json::from_slice(payload).map_err(|e| token::schema_error(payload, VERSION, &e))?;
+    if wire.v != VERSION {
+        return Err(VerifyError::UnsupportedVersion(wire.v));
     }
-    let wire: PayloadIn = serde_json::from_slice(payload).map_err(malformed)?;
     let answer = ValidationAnswer::new(wire.code, wire.license, wire.nonce, wire.server_time);
     if encode(&answer, &wire.kid) != payload {
         return Err(Malformation::NotCanonical.into());
@@ -202,15 +202,6 @@ fn encode(answer: &ValidationAnswer, kid: &Kid) -> Vec<u8> {
     serde_json::to_vec(&wire).unwrap_or_default()
 }
 
-fn malformed(e: serde_json::Error) -> VerifyError {
-    Malformation::Payload(e.to_string()).into()
-}
-
-#[derive(Deserialize)]
-struct VersionProbe {
-    v: u64,
-}
-
 #[derive(Serialize)]
 struct PayloadOut<'a> {
     v: u64,
@@ -225,8 +216,7 @@ struct PayloadOut<'a> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PayloadIn {
-    #[serde(rename = "v")]
-    _v: u64,
+    v: u64,
     #[serde(rename = "valid")]
     _valid: bool,
     code: ValidationCode,

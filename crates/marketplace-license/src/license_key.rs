@@ -58,11 +58,11 @@ pub(crate) fn issue(key: &SigningKey, claims: &Claims) -> LicenseKey {
 /// Reads a payload: its version first, then exactly the version 1 schema, the claims rules,
 /// and the canonical spelling. The signature is the caller's to check.
 pub(crate) fn decode(payload: &[u8]) -> Result<(Claims, Kid), VerifyError> {
-    let probe: VersionProbe = serde_json::from_slice(payload).map_err(malformed)?;
-    if probe.v != VERSION {
-        return Err(VerifyError::UnsupportedVersion(probe.v));
+    let wire: PayloadIn =
+        serde_json::from_slice(payload).map_err(|e| token::schema_error(payload, VERSION, &e))?;
+    if wire.v != VERSION {
+        return Err(VerifyError::UnsupportedVersion(wire.v));
     }
-    let wire: PayloadIn = serde_json::from_slice(payload).map_err(malformed)?;
     let claims = Claims::builder(wire.lid, wire.org, wire.tool)
         .plan(wire.plan)
         .features(wire.features)
@@ -95,15 +95,6 @@ fn encode(claims: &Claims, kid: &Kid) -> Vec<u8> {
     serde_json::to_vec(&wire).unwrap_or_default()
 }
 
-fn malformed(e: serde_json::Error) -> VerifyError {
-    Malformation::Payload(e.to_string()).into()
-}
-
-#[derive(Deserialize)]
-struct VersionProbe {
-    v: u64,
-}
-
 #[derive(Serialize)]
 struct PayloadOut<'a> {
     v: u64,
@@ -121,8 +112,7 @@ struct PayloadOut<'a> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PayloadIn {
-    #[serde(rename = "v")]
-    _v: u64,
+    v: u64,
     lid: LicenseId,
     org: OrgId,
     tool: ToolId,
@@ -187,6 +177,9 @@ mod tests {
             VerifyError::UnsupportedVersion(2)
         );
         assert_eq!(refused(r#"{"v":0}"#), VerifyError::UnsupportedVersion(0));
+        let json = String::from_utf8(encode(&claims(), &kid())).unwrap();
+        let same_fields = json.replacen(r#"{"v":1,"#, r#"{"v":2,"#, 1);
+        assert_eq!(refused(&same_fields), VerifyError::UnsupportedVersion(2));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::Signature;
+use serde::Deserialize;
 
 use crate::error::{Malformation, VerifyError};
 use crate::keys::SigningKey;
@@ -59,6 +60,20 @@ pub(crate) fn open(prefix: &'static str, token: &str) -> Result<Opened, VerifyEr
         payload,
         signature: Signature::from_bytes(&signature),
     })
+}
+
+/// Why a payload did not parse as the `version` schema: a payload of another version is
+/// reported as such whatever its fields, anything else is malformed. Only called on
+/// failure, so a good payload is parsed once.
+pub(crate) fn schema_error(payload: &[u8], version: u64, error: &serde_json::Error) -> VerifyError {
+    #[derive(Deserialize)]
+    struct VersionProbe {
+        v: u64,
+    }
+    match serde_json::from_slice::<VersionProbe>(payload) {
+        Ok(VersionProbe { v }) if v != version => VerifyError::UnsupportedVersion(v),
+        _ => Malformation::Payload(error.to_string()).into(),
+    }
 }
 
 #[cfg(test)]
