@@ -9,7 +9,8 @@
 //! - [`StripeConnect`]: the domain's `PayoutGateway` over Stripe Connect: Express
 //!   accounts, onboarding links and transfers to sellers under per-(seller, month)
 //!   idempotency keys;
-//! - [`webhook`]: the `Stripe-Signature` check and the events the marketplace acts on;
+//! - [`webhook`]: [`StripeWebhook`] checks a delivery's `Stripe-Signature` and translates
+//!   its event into the domain's (payment events, a seller's account change) or nothing;
 //! - [`OfflineGateway`]: for the embedded demo, takes no money.
 
 mod client;
@@ -29,3 +30,4 @@ pub use gateway::{
     SubscriptionStatus,
 };
 pub use offline::OfflineGateway;
+pub use webhook::{StripeWebhook, Translated, WebhookError};
