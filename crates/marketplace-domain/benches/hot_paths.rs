@@ -100,7 +100,7 @@ fn some_holdings() -> Holdings {
             purchase_id: PurchaseId::from_uuid(Uuid::from_u128(0x900 + i)),
             item: ItemRef::Tool(ToolId::from_uuid(Uuid::from_u128(2_000 + i))),
             tools: vec![ToolId::from_uuid(Uuid::from_u128(2_000 + i))],
-            counts_toward_limit: true,
+            price_model: Some(PriceModel::OneTime),
         })
         .collect();
     purchases.push(HeldPurchase {
@@ -109,7 +109,7 @@ fn some_holdings() -> Holdings {
         tools: (3_000..3_005)
             .map(|n| ToolId::from_uuid(Uuid::from_u128(n)))
             .collect(),
-        counts_toward_limit: false,
+        price_model: None,
     });
     let entitlements: Vec<Entitlement> = purchases
         .iter()

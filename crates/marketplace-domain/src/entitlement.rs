@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::access::{AccessPolicy, Actor, Forbidden, Permission};
+use crate::catalog::PriceModel;
 use crate::ids::{BundleId, EntitlementId, OrgId, PurchaseId, ToolId};
 use crate::item::ItemRef;
 use crate::ports::{Clock, IdGenerator, IdGeneratorExt, RepoError};
@@ -45,15 +46,35 @@ impl Entitlement {
     }
 }
 
-/// An active purchase as the holdings see it.
+/// R-S2: whether holding a tool priced `model` counts toward the tier's paid-tool limit
+/// when the org bought the tool itself: every price model but FREE does. Tools that come
+/// with a bundle never count (the bundle counts toward the bundle limit instead).
+#[must_use]
+pub const fn counts_toward_paid_tool_limit(model: PriceModel) -> bool {
+    !matches!(model, PriceModel::Free)
+}
+
+/// An active purchase as the holdings see it: the facts a store reports, from which the
+/// domain decides what counts toward the tier's limits (R-S2).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HeldPurchase {
     pub purchase_id: PurchaseId,
     pub item: ItemRef,
     /// The tools the item covers (a tool: itself; a bundle: its tools).
     pub tools: Vec<ToolId>,
-    /// R-S2: a paid tool bought directly counts towards the tool limit.
-    pub counts_toward_limit: bool,
+    /// The price model of a tool bought directly, as the catalog has it now; `None` for a
+    /// bundle (and for a tool the catalog does not know).
+    pub price_model: Option<PriceModel>,
+}
+
+impl HeldPurchase {
+    /// R-S2: whether this purchase takes one of the tier's paid-tool slots: a tool bought
+    /// directly whose price model is not FREE.
+    #[must_use]
+    pub fn counts_toward_paid_tool_limit(&self) -> bool {
+        matches!(self.item, ItemRef::Tool(_))
+            && self.price_model.is_some_and(counts_toward_paid_tool_limit)
+    }
 }
 
 /// What an org holds now: its active purchases and entitlements. The one place that
@@ -103,12 +124,13 @@ impl Holdings {
         self.purchases.iter().any(|p| p.item == ItemRef::Tool(tool))
     }
 
-    /// R-S2: paid tools held directly.
+    /// R-S2: the held purchases that count toward the paid-tool limit (see
+    /// [`HeldPurchase::counts_toward_paid_tool_limit`]).
     #[must_use]
     pub fn paid_tools(&self) -> usize {
         self.purchases
             .iter()
-            .filter(|p| p.counts_toward_limit && matches!(p.item, ItemRef::Tool(_)))
+            .filter(|p| p.counts_toward_paid_tool_limit())
             .count()
     }
 
@@ -299,13 +321,49 @@ mod tests {
         OrgId::from_uuid(Uuid::from_u128(1))
     }
 
+    /// A fixed instant: these rules do not depend on the time of day.
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_750_000_000, 0).unwrap()
+    }
+
+    /// A direct purchase of tool `n` priced `model`, and its entitlement.
+    fn direct(n: u128, model: PriceModel) -> (HeldPurchase, Entitlement) {
+        let held = HeldPurchase {
+            purchase_id: p(100 + n),
+            item: ItemRef::Tool(t(n)),
+            tools: vec![t(n)],
+            price_model: Some(model),
+        };
+        (
+            held,
+            entitlement(t(n), p(100 + n), EntitlementSource::Purchase),
+        )
+    }
+
+    fn entitlement(
+        tool_id: ToolId,
+        purchase_id: PurchaseId,
+        source: EntitlementSource,
+    ) -> Entitlement {
+        Entitlement {
+            id: EntitlementId::from_uuid(Uuid::new_v4()),
+            org_id: org(),
+            tool_id,
+            purchase_id,
+            source,
+            granted_at: now(),
+            until: None,
+            ended_at: None,
+        }
+    }
+
     #[test]
     fn r_e1_bundle_grants_one_per_tool_but_no_duplicate_of_a_direct_one() {
         let direct = HeldPurchase {
             purchase_id: p(10),
             item: ItemRef::Tool(t(2)),
             tools: vec![t(2)],
-            counts_toward_limit: true,
+            price_model: Some(PriceModel::OneTime),
         };
         let ent = Entitlement {
             id: EntitlementId::from_uuid(Uuid::from_u128(5)),
@@ -313,11 +371,11 @@ mod tests {
             tool_id: t(2),
             purchase_id: p(10),
             source: EntitlementSource::Purchase,
-            granted_at: Utc::now(),
+            granted_at: now(),
             until: None,
             ended_at: None,
         };
-        let holdings = Holdings::new(vec![direct], &[ent], Utc::now());
+        let holdings = Holdings::new(vec![direct], &[ent], now());
         let bundle = ItemRef::Bundle(BundleId::from_uuid(Uuid::from_u128(7)));
         let granted = grant(
             org(),
@@ -327,7 +385,7 @@ mod tests {
             None,
             &holdings,
             &ids(),
-            Utc::now(),
+            now(),
         );
         let tools: Vec<ToolId> = granted.iter().map(|e| e.tool_id).collect();
         assert_eq!(tools, [t(1), t(3)]);
@@ -344,29 +402,29 @@ mod tests {
             purchase_id: p(10),
             item: ItemRef::Tool(t(2)),
             tools: vec![t(2)],
-            counts_toward_limit: true,
+            price_model: Some(PriceModel::OneTime),
         };
         let bundle = HeldPurchase {
             purchase_id: p(11),
             item: ItemRef::Bundle(BundleId::from_uuid(Uuid::from_u128(7))),
             tools: vec![t(1), t(2)],
-            counts_toward_limit: false,
+            price_model: None,
         };
-        let holdings = Holdings::new(vec![direct.clone(), bundle], &[], Utc::now());
-        let next = successors(org(), &direct, &holdings, &ids(), Utc::now());
+        let holdings = Holdings::new(vec![direct.clone(), bundle], &[], now());
+        let next = successors(org(), &direct, &holdings, &ids(), now());
         assert_eq!(next.len(), 1);
         assert_eq!(
             (next[0].tool_id, next[0].purchase_id, next[0].source),
             (t(2), p(11), EntitlementSource::Bundle)
         );
         // Without a covering bundle nothing replaces it.
-        let alone = Holdings::new(vec![direct.clone()], &[], Utc::now());
-        assert!(successors(org(), &direct, &alone, &ids(), Utc::now()).is_empty());
+        let alone = Holdings::new(vec![direct.clone()], &[], now());
+        assert!(successors(org(), &direct, &alone, &ids(), now()).is_empty());
     }
 
     #[test]
     fn r_e3_holding_is_answered_from_entitlements_in_force() {
-        let now = Utc::now();
+        let now = now();
         let mk = |tool, until: Option<DateTime<Utc>>, ended_at| Entitlement {
             id: EntitlementId::from_uuid(Uuid::new_v4()),
             org_id: org(),
@@ -388,5 +446,66 @@ mod tests {
         assert!(!h.holds_tool(t(2)), "expired period");
         assert!(!h.holds_tool(t(3)), "ended");
         assert!(h.holds_tool(t(4)));
+    }
+
+    #[test]
+    fn r_s2_free_tools_held_directly_do_not_count_toward_the_paid_tool_limit() {
+        let held = [
+            direct(1, PriceModel::Free),
+            direct(2, PriceModel::OneTime),
+            direct(3, PriceModel::Monthly),
+            direct(4, PriceModel::Free),
+            direct(5, PriceModel::Annual),
+            direct(6, PriceModel::UsageBased),
+        ];
+        let (purchases, ents): (Vec<_>, Vec<_>) = held.into_iter().unzip();
+        let h = Holdings::new(purchases, &ents, now());
+        assert_eq!(
+            h.paid_tools(),
+            4,
+            "the two FREE tools take no paid-tool slot"
+        );
+        assert_eq!(h.bundles(), 0);
+        assert!(
+            h.holds_tool(t(1)) && h.holds_tool(t(4)),
+            "free tools are still held"
+        );
+        assert!(!counts_toward_paid_tool_limit(PriceModel::Free));
+        for model in PriceModel::ALL.iter().filter(|m| **m != PriceModel::Free) {
+            assert!(counts_toward_paid_tool_limit(*model), "{model} counts");
+        }
+    }
+
+    #[test]
+    fn r_s2_tools_that_come_with_a_bundle_do_not_count_toward_the_paid_tool_limit() {
+        let bundle = HeldPurchase {
+            purchase_id: p(50),
+            item: ItemRef::Bundle(BundleId::from_uuid(Uuid::from_u128(7))),
+            tools: vec![t(1), t(2), t(3)],
+            price_model: None,
+        };
+        let ents: Vec<Entitlement> = bundle
+            .tools
+            .iter()
+            .map(|tool| entitlement(*tool, p(50), EntitlementSource::Bundle))
+            .collect();
+        let (paid, paid_ent) = direct(9, PriceModel::OneTime);
+        let mut all = ents.clone();
+        all.push(paid_ent);
+        let h = Holdings::new(vec![bundle.clone(), paid], &all, now());
+        assert_eq!(
+            (h.paid_tools(), h.bundles()),
+            (1, 1),
+            "the bundle's three tools count once, toward the bundle limit"
+        );
+        assert!(h.holds_tool(t(2)));
+        // Whatever a store reports for a bundle, its tools take no paid-tool slot.
+        let priced = HeldPurchase {
+            price_model: Some(PriceModel::OneTime),
+            ..bundle
+        };
+        assert!(!priced.counts_toward_paid_tool_limit());
+        let h = Holdings::new(vec![priced], &ents, now());
+        assert_eq!((h.paid_tools(), h.bundles()), (0, 1));
     }
 }

@@ -1,5 +1,6 @@
 //! [`HoldingsRepository`]: what an org holds now (R-E3), from its ACTIVE purchases and its
-//! entitlements in force.
+//! entitlements in force. Each held tool comes with its price model, a fact: what counts
+//! toward the tier's limits (R-S2) is the domain's to decide.
 
 use std::collections::HashMap;
 
@@ -12,7 +13,9 @@ use marketplace_domain::entitlement::{
 use marketplace_domain::ids::{EntitlementId, OrgId, PurchaseId, ToolId};
 use marketplace_domain::ports::RepoError;
 use marketplace_domain::purchase::PurchaseStatus;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use uuid::Uuid;
 
 use crate::SeaOrmStore;
@@ -101,17 +104,21 @@ impl HoldingsRepository for SeaOrmStore {
             .map(|p| item("purchases", &p.purchase_type, p.tool_id, p.bundle_id))
             .collect::<Result<Vec<ItemRef>, RepoError>>()?;
         let (tool_ids, bundle_ids) = split_items(&items);
-        let free: HashMap<Uuid, bool> = if tool_ids.is_empty() {
+        let price_models: HashMap<Uuid, PriceModel> = if tool_ids.is_empty() {
             HashMap::new()
         } else {
             tools::Entity::find()
+                .select_only()
+                .column(tools::Column::Id)
+                .column(tools::Column::PriceModel)
                 .filter(tools::Column::Id.is_in(tool_ids))
+                .into_tuple::<(Uuid, String)>()
                 .all(&tx)
                 .await
                 .map_err(map_db)?
                 .into_iter()
-                .map(|t| (t.id, t.price_model == PriceModel::Free.as_str()))
-                .collect()
+                .map(|(id, model)| Ok((id, label::<PriceModel>("tools", &model)?)))
+                .collect::<Result<_, RepoError>>()?
         };
         let mut bundle_tools: HashMap<Uuid, Vec<ToolId>> = HashMap::new();
         if !bundle_ids.is_empty() {
@@ -139,13 +146,13 @@ impl HoldingsRepository for SeaOrmStore {
                     purchase_id: PurchaseId::from_uuid(p.id),
                     item,
                     tools: vec![t],
-                    counts_toward_limit: !free.get(&t.as_uuid()).copied().unwrap_or(false),
+                    price_model: price_models.get(&t.as_uuid()).copied(),
                 },
                 ItemRef::Bundle(b) => HeldPurchase {
                     purchase_id: PurchaseId::from_uuid(p.id),
                     item,
                     tools: bundle_tools.get(&b.as_uuid()).cloned().unwrap_or_default(),
-                    counts_toward_limit: false,
+                    price_model: None,
                 },
             })
             .collect();

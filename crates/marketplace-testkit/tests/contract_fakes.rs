@@ -33,6 +33,11 @@ async fn fulfil_stores_everything() {
 }
 
 #[tokio::test]
+async fn holdings_report_what_the_limits_count() {
+    contract::holdings_report_what_the_limits_count(&ContractPorts::in_memory()).await;
+}
+
+#[tokio::test]
 async fn second_fulfil_is_stale() {
     contract::second_fulfil_is_stale(&ContractPorts::in_memory()).await;
 }
@@ -71,5 +76,5 @@ fn every_contract_fn_is_run_here() {
             "{name} is not run against the fakes"
         );
     }
-    assert_eq!(contract::ALL.len(), 12);
+    assert_eq!(contract::ALL.len(), 13);
 }

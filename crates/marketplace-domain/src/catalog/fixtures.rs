@@ -192,7 +192,7 @@ pub(crate) fn holdings(items: &[(ItemRef, Vec<ToolId>)]) -> Holdings {
             purchase_id: pid(0x900 + i as u128),
             item: *item,
             tools: tools.clone(),
-            counts_toward_limit: matches!(item, ItemRef::Tool(_)),
+            price_model: matches!(item, ItemRef::Tool(_)).then_some(PriceModel::OneTime),
         })
         .collect();
     let entitlements: Vec<Entitlement> = purchases

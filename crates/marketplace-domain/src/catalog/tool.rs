@@ -335,12 +335,6 @@ impl Tool {
         }
         Ok(())
     }
-
-    /// R-S2: whether holding this tool counts towards the paid-tool limit.
-    #[must_use]
-    pub const fn counts_toward_limit(&self) -> bool {
-        !matches!(self.pricing.model, PriceModel::Free)
-    }
 }
 
 #[cfg(test)]

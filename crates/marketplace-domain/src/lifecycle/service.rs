@@ -401,7 +401,7 @@ impl PurchaseService {
             purchase_id: purchase.id,
             item: purchase.item,
             tools,
-            counts_toward_limit: false,
+            price_model: None,
         };
         let successor_entitlements =
             successors(purchase.org_id, &ending, &holdings, self.ids.as_ref(), now);

@@ -48,6 +48,7 @@ contract_tests!(
     place_idempotency_key_conflict,
     place_with_credit_debit,
     fulfil_stores_everything,
+    holdings_report_what_the_limits_count,
     second_fulfil_is_stale,
     conflicting_active_purchase_stores_nothing,
     refund_partial_then_full,

@@ -161,13 +161,8 @@ impl StoreData {
             .iter()
             .filter(|p| p.org_id == org && p.status == PurchaseStatus::Active)
             .map(|p| {
-                let (tools, counts) = match p.item {
-                    ItemRef::Tool(t) => (
-                        vec![t],
-                        self.tools
-                            .get(&t)
-                            .map_or(!p.amount.is_zero(), Tool::counts_toward_limit),
-                    ),
+                let (tools, price_model) = match p.item {
+                    ItemRef::Tool(t) => (vec![t], self.tools.get(&t).map(|t| t.pricing.model())),
                     ItemRef::Bundle(b) => {
                         let tools = self.bundles.get(&b).map_or_else(
                             || {
@@ -179,14 +174,14 @@ impl StoreData {
                             },
                             |b| b.tools().iter().map(|t| t.tool_id).collect(),
                         );
-                        (tools, false)
+                        (tools, None)
                     }
                 };
                 HeldPurchase {
                     purchase_id: p.id,
                     item: p.item,
                     tools,
-                    counts_toward_limit: counts,
+                    price_model,
                 }
             })
             .collect()
