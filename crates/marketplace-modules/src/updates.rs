@@ -5,6 +5,7 @@ use semver::Version;
 
 use crate::ModuleId;
 use crate::lockfile::Lockfile;
+use crate::release::Release;
 use crate::requirement::Requirement;
 use crate::resolver::{InstalledPolicy, Request, ResolveError, Resolver};
 
@@ -34,32 +35,72 @@ impl<M: ModuleId> Resolver<'_, M> {
             let Some(entry) = self.registry().module(module) else {
                 continue;
             };
-            let newer = entry.releases().rev().filter(|release| {
-                release.is_published()
-                    && release.version() > current
-                    && (release.version().pre.is_empty() || !current.pre.is_empty())
-            });
+            let newer = entry
+                .releases()
+                .rev()
+                .filter(|release| offered_as_update(current, release));
             for release in newer {
-                let request = Request::new()
-                    .install(module.clone(), Requirement::exactly(release.version()))
-                    .with_installed(InstalledPolicy::Keep);
-                match self.resolve(installed, &request) {
-                    Ok(_) => {
-                        updates.push(Update {
-                            module: module.clone(),
-                            from: current.clone(),
-                            to: release.version().clone(),
-                            notes: release.notes().to_owned(),
-                        });
-                        break;
-                    }
-                    Err(ResolveError::TooComplex { limit }) => {
-                        return Err(ResolveError::TooComplex { limit });
-                    }
-                    Err(_) => {}
+                if self.fits(installed, module, release.version())? {
+                    updates.push(Update {
+                        module: module.clone(),
+                        from: current.clone(),
+                        to: release.version().clone(),
+                        notes: release.notes().to_owned(),
+                    });
+                    break;
                 }
             }
         }
         Ok(updates)
     }
+
+    /// Whether `version` of `module`, which `installed` holds at an older version, is an
+    /// update the org could take: the same test [`Resolver::updates`] applies to each
+    /// candidate, for one version (a newly published one, say). `false` when `installed`
+    /// lacks the module or the catalog lacks the version.
+    ///
+    /// # Errors
+    /// [`ResolveError::TooComplex`], as for [`Resolver::updates`].
+    pub fn is_update(
+        &self,
+        installed: &Lockfile<M>,
+        module: &M,
+        version: &Version,
+    ) -> Result<bool, ResolveError<M>> {
+        let (Some(current), Some(release)) = (
+            installed.get(module),
+            self.registry().release(module, version),
+        ) else {
+            return Ok(false);
+        };
+        if !offered_as_update(current, release) {
+            return Ok(false);
+        }
+        self.fits(installed, module, version)
+    }
+
+    /// Whether `module` at `version` resolves with everything else in `installed` kept.
+    fn fits(
+        &self,
+        installed: &Lockfile<M>,
+        module: &M,
+        version: &Version,
+    ) -> Result<bool, ResolveError<M>> {
+        let request = Request::new()
+            .install(module.clone(), Requirement::exactly(version))
+            .with_installed(InstalledPolicy::Keep);
+        match self.resolve(installed, &request) {
+            Ok(_) => Ok(true),
+            Err(ResolveError::TooComplex { limit }) => Err(ResolveError::TooComplex { limit }),
+            Err(_) => Ok(false),
+        }
+    }
+}
+
+/// The one home of which releases count as updates of `current`: published, newer, and a
+/// pre-release only for a module installed at a pre-release.
+fn offered_as_update<M: ModuleId>(current: &Version, release: &Release<M>) -> bool {
+    release.is_published()
+        && release.version() > current
+        && (release.version().pre.is_empty() || !current.pre.is_empty())
 }

@@ -104,3 +104,31 @@ fn r_i6_modules_already_at_their_newest_compatible_version_are_not_listed() {
 
     assert!(updates.is_empty(), "{updates:?}");
 }
+
+/// One version at a time, as a new release is announced: the same rule as the list, so a
+/// version the list would skip is no update either.
+#[test]
+fn r_i6_one_version_is_checked_by_the_same_rule_as_the_list() {
+    let registry = catalog();
+    let installed = lock(&[
+        ("analytics", "3.1.0"),
+        ("charts", "1.0.0"),
+        ("data-core", "1.2.0"),
+    ]);
+    let resolver = Resolver::new(&registry, &entitled_to_everything, v("4.2.0"));
+    let is_update = |module: Id, version: &str| {
+        resolver
+            .is_update(&installed, &module, &v(version))
+            .unwrap()
+    };
+
+    assert!(is_update("data-core", "1.4.0"));
+    assert!(!is_update("data-core", "2.0.0"), "breaks Analytics");
+    assert!(!is_update("data-core", "1.5.0"), "yanked");
+    assert!(!is_update("data-core", "2.1.0-beta.1"), "a pre-release");
+    assert!(!is_update("data-core", "1.2.0"), "not newer");
+    assert!(!is_update("charts", "2.0.0"), "needs platform 5");
+    assert!(is_update("charts", "1.1.0"));
+    assert!(!is_update("data-core", "9.9.9"), "not in the catalog");
+    assert!(!is_update("reports", "1.0.0"), "not installed");
+}
