@@ -29,10 +29,15 @@
 //! [`Request`] against the org's current [`Generation`] (a [`Conflict`] explains a refusal),
 //! [`InstallPlan::apply`] it under the org's lock and store the new generation;
 //! [`plan_uninstall`], [`RollbackPlan::new`] and [`Resolver::updates`] work the same way.
+//!
+//! The [`installation`] module is that service: the use cases behind ports (the module
+//! catalog, the org's installations, entitlements, the attempt log and update notices),
+//! with the module id bound to the kernel's tool id.
 
 pub mod conflict;
 pub mod entitlement;
 pub mod generation;
+pub mod installation;
 pub mod lockfile;
 pub mod outcome;
 pub mod plan;
