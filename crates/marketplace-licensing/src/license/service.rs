@@ -1,0 +1,436 @@
+//! License use cases: issue and follow for the entitlement's events (R-L1, R-L6), list for
+//! the org's members, validate online (R-L4), activate and deactivate machines (R-L5).
+
+use std::fmt;
+use std::sync::Arc;
+
+use marketplace_kernel::access::{AccessPolicy, Actor, Forbidden, Permission};
+use marketplace_kernel::clock::{Clock, IdGenerator, IdGeneratorExt};
+use marketplace_kernel::ids::EntitlementId;
+use marketplace_kernel::paging::{Page, PageRequest};
+use marketplace_kernel::store::RepoError;
+use marketplace_license::{
+    AnsweredLicense, FingerprintCheck, Keyring, LicenseKey, SignedAnswer, ValidationAnswer,
+    ValidationCode, ValidationFacts, Verifier, VerifyError,
+};
+
+use super::activation::{ActivationOutcome, NewActivation};
+use super::follow::{EntitlementChange, EntitlementGranted, FollowError};
+use super::ports::LicenseRepository;
+use super::record::{License, LicenseError, unix_seconds};
+use super::request::{ActivateLicense, DeactivateLicense, PresentedKey, ValidateLicense};
+use super::signing::SigningKeys;
+
+/// Why a presented key names no license. All of them answer `NOT_FOUND`, so a guesser
+/// learns nothing; they differ for logs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotFoundReason {
+    /// Not a license key of ours: malformed, a bad signature, a kid not trusted, a
+    /// version not read.
+    NotAKey(VerifyError),
+    /// A genuine key whose license is not on record.
+    NoRecord,
+    /// A genuine key whose record names another org or tool (a record changed under it).
+    Mismatch,
+}
+
+/// A validation's outcome (R-L4): always an answer, signed.
+#[derive(Clone, Debug)]
+pub struct Validation {
+    /// The answer: code, license (id and current expiry; none for `NOT_FOUND`), the
+    /// caller's nonce, the server's time.
+    pub answer: ValidationAnswer,
+    /// The same answer signed (`MLA1.…`), for the client to check offline.
+    pub signed: SignedAnswer,
+    /// The license on record, for the answer's details; `None` for `NOT_FOUND`.
+    pub license: Option<License>,
+    /// Why the answer is `NOT_FOUND`, for logs only.
+    pub not_found: Option<NotFoundReason>,
+}
+
+/// A license just issued for an entitlement, or the one it already had.
+#[derive(Clone, Debug)]
+pub struct IssuedLicense {
+    pub license: License,
+    pub key: LicenseKey,
+    /// False when the entitlement already had this license (a grant delivered again).
+    pub created: bool,
+}
+
+/// A license after an entitlement change.
+#[derive(Clone, Debug)]
+pub struct FollowedLicense {
+    pub license: License,
+    /// The license's key now: a new one when the change moved its terms (a renewal's
+    /// expiry, a plan change), the same string otherwise.
+    pub key: LicenseKey,
+    /// False when the change left the license as it was.
+    pub changed: bool,
+}
+
+/// A license in the org's list, with its key and activation count.
+#[derive(Clone, Debug)]
+pub struct LicenseView {
+    pub license: License,
+    pub key: LicenseKey,
+    pub activations: u32,
+}
+
+/// A machine activated (or found active) on a license.
+#[derive(Clone, Debug)]
+pub struct Activation {
+    pub license: License,
+    /// True for a new activation (201), false for one already active (200).
+    pub created: bool,
+    /// Machines active on the license after this call.
+    pub activations: u32,
+}
+
+/// A machine's activation removed (or found absent).
+#[derive(Clone, Debug)]
+pub struct Deactivation {
+    pub license: License,
+    /// False when the machine was not active.
+    pub removed: bool,
+}
+
+/// Why the org's licenses could not be listed.
+#[derive(Debug, thiserror::Error)]
+pub enum ListLicensesError {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error(transparent)]
+    Store(#[from] RepoError),
+}
+
+/// Why a license could not be issued.
+#[derive(Debug, thiserror::Error)]
+pub enum IssueLicenseError {
+    /// The plan's terms break a rule of license claims (a catalog bug).
+    #[error(transparent)]
+    Terms(#[from] LicenseError),
+    #[error(transparent)]
+    Store(#[from] RepoError),
+}
+
+/// Why a license could not follow its entitlement.
+#[derive(Debug, thiserror::Error)]
+pub enum FollowEntitlementError {
+    /// The entitlement has no license (its grant was not fed in).
+    #[error("no license for entitlement {0}")]
+    NoLicense(EntitlementId),
+    /// The change contradicts the license (see [`FollowError`]).
+    #[error(transparent)]
+    Invalid(#[from] FollowError),
+    /// The license kept moving under every attempt.
+    #[error("the license kept changing concurrently")]
+    Contention,
+    #[error(transparent)]
+    Store(#[from] RepoError),
+}
+
+/// Why a machine could not be activated.
+#[derive(Debug, thiserror::Error)]
+pub enum ActivateError {
+    /// The key names no license (404).
+    #[error("license not found")]
+    NotFound(NotFoundReason),
+    /// The license is not in force: the code says why (`REVOKED`, `EXPIRED`,
+    /// `SUSPENDED`), in validation's precedence.
+    #[error("the license cannot be activated: {}", .0.as_str())]
+    NotInForce(ValidationCode),
+    /// Every slot is taken (409 `too_many_activations`).
+    #[error("all {limit} activations of the license are taken")]
+    TooManyActivations { limit: u32 },
+    #[error(transparent)]
+    Store(#[from] RepoError),
+}
+
+/// Why a machine could not be deactivated.
+#[derive(Debug, thiserror::Error)]
+pub enum DeactivateError {
+    /// The key names no license (404).
+    #[error("license not found")]
+    NotFound(NotFoundReason),
+    #[error(transparent)]
+    Store(#[from] RepoError),
+}
+
+/// How often a license is read and changed again when it moved under the change.
+const FOLLOW_ATTEMPTS: usize = 3;
+
+/// A presented key that named no license, or a store that failed on the way.
+enum Unresolved {
+    NotFound(NotFoundReason),
+    Store(RepoError),
+}
+
+impl From<RepoError> for Unresolved {
+    fn from(e: RepoError) -> Self {
+        Self::Store(e)
+    }
+}
+
+/// Licenses: issued with entitlements, checked by whoever holds their keys.
+#[derive(Clone)]
+pub struct LicenseService {
+    licenses: Arc<dyn LicenseRepository>,
+    keys: Arc<SigningKeys>,
+    verifier: Verifier,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+    policy: AccessPolicy,
+}
+
+impl fmt::Debug for LicenseService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LicenseService")
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LicenseService {
+    /// Signs with `keys`' active key and accepts keys signed by any key it trusts.
+    pub fn new(
+        licenses: Arc<dyn LicenseRepository>,
+        keys: Arc<SigningKeys>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> Self {
+        Self {
+            verifier: keys.verifier(),
+            licenses,
+            keys,
+            clock,
+            ids,
+            policy: AccessPolicy,
+        }
+    }
+
+    /// The public keys that verify license keys and answers (`GET /v1/licenses/keys`).
+    #[must_use]
+    pub fn public_keys(&self) -> &Keyring {
+        self.keys.keyring()
+    }
+
+    /// R-L1: the license that comes with a new entitlement, and its key. Idempotent per
+    /// entitlement: a grant fed in again returns the license already issued.
+    ///
+    /// # Errors
+    /// `Terms` when the plan's terms cannot be signed, `Store`.
+    pub async fn issue(
+        &self,
+        granted: &EntitlementGranted,
+    ) -> Result<IssuedLicense, IssueLicenseError> {
+        let license = License::issue(self.ids.new_id(), granted)?;
+        let stored = self.licenses.issue(&license).await?;
+        Ok(IssuedLicense {
+            key: stored.key(self.keys.active()),
+            created: stored.id() == license.id(),
+            license: stored,
+        })
+    }
+
+    /// R-L6: moves the entitlement's license as `change` says ([`License::follow`]),
+    /// re-reading it when it moved concurrently.
+    ///
+    /// Keys signed before a renewal keep their old `exp`. Online they validate against
+    /// the record, so they stay `VALID`; offline a vendor's verifier honours them until
+    /// that `exp` plus its leeway, and the product picks up the new key (or a signed
+    /// answer carrying the new expiry) by validating online.
+    ///
+    /// # Errors
+    /// `NoLicense`, `Invalid` (a renewal of a perpetual license, unsignable terms),
+    /// `Contention`, `Store`.
+    pub async fn follow(
+        &self,
+        entitlement: EntitlementId,
+        change: &EntitlementChange,
+    ) -> Result<FollowedLicense, FollowEntitlementError> {
+        for _ in 0..FOLLOW_ATTEMPTS {
+            let current = self
+                .licenses
+                .get_by_entitlement(entitlement)
+                .await?
+                .ok_or(FollowEntitlementError::NoLicense(entitlement))?;
+            let Some(next) = current.follow(change)? else {
+                return Ok(FollowedLicense {
+                    key: current.key(self.keys.active()),
+                    license: current,
+                    changed: false,
+                });
+            };
+            match self.licenses.replace(&current, &next).await {
+                Ok(()) => {
+                    return Ok(FollowedLicense {
+                        key: next.key(self.keys.active()),
+                        license: next,
+                        changed: true,
+                    });
+                }
+                Err(RepoError::Stale(_)) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(FollowEntitlementError::Contention)
+    }
+
+    /// R-L1: the org's licenses with their keys and activation counts, for any member.
+    ///
+    /// # Errors
+    /// `Forbidden` (nothing read), `Store`.
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        page: PageRequest,
+    ) -> Result<Page<LicenseView>, ListLicensesError> {
+        self.policy.require(actor, Permission::ViewHoldings)?;
+        let page = self.licenses.list(actor.org_id, page).await?;
+        Ok(page.map(|entry| LicenseView {
+            key: entry.license.key(self.keys.active()),
+            license: entry.license,
+            activations: entry.activations,
+        }))
+    }
+
+    /// R-L4: answers whether a key is good, for any well-formed request: the key's
+    /// signature under the trusted keys (not its term: the record decides that), the
+    /// license on record, its status and expiry by the server's clock, the machine if
+    /// one is named; the code in the rule's precedence; the answer signed and echoing the
+    /// caller's nonce and the server's time.
+    ///
+    /// # Errors
+    /// `RepoError` only: a store failure is not an answer.
+    pub async fn validate(&self, request: &ValidateLicense) -> Result<Validation, RepoError> {
+        let now = self.clock.now();
+        let resolved = match self.resolve(request.key()).await {
+            Ok(license) => Ok(license),
+            Err(Unresolved::NotFound(reason)) => Err(reason),
+            Err(Unresolved::Store(e)) => return Err(e),
+        };
+        let fingerprint = match (&resolved, request.fingerprint()) {
+            (Ok(license), Some(fingerprint)) => {
+                if self
+                    .licenses
+                    .is_activated(license.id(), fingerprint)
+                    .await?
+                {
+                    FingerprintCheck::Activated
+                } else {
+                    FingerprintCheck::NotActivated
+                }
+            }
+            _ => FingerprintCheck::NotGiven,
+        };
+        let (license, not_found) = match resolved {
+            Ok(license) => (Some(license), None),
+            Err(reason) => (None, Some(reason)),
+        };
+        let facts = ValidationFacts {
+            authentic: !matches!(not_found, Some(NotFoundReason::NotAKey(_))),
+            license: license.as_ref().map(|l| l.facts(now, fingerprint)),
+        };
+        let answer = ValidationAnswer::new(
+            facts.code(),
+            license.as_ref().map(|l| AnsweredLicense {
+                lid: l.id().into(),
+                exp: l.claims().expires_at(),
+            }),
+            request.nonce().cloned(),
+            unix_seconds(now),
+        );
+        Ok(Validation {
+            signed: self.keys.active().sign_answer(&answer),
+            answer,
+            license,
+            not_found,
+        })
+    }
+
+    /// R-L5: activates a machine on the key's license, if the license is in force. The
+    /// limit is the store's to hold, atomically; a machine already active answers so.
+    ///
+    /// # Errors
+    /// `NotFound`, `NotInForce` (the code, as validation would answer it),
+    /// `TooManyActivations`, `Store`.
+    pub async fn activate(&self, request: &ActivateLicense) -> Result<Activation, ActivateError> {
+        let license = match self.resolve(&request.key).await {
+            Ok(license) => license,
+            Err(Unresolved::NotFound(reason)) => return Err(ActivateError::NotFound(reason)),
+            Err(Unresolved::Store(e)) => return Err(e.into()),
+        };
+        let now = self.clock.now();
+        let standing = ValidationFacts {
+            authentic: true,
+            license: Some(license.facts(now, FingerprintCheck::NotGiven)),
+        }
+        .code();
+        if standing != ValidationCode::Valid {
+            return Err(ActivateError::NotInForce(standing));
+        }
+        let activation = NewActivation {
+            license_id: license.id(),
+            fingerprint: request.fingerprint.clone(),
+            name: request.name.clone(),
+            activated_at: now,
+        };
+        let limit = license.max_activations();
+        let created = match self.licenses.activate(&activation, limit).await? {
+            ActivationOutcome::Activated => true,
+            ActivationOutcome::AlreadyActive => false,
+            ActivationOutcome::TooMany => {
+                return Err(ActivateError::TooManyActivations { limit });
+            }
+        };
+        let activations = self.licenses.count_activations(license.id()).await?;
+        Ok(Activation {
+            license,
+            created,
+            activations,
+        })
+    }
+
+    /// R-L5: removes a machine's activation, freeing its slot, whatever the license's
+    /// status (a machine may always be let go).
+    ///
+    /// # Errors
+    /// `NotFound`, `Store`.
+    pub async fn deactivate(
+        &self,
+        request: &DeactivateLicense,
+    ) -> Result<Deactivation, DeactivateError> {
+        let license = match self.resolve(&request.key).await {
+            Ok(license) => license,
+            Err(Unresolved::NotFound(reason)) => return Err(DeactivateError::NotFound(reason)),
+            Err(Unresolved::Store(e)) => return Err(e.into()),
+        };
+        let removed = self
+            .licenses
+            .deactivate(license.id(), &request.fingerprint)
+            .await?;
+        Ok(Deactivation { license, removed })
+    }
+
+    /// The license a presented key names: a genuine key (signature only), on record, for
+    /// the org and tool the key says.
+    async fn resolve(&self, key: &PresentedKey) -> Result<License, Unresolved> {
+        let verified = self
+            .verifier
+            .authenticate(key.as_str())
+            .map_err(|e| Unresolved::NotFound(NotFoundReason::NotAKey(e)))?;
+        let claims = verified.claims();
+        let license = self
+            .licenses
+            .get(claims.license_id().into())
+            .await?
+            .ok_or(Unresolved::NotFound(NotFoundReason::NoRecord))?;
+        let same_holder =
+            license.claims().org() == claims.org() && license.claims().tool() == claims.tool();
+        if same_holder {
+            Ok(license)
+        } else {
+            Err(Unresolved::NotFound(NotFoundReason::Mismatch))
+        }
+    }
+}
