@@ -1,5 +1,6 @@
 //! [`ReviewRepository`]: reviews, helpful votes and flags, with the R-V6 recompute of the
-//! tool's `avg_rating` and `review_count` in the same transaction as every change.
+//! tool's `avg_rating` and `review_count` in the same transaction as every change: the
+//! database counts the APPROVED ratings, the domain's [`RatingSummary`] averages them.
 //!
 //! Reviews are read and moderated across orgs (public reviews, the moderation queue) and
 //! the port's methods carry no tenant, so they run in the platform scope; the public
@@ -11,10 +12,9 @@ use marketplace_domain::catalog::{Page, PageRequest};
 use marketplace_domain::ids::{OrgId, ReviewId, ToolId, UserId};
 use marketplace_domain::ports::{Conflict, RepoError};
 use marketplace_domain::review::{
-    FlagPlan, Moderation, ModerationNotes, Rating, Review, ReviewBody, ReviewParts,
+    FlagPlan, Moderation, ModerationNotes, Rating, RatingSummary, Review, ReviewBody, ReviewParts,
     ReviewRepository, ReviewStatus, ReviewTitle,
 };
-use rust_decimal::{Decimal, RoundingStrategy};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend,
@@ -29,6 +29,11 @@ use crate::error::{corrupt, fault, map_db};
 use crate::tenant::{Scope, commit};
 
 const T: &str = "reviews";
+
+/// A stored star rating.
+fn rating(stored: i16) -> Result<Rating, RepoError> {
+    Rating::new(u8::try_from(stored).map_err(|e| corrupt(T, e))?).map_err(|e| corrupt(T, e.message))
+}
 
 fn to_review(m: reviews::Model) -> Result<Review, RepoError> {
     let field = |e: marketplace_domain::catalog::FieldError| corrupt(T, e.message);
@@ -45,7 +50,7 @@ fn to_review(m: reviews::Model) -> Result<Review, RepoError> {
         tool_id: ToolId::from_uuid(m.tool_id),
         org_id: OrgId::from_uuid(m.org_id),
         user_id: UserId::from_uuid(m.user_id),
-        rating: Rating::new(u8::try_from(m.rating).map_err(|e| corrupt(T, e))?).map_err(field)?,
+        rating: rating(m.rating)?,
         title: ReviewTitle::parse(m.title.as_deref()).map_err(field)?,
         body: ReviewBody::parse(m.body.as_deref()).map_err(field)?,
         status: label::<ReviewStatus>(T, &m.status)?,
@@ -83,17 +88,6 @@ fn review_model(r: &Review) -> Result<reviews::Model, RepoError> {
     })
 }
 
-/// The R-V6 average: the mean of the approved ratings rounded half away from zero to 2 dp
-/// (as `RatingSummary::of`), from the exact integer SUM and COUNT the database returns.
-fn average(sum: i64, count: i64) -> Option<Decimal> {
-    (count > 0).then(|| {
-        let mut avg = (Decimal::from(sum) / Decimal::from(count))
-            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-        avg.rescale(2);
-        avg
-    })
-}
-
 impl SeaOrmStore {
     /// Locks the tool row first (PostgreSQL), so that concurrent changes to one tool's
     /// reviews recompute one after the other, each seeing the other's committed rows.
@@ -111,30 +105,30 @@ impl SeaOrmStore {
             .is_some())
     }
 
-    /// R-V6: `avg_rating` and `review_count` of `tool` recomputed over its APPROVED reviews.
+    /// R-V6: `avg_rating` and `review_count` of `tool` recomputed over its APPROVED reviews:
+    /// how many gave each rating, summarised by the domain.
     async fn recompute_rating(tx: &DatabaseTransaction, tool: Uuid) -> Result<(), RepoError> {
-        let (sum, count): (Option<i64>, i64) = reviews::Entity::find()
+        let tally: Vec<(i16, i64)> = reviews::Entity::find()
             .select_only()
-            .column_as(
-                Expr::col(reviews::Column::Rating).sum().cast_as("BIGINT"),
-                "s",
-            )
+            .column(reviews::Column::Rating)
             .column_as(Expr::col(reviews::Column::Id).count(), "n")
             .filter(reviews::Column::ToolId.eq(tool))
             .filter(reviews::Column::Status.eq(ReviewStatus::Approved.as_str()))
+            .group_by(reviews::Column::Rating)
             .into_tuple()
-            .one(tx)
+            .all(tx)
             .await
-            .map_err(map_db)?
-            .unwrap_or((None, 0));
+            .map_err(map_db)?;
+        let tally = tally
+            .into_iter()
+            .map(|(stars, n)| Ok((rating(stars)?, u64::try_from(n).map_err(|e| corrupt(T, e))?)))
+            .collect::<Result<Vec<_>, RepoError>>()?;
+        let summary = RatingSummary::from_tally(tally);
         tools::Entity::update_many()
-            .col_expr(
-                tools::Column::AvgRating,
-                Expr::val(average(sum.unwrap_or(0), count)),
-            )
+            .col_expr(tools::Column::AvgRating, Expr::val(summary.avg_rating))
             .col_expr(
                 tools::Column::ReviewCount,
-                Expr::val(i32::try_from(count).map_err(|e| corrupt("tools", e))?),
+                Expr::val(to_i32("tools", summary.review_count)?),
             )
             .filter(tools::Column::Id.eq(tool))
             .exec(tx)

@@ -36,8 +36,8 @@ use marketplace_domain::revenue::{
     FeeRate, PostingKind, SellerKind, SellerTerms, refund_posting_after,
 };
 use marketplace_domain::review::{
-    Decision, FLAG_THRESHOLD, FlagPlan, Rating, Review, ReviewContent, ReviewRepository,
-    ReviewStatus, ReviewTitle,
+    Decision, FLAG_THRESHOLD, FlagPlan, Rating, RatingSummary, Review, ReviewContent,
+    ReviewRepository, ReviewStatus, ReviewTitle,
 };
 use marketplace_domain::tier::Tier;
 
@@ -123,6 +123,7 @@ pub const ALL: &[&str] = &[
     "refund_partial_then_full",
     "renew_then_expire",
     "review_save_recomputes_rating",
+    "rating_rounds_half_away_from_zero",
     "one_vote_and_one_flag_per_user",
 ];
 
@@ -2017,6 +2018,43 @@ pub async fn review_save_recomputes_rating(p: &ContractPorts) {
     let mut sorted = times.clone();
     sorted.sort();
     assert_eq!(times, sorted, "contract R-V3: the queue is oldest first");
+}
+
+/// R-V6: a store's rating is the domain's summary of the APPROVED ratings, rounded half
+/// away from zero: 33 / 8 = 4.125 reads 4.13 (banker's rounding would give 4.12).
+pub async fn rating_rounds_half_away_from_zero(p: &ContractPorts) {
+    let (t, org) = reviewed_tool(p).await;
+    let moderator = builders::user_id();
+    for (i, stars) in [5_u8, 4, 4, 4, 4, 4, 4, 4].into_iter().enumerate() {
+        let u = user(p, org).await;
+        let mut r = Review::write(
+            ReviewId::from_uuid(unique_uuid()),
+            t.id,
+            org,
+            u,
+            content(stars, &format!("Review {i}")),
+            at(),
+        );
+        approved(p, &mut r, moderator).await;
+    }
+    let stored = stats(p, &t).await;
+    assert_eq!(
+        stored,
+        (Some(dec("4.13")), 8),
+        "contract R-V6: 33/8 = 4.125 rounds half away from zero"
+    );
+    let listed = ok(
+        p.reviews
+            .list_approved(t.id, ok(PageRequest::new(Some(100), None), "page"))
+            .await,
+        "list_approved",
+    );
+    let summary = RatingSummary::over(&listed.items);
+    assert_eq!(
+        (summary.avg_rating, summary.review_count),
+        stored,
+        "contract R-V6: the stored counters are the domain's summary of the approved reviews"
+    );
 }
 
 /// R-V5, R-V3: one helpful vote and one flag per user; a save never loses votes; a flag

@@ -63,6 +63,11 @@ async fn review_save_recomputes_rating() {
 }
 
 #[tokio::test]
+async fn rating_rounds_half_away_from_zero() {
+    contract::rating_rounds_half_away_from_zero(&ContractPorts::in_memory()).await;
+}
+
+#[tokio::test]
 async fn one_vote_and_one_flag_per_user() {
     contract::one_vote_and_one_flag_per_user(&ContractPorts::in_memory()).await;
 }
@@ -76,5 +81,5 @@ fn every_contract_fn_is_run_here() {
             "{name} is not run against the fakes"
         );
     }
-    assert_eq!(contract::ALL.len(), 13);
+    assert_eq!(contract::ALL.len(), 14);
 }

@@ -10,7 +10,7 @@ use crate::review::{FlagPlan, Review, ReviewStatus};
 /// Reviews of the global catalog's tools. A review, a vote and a flag each carry the org of
 /// the user who made them (R-T3). Every change that can move a tool's APPROVED set
 /// recomputes that tool's `avg_rating` and `review_count` exactly, in the same transaction
-/// (R-V6), as [`crate::review::RatingSummary::of`] defines them.
+/// (R-V6), as [`crate::review::RatingSummary`] computes them.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait ReviewRepository: Send + Sync {

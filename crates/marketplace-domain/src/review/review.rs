@@ -432,14 +432,25 @@ pub struct RatingSummary {
 }
 
 impl RatingSummary {
-    /// R-V6 from the ratings of a tool's APPROVED reviews. This is the reference the SQL
-    /// adapter must agree with: `ROUND(AVG(rating::numeric), 2)` over approved rows, which
-    /// on PostgreSQL `numeric` also rounds half away from zero, and NULL for no rows.
+    /// R-V6 from the ratings of a tool's APPROVED reviews.
     #[must_use]
     pub fn of(ratings: impl IntoIterator<Item = Rating>) -> Self {
-        let (sum, count) = ratings.into_iter().fold((0u64, 0u64), |(sum, count), r| {
-            (sum + u64::from(r.get()), count + 1)
-        });
+        Self::from_tally(ratings.into_iter().map(|r| (r, 1)))
+    }
+
+    /// R-V6 from how many APPROVED reviews gave each rating (a rating may appear more than
+    /// once): what a store counts with one `GROUP BY`. Every store's counters are this
+    /// summary; none averages or rounds on its own.
+    #[must_use]
+    pub fn from_tally(tally: impl IntoIterator<Item = (Rating, u64)>) -> Self {
+        let (sum, count) = tally
+            .into_iter()
+            .fold((0u64, 0u64), |(sum, count), (r, n)| {
+                (
+                    sum.saturating_add(u64::from(r.get()).saturating_mul(n)),
+                    count.saturating_add(n),
+                )
+            });
         let avg_rating = (count > 0).then(|| {
             let mut avg = (Decimal::from(sum) / Decimal::from(count))
                 .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
@@ -597,5 +608,35 @@ mod tests {
         let s = RatingSummary::of(stars(&[5, 4]));
         assert_eq!(s.avg_rating.map(|a| a.to_string()), Some("4.50".to_owned()));
         assert_eq!(s.review_count, 2);
+    }
+
+    #[test]
+    fn r_v6_a_tally_of_approved_ratings_summarises_like_the_ratings_themselves() {
+        let r = |s: u8| Rating::new(s).unwrap();
+        // 33 / 8 = 4.125 -> 4.13, from a tally as from the list.
+        let tally = [(r(5), 1), (r(4), 7)];
+        let listed = RatingSummary::of([r(5), r(4), r(4), r(4), r(4), r(4), r(4), r(4)]);
+        assert_eq!(RatingSummary::from_tally(tally), listed);
+        assert_eq!(
+            listed,
+            RatingSummary {
+                avg_rating: Some(dec!(4.13)),
+                review_count: 8
+            }
+        );
+        // Order and split entries do not matter; zero counts add nothing.
+        assert_eq!(
+            RatingSummary::from_tally([(r(4), 3), (r(1), 0), (r(5), 1), (r(4), 4)]),
+            listed
+        );
+        // 201 / 200 = 1.005 exactly: half away from zero gives 1.01 (a float average
+        // would read 1.00499… and round down).
+        let s = RatingSummary::from_tally([(r(1), 199), (r(2), 1)]);
+        assert_eq!((s.avg_rating, s.review_count), (Some(dec!(1.01)), 200));
+        // Nothing approved: no average, not zero.
+        assert_eq!(
+            RatingSummary::from_tally([(r(3), 0)]),
+            RatingSummary::default()
+        );
     }
 }

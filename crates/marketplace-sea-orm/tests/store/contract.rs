@@ -54,5 +54,6 @@ contract_tests!(
     refund_partial_then_full,
     renew_then_expire,
     review_save_recomputes_rating,
+    rating_rounds_half_away_from_zero,
     one_vote_and_one_flag_per_user,
 );
