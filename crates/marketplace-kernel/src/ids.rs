@@ -77,6 +77,8 @@ id_type!(
     PostingId,
     /// A payout of one seller's month.
     PayoutId,
+    /// One of the plans an item is sold through.
+    PlanId,
 );
 
 #[cfg(test)]
