@@ -29,6 +29,7 @@ pub mod lifecycle;
 pub mod order;
 pub mod org;
 pub mod payment_events;
+pub mod plan;
 pub mod ports;
 pub mod purchase;
 pub mod revenue;
