@@ -36,6 +36,7 @@ pub mod revenue;
 pub mod review;
 pub mod seller;
 pub mod stats;
+pub mod subscription;
 
 // The shared kernel, under the paths the domain has always used.
 pub use marketplace_kernel::labelled;
