@@ -5,83 +5,18 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::ids::{OrderId, OrgId, PlanId, PurchaseId};
-use crate::interval::Interval;
+use crate::ids::{OrderId, OrgId, PurchaseId};
 use crate::item::ItemRef;
 use crate::money::Money;
-use crate::plan::{GrantedTrial, Plan, PlanCode};
+use crate::plan::{GrantedTrial, Plan};
 use crate::purchase::Period;
 
 use super::{
-    CanceledFrom, Collection, EndReason, Expiry, GracePeriod, InvoiceNumber, Proration,
-    ProviderAction, ProviderRef, RenewalDue, RenewalInvoice, SubscriptionError, SubscriptionState,
-    SubscriptionStatus,
+    CanceledFrom, Cancellation, Collection, EarlyEnd, EndReason, Ended, Expiry, GracePeriod,
+    InvoiceNumber, Move, Origin, PaymentOutcome, PlanChange, Proration, ProviderAction,
+    ProviderRef, RefundReason, Refusal, Renewal, RenewalDue, RenewalInvoice, SubscribedPlan,
+    SubscriptionError, SubscriptionState, SubscriptionStatus,
 };
-
-/// The plan a subscription renews at: a snapshot of a recurring [`Plan`]. A sold plan
-/// never changes price or interval (R-B1), so the snapshot never goes stale.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SubscribedPlan {
-    plan_id: PlanId,
-    item: ItemRef,
-    code: PlanCode,
-    price: Money,
-    interval: Interval,
-}
-
-impl SubscribedPlan {
-    /// # Errors
-    /// [`SubscriptionError::NotRecurring`] for a one-time plan: it is bought, not
-    /// subscribed to.
-    pub fn of(plan: &Plan) -> Result<Self, SubscriptionError> {
-        let interval = plan
-            .interval()
-            .recurring()
-            .ok_or(SubscriptionError::NotRecurring { plan: plan.id() })?;
-        Ok(Self {
-            plan_id: plan.id(),
-            item: plan.item(),
-            code: plan.code().clone(),
-            price: plan.price(),
-            interval,
-        })
-    }
-
-    #[must_use]
-    pub const fn plan_id(&self) -> PlanId {
-        self.plan_id
-    }
-
-    #[must_use]
-    pub const fn item(&self) -> ItemRef {
-        self.item
-    }
-
-    #[must_use]
-    pub const fn code(&self) -> &PlanCode {
-        &self.code
-    }
-
-    #[must_use]
-    pub const fn price(&self) -> Money {
-        self.price
-    }
-
-    #[must_use]
-    pub const fn interval(&self) -> Interval {
-        self.interval
-    }
-}
-
-/// Who a new subscription belongs to and which checkout started it. A subscription is a
-/// recurring purchase: it shares the purchase's id, so entitlements and ledger postings
-/// that name the purchase name the subscription.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Origin {
-    pub id: PurchaseId,
-    pub org_id: OrgId,
-    pub order_id: OrderId,
-}
 
 /// A subscription's stored parts, for adapters; [`Subscription::restore`] checks them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,127 +43,6 @@ pub struct Subscription {
     open_invoice: Option<RenewalInvoice>,
 }
 
-/// A renewal that was paid: the use case posts `amount` as a sale (R-B7) and extends the
-/// entitlements to `period`'s end.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Renewal {
-    /// The paid period, starting where the previous one (or the trial) ended.
-    pub period: Period,
-    pub amount: Money,
-    /// The plan it renewed at (a scheduled downgrade takes effect here).
-    pub plan: PlanId,
-    /// The status it renewed from.
-    pub from: SubscriptionStatus,
-    /// The renewal invoice it settled, if any.
-    pub invoice: Option<InvoiceNumber>,
-}
-
-/// Why a payment must be given back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RefundReason {
-    /// The subscription has ended.
-    Ended,
-    /// The buyer stopped renewing: the payment is for a period they will not get.
-    Canceled,
-    /// The payment came after the grace ended.
-    GraceElapsed,
-}
-
-/// What to do with a payment that arrived for a subscription.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PaymentOutcome {
-    /// It paid for the next period.
-    Renewed(Renewal),
-    /// Refund it in full, at once: money is never kept without access (R-B5). Nothing
-    /// changed. Record it as a sale and its full refund, so the ledger's buyer payments
-    /// still equal the money collected (R-B7).
-    RefundAutomatically { reason: RefundReason },
-}
-
-/// What a refused renewal did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Refusal {
-    /// When access ends unless the renewal is paid first.
-    pub grace_ends: DateTime<Utc>,
-    /// False when it was already past due (a retry failed): its deadline did not move.
-    pub newly_past_due: bool,
-}
-
-/// A subscription that has just ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Ended {
-    pub at: DateTime<Utc>,
-    pub reason: EndReason,
-    /// Always a cancellation when the provider holds the subscription (R-B8).
-    pub provider: ProviderAction,
-    /// An open renewal invoice that no longer has anything to pay for.
-    pub void_invoice: Option<RenewalInvoice>,
-}
-
-/// What cancelling did.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Cancellation {
-    /// Renewing stopped; access holds until `access_ends`, then it expires.
-    AtPeriodEnd {
-        access_ends: DateTime<Utc>,
-        provider: ProviderAction,
-        void_invoice: Option<RenewalInvoice>,
-    },
-    /// It was past due: nothing is paid for now, so it ends at once.
-    EndedNow(Ended),
-    /// It was already cancelled: nothing changed.
-    AlreadyCanceled,
-}
-
-/// How a subscription ends early (R-B8).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EarlyEnd {
-    FullRefund,
-    AdminCancellation,
-}
-
-/// What a change of plan did (R-B9).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PlanChange {
-    /// Applied now; `proration.due()` is charged now as a sale.
-    Upgraded { from: PlanId, proration: Proration },
-    /// Applied now during the trial: nothing was paid, nothing is charged; the trial's
-    /// end charges the new plan.
-    SwitchedDuringTrial { from: PlanId },
-    /// Applies at the renewal at `effective_at`; nothing is charged or credited now.
-    DowngradeScheduled { effective_at: DateTime<Utc> },
-    /// Back to the current plan: the scheduled downgrade is called off.
-    ScheduledChangeCancelled,
-}
-
-impl PlanChange {
-    /// What to charge now, if anything.
-    #[must_use]
-    pub fn charge_now(&self) -> Option<Money> {
-        match self {
-            Self::Upgraded { proration, .. } if !proration.due().is_zero() => Some(proration.due()),
-            _ => None,
-        }
-    }
-}
-
-/// A move that can be refused, for [`SubscriptionError::IllegalMove`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Move {
-    RefuseRenewal,
-    Cancel,
-    Resume,
-    Expire,
-    EndEarly,
-    ChangePlan,
-    IssueInvoice,
-}
-crate::labelled!(Move, "subscription move", {
-    RefuseRenewal => "REFUSE_RENEWAL", Cancel => "CANCEL", Resume => "RESUME",
-    Expire => "EXPIRE", EndEarly => "END_EARLY", ChangePlan => "CHANGE_PLAN",
-    IssueInvoice => "ISSUE_INVOICE",
-});
-
 impl Subscription {
     /// A subscription whose first period was paid at `at` (the checkout's payment).
     #[must_use]
@@ -238,7 +52,7 @@ impl Subscription {
         collection: Collection,
         at: DateTime<Utc>,
     ) -> Self {
-        let period = Period::starting(at, plan.interval);
+        let period = Period::starting(at, plan.interval());
         Self::fresh(
             origin,
             plan,
@@ -263,7 +77,7 @@ impl Subscription {
             .unwrap_or(DateTime::<Utc>::MAX_UTC);
         // A granted trial lasts at least a day, so the window is never empty; the
         // fallback only guards the end of time.
-        let trial = Period::restore(at, end).unwrap_or(Period::starting(at, plan.interval));
+        let trial = Period::restore(at, end).unwrap_or(Period::starting(at, plan.interval()));
         Self::fresh(
             origin,
             plan,
@@ -295,9 +109,9 @@ impl Subscription {
     pub fn restore(parts: SubscriptionParts) -> Result<Self, SubscriptionError> {
         let inconsistent = |what| Err(SubscriptionError::Inconsistent(what));
         if let Some(next) = &parts.scheduled_plan {
-            let same_terms = next.item == parts.plan.item
-                && next.interval == parts.plan.interval
-                && next.price.currency() == parts.plan.price.currency();
+            let same_terms = next.item() == parts.plan.item()
+                && next.interval() == parts.plan.interval()
+                && next.price().currency() == parts.plan.price().currency();
             if !same_terms {
                 return inconsistent("a scheduled plan must be of the same item and interval");
             }
@@ -365,7 +179,7 @@ impl Subscription {
 
     #[must_use]
     pub const fn item(&self) -> ItemRef {
-        self.plan.item
+        self.plan.item()
     }
 
     #[must_use]
@@ -401,7 +215,7 @@ impl Subscription {
     /// What the next renewal charges: a scheduled downgrade's price, else the plan's.
     #[must_use]
     pub fn renewal_price(&self) -> Money {
-        self.scheduled_plan.as_ref().unwrap_or(&self.plan).price
+        self.scheduled_plan.as_ref().unwrap_or(&self.plan).price()
     }
 
     /// When access ends (exclusive) unless a renewal is paid first; `None` once expired.
@@ -447,12 +261,12 @@ impl Subscription {
             self.plan = next;
         }
         let invoice = self.open_invoice.take();
-        let period = lapsed.next(self.plan.interval);
+        let period = lapsed.next(self.plan.interval());
         self.state = SubscriptionState::Active { period };
         PaymentOutcome::Renewed(Renewal {
             period,
-            amount: invoice.map_or(self.plan.price, |i| i.amount),
-            plan: self.plan.plan_id,
+            amount: invoice.map_or(self.plan.price(), |i| i.amount),
+            plan: self.plan.plan_id(),
             from,
             invoice: invoice.map(|i| i.number),
         })
@@ -619,7 +433,7 @@ impl Subscription {
         at: DateTime<Utc>,
     ) -> Result<PlanChange, SubscriptionError> {
         let target = SubscribedPlan::of(to)?;
-        if target.item != self.plan.item {
+        if target.item() != self.plan.item() {
             return Err(SubscriptionError::OtherItem { plan: to.id() });
         }
         if !to.is_on_sale() {
@@ -627,16 +441,16 @@ impl Subscription {
                 code: to.code().clone(),
             });
         }
-        if target.interval != self.plan.interval {
+        if target.interval() != self.plan.interval() {
             return Err(SubscriptionError::IntervalChange {
-                from: self.plan.interval,
-                to: target.interval,
+                from: self.plan.interval(),
+                to: target.interval(),
             });
         }
-        if target.price.currency() != self.plan.price.currency() {
+        if target.price().currency() != self.plan.price().currency() {
             return Err(SubscriptionError::CurrencyMismatch {
-                expected: self.plan.price.currency(),
-                found: target.price.currency(),
+                expected: self.plan.price().currency(),
+                found: target.price().currency(),
             });
         }
         let (period, trialing) = match self.state {
@@ -649,8 +463,8 @@ impl Subscription {
                 since: period.end(),
             });
         }
-        let from = self.plan.plan_id;
-        if target.plan_id == from {
+        let from = self.plan.plan_id();
+        if target.plan_id() == from {
             return match self.scheduled_plan.take() {
                 Some(_) => Ok(PlanChange::ScheduledChangeCancelled),
                 None => Err(SubscriptionError::SamePlan),
@@ -660,13 +474,13 @@ impl Subscription {
             self.plan = target;
             return Ok(PlanChange::SwitchedDuringTrial { from });
         }
-        if target.price.amount() < self.plan.price.amount() {
+        if target.price().amount() < self.plan.price().amount() {
             self.scheduled_plan = Some(target);
             return Ok(PlanChange::DowngradeScheduled {
                 effective_at: period.end(),
             });
         }
-        let proration = Proration::upgrade(self.plan.price, target.price, period, at)?;
+        let proration = Proration::upgrade(self.plan.price(), target.price(), period, at)?;
         self.plan = target;
         self.scheduled_plan = None;
         Ok(PlanChange::Upgraded { from, proration })
@@ -697,7 +511,11 @@ impl Subscription {
             Collection::Invoice => match self.open_invoice {
                 Some(invoice) => RenewalDue::AwaitInvoice { invoice },
                 None => {
-                    let interval = self.scheduled_plan.as_ref().unwrap_or(&self.plan).interval;
+                    let interval = self
+                        .scheduled_plan
+                        .as_ref()
+                        .unwrap_or(&self.plan)
+                        .interval();
                     RenewalDue::IssueInvoice {
                         amount: self.renewal_price(),
                         period: current.next(interval),

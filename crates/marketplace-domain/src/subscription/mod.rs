@@ -22,21 +22,24 @@
 mod collection;
 mod grace;
 mod machine;
+mod outcome;
 mod proration;
 mod renewal;
 mod sale;
 mod state;
+mod subscribed;
 
 pub use collection::{Collection, ProviderAction, ProviderRef};
 pub use grace::GracePeriod;
-pub use machine::{
-    Cancellation, EarlyEnd, Ended, Move, Origin, PaymentOutcome, PlanChange, RefundReason, Refusal,
-    Renewal, SubscribedPlan, Subscription, SubscriptionParts,
+pub use machine::{Subscription, SubscriptionParts};
+pub use outcome::{
+    Cancellation, EarlyEnd, Ended, Move, PaymentOutcome, PlanChange, RefundReason, Refusal, Renewal,
 };
 pub use proration::{Proration, ProrationError};
 pub use renewal::{CreditsDebit, Expiry, InvoiceNumber, RenewalDue, RenewalInvoice};
 pub use sale::{SaleParts, sale_lines, sale_posting_for};
 pub use state::{CanceledFrom, EndReason, SubscriptionState, SubscriptionStatus};
+pub use subscribed::{Origin, SubscribedPlan};
 
 use chrono::{DateTime, Utc};
 
