@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+
 use marketplace_domain::ids::{OrderId, OrgId, PostingId, PurchaseId, SellerId, ToolId};
 use marketplace_domain::ports::RepoError;
 use marketplace_domain::revenue::{Account, Entry, Posting, PostingKind};
@@ -18,10 +20,11 @@ fn kind_label(kind: PostingKind) -> String {
     kind.code().to_uppercase()
 }
 
-/// Writes a posting and its entries in the caller's transaction.
+/// Writes a posting and its entries in the caller's transaction, recorded at `now`.
 pub(crate) async fn insert_posting<C: ConnectionTrait>(
     db: &C,
     posting: &Posting,
+    now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
     let row = ledger_postings::Model {
         id: posting.id().as_uuid(),
@@ -30,7 +33,7 @@ pub(crate) async fn insert_posting<C: ConnectionTrait>(
         purchase_id: posting.purchase_id().map(|p| p.as_uuid()),
         org_id: posting.org_id().map(|o| o.as_uuid()),
         occurred_at: posting.occurred_at(),
-        created_at: chrono::Utc::now(),
+        created_at: now,
     };
     insert_model(db, row).await.map_err(map_db)?;
     for (position, entry) in (0_i32..).zip(posting.entries()) {

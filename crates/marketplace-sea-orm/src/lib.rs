@@ -35,8 +35,10 @@ mod seller_repository;
 mod sellers;
 mod tenant;
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use marketplace_domain::ports::{Clock, SystemClock};
 pub use sea_orm::DbErr;
 use sea_orm::{ConnectOptions, DatabaseConnection, DbBackend};
 
@@ -86,12 +88,18 @@ impl Database {
         marketplace_migrations::Migrator::up(&self.conn, None).await
     }
 
-    /// The store over this pool.
+    /// The store over this pool, on the system clock.
     #[must_use]
     pub fn store(&self) -> SeaOrmStore {
-        SeaOrmStore {
-            conn: self.conn.clone(),
-        }
+        self.store_with_clock(Arc::new(SystemClock))
+    }
+
+    /// The store over this pool, taking the times it stamps on its own bookkeeping (rows'
+    /// `created_at`/`updated_at` that no domain value carries) from `clock`: give it the
+    /// clock the use cases run on (R-R3).
+    #[must_use]
+    pub fn store_with_clock(&self, clock: Arc<dyn Clock>) -> SeaOrmStore {
+        SeaOrmStore::new(self.conn.clone(), clock)
     }
 
     /// The underlying connection, for wiring (migrations, seeding) and tests.
@@ -115,17 +123,32 @@ impl Database {
     }
 }
 
-/// Every repository port over one connection pool. Cloning is cheap (the pool is shared).
-#[derive(Clone, Debug)]
+/// Every repository port over one connection pool. Cloning is cheap (the pool and the
+/// clock are shared).
+#[derive(Clone)]
 pub struct SeaOrmStore {
     conn: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for SeaOrmStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeaOrmStore")
+            .field("conn", &self.conn)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SeaOrmStore {
-    /// A store over an existing sea-orm connection.
+    /// A store over an existing sea-orm connection, stamping times from `clock`.
     #[must_use]
-    pub const fn new(conn: DatabaseConnection) -> Self {
-        Self { conn }
+    pub fn new(conn: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
+        Self { conn, clock }
+    }
+
+    /// Now, from the store's clock (R-R3: never the system clock directly).
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     fn backend(&self) -> DbBackend {

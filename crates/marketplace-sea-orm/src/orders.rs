@@ -146,10 +146,11 @@ async fn insert_purchase(tx: &DatabaseTransaction, p: &Purchase) -> Result<(), R
 
 /// The writes of a fulfilment after the order has moved (R-O4): purchases (one active per
 /// item, R-O5), entitlements, one purchase counter per purchase, ledger postings and the
-/// bought cart lines, in the caller's transaction.
+/// bought cart lines, in the caller's transaction, recorded at `now`.
 async fn apply_fulfilment(
     tx: &DatabaseTransaction,
     plan: &FulfilmentPlan,
+    now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
     for p in &plan.purchases {
         insert_purchase(tx, p).await?;
@@ -184,7 +185,7 @@ async fn apply_fulfilment(
         }
     }
     for posting in &plan.postings {
-        insert_posting(tx, posting).await?;
+        insert_posting(tx, posting, now).await?;
     }
     crate::cart::remove_items(tx, plan.org_id, plan.user_id, &plan.cart_items).await
 }
@@ -259,7 +260,7 @@ impl OrderRepository for SeaOrmStore {
                 crate::orgs::debit_credits(&tx, order.org_id, debit, order.created_at).await?;
             }
             if let Some(plan) = &placed.fulfilment {
-                apply_fulfilment(&tx, plan).await?;
+                apply_fulfilment(&tx, plan, self.now()).await?;
             }
             commit(tx).await
         })
@@ -374,7 +375,7 @@ impl OrderRepository for SeaOrmStore {
             if moved.rows_affected == 0 {
                 return Err(RepoError::Stale("the order no longer awaits payment"));
             }
-            apply_fulfilment(&tx, plan).await?;
+            apply_fulfilment(&tx, plan, self.now()).await?;
             commit(tx).await
         })
         .await

@@ -69,7 +69,7 @@ impl OrgRepository for SeaOrmStore {
                 return Ok(org);
             }
             let org = Organization::provisioned(id);
-            let now = Utc::now();
+            let now = self.now();
             let row = organizations::Model {
                 id: id.as_uuid(),
                 name: org.name.clone(),
@@ -101,7 +101,7 @@ impl OrgRepository for SeaOrmStore {
     async fn upsert(&self, id: OrgId, name: &str, tier: Tier) -> Result<Organization, RepoError> {
         self.atomically(|| async move {
             let tx = self.begin(Scope::Org(id, None)).await?;
-            let now = Utc::now();
+            let now = self.now();
             let row = organizations::Model {
                 id: id.as_uuid(),
                 name: name.to_owned(),
@@ -153,7 +153,7 @@ impl OrgRepository for SeaOrmStore {
                     organizations::Column::CreditCurrency,
                     Expr::val(amount.currency().code().to_owned()),
                 )
-                .col_expr(organizations::Column::UpdatedAt, Expr::val(Utc::now()))
+                .col_expr(organizations::Column::UpdatedAt, Expr::val(self.now()))
                 .filter(organizations::Column::Id.eq(id.as_uuid()))
                 .exec(&tx)
                 .await

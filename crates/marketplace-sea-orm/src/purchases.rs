@@ -274,7 +274,7 @@ impl PurchaseRepository for SeaOrmStore {
     async fn save(&self, purchase: &Purchase) -> Result<(), RepoError> {
         self.atomically(|| async move {
             let tx = self.begin(Scope::Org(purchase.org_id, None)).await?;
-            write_purchase(&tx, purchase, Utc::now(), Condition::all()).await?;
+            write_purchase(&tx, purchase, self.now(), Condition::all()).await?;
             commit(tx).await
         })
         .await
@@ -289,7 +289,7 @@ impl PurchaseRepository for SeaOrmStore {
             write_purchase(
                 &tx,
                 purchase,
-                Utc::now(),
+                self.now(),
                 Condition::all().add(purchases::Column::Status.eq(PurchaseStatus::Active.as_str())),
             )
             .await?;
@@ -308,7 +308,7 @@ impl PurchaseRepository for SeaOrmStore {
 
     async fn end(&self, end: &PurchaseEnd) -> Result<(), RepoError> {
         let p = &end.purchase;
-        let at = p.ended_at.unwrap_or_else(Utc::now);
+        let at = p.ended_at.unwrap_or_else(|| self.now());
         self.atomically(|| async move {
             let tx = self.begin(Scope::Org(p.org_id, None)).await?;
             write_purchase(
@@ -341,7 +341,7 @@ impl PurchaseRepository for SeaOrmStore {
                 Condition::all().add(purchases::Column::RefundedAmount.eq(before.amount())),
             )
             .await?;
-            insert_posting(&tx, &plan.posting).await?;
+            insert_posting(&tx, &plan.posting, self.now()).await?;
             if let Some(end) = &plan.end {
                 end_entitlements(&tx, p.org_id, end, at).await?;
             }

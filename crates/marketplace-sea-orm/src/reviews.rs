@@ -316,7 +316,7 @@ impl ReviewRepository for SeaOrmStore {
                 review_id: review.as_uuid(),
                 user_id: user.as_uuid(),
                 org_id: org.as_uuid(),
-                created_at: chrono::Utc::now(),
+                created_at: self.now(),
             };
             let inserted = review_votes::Entity::insert(row.into_active_model().reset_all())
                 .on_conflict(

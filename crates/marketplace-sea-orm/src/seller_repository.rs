@@ -288,7 +288,7 @@ impl SeaOrmStore {
                     RepoError::NotFound
                 });
             }
-            insert_posting(&tx, &plan.posting).await?;
+            insert_posting(&tx, &plan.posting, self.now()).await?;
             commit(tx).await
         })
         .await
@@ -396,7 +396,7 @@ impl SellerRepository for SeaOrmStore {
             }
             let res = tools::Entity::update_many()
                 .col_expr(tools::Column::SellerId, Expr::val(seller.as_uuid()))
-                .col_expr(tools::Column::UpdatedAt, Expr::val(Utc::now()))
+                .col_expr(tools::Column::UpdatedAt, Expr::val(self.now()))
                 .filter(tools::Column::Id.eq(tool.as_uuid()))
                 .exec(&tx)
                 .await
@@ -481,7 +481,7 @@ impl SellerRepository for SeaOrmStore {
             async move {
                 let tx = self.begin(Scope::Global).await?;
                 insert_model(&tx, row).await.map_err(map_seller_db)?;
-                insert_posting(&tx, &plan.posting).await?;
+                insert_posting(&tx, &plan.posting, self.now()).await?;
                 commit(tx).await
             }
         })
