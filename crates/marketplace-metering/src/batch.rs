@@ -47,11 +47,7 @@ impl CheckedBatch {
         catalog: &MeterCatalog,
         now: DateTime<Utc>,
     ) -> Result<Self, BatchError> {
-        match inputs.len() {
-            0 => return Err(BatchError::Empty),
-            count if count > Self::MAX_EVENTS => return Err(BatchError::TooLarge { count }),
-            _ => {}
-        }
+        Self::check_size(inputs.len())?;
         let window = AcceptanceWindow::at(now);
         let mut taken: HashSet<&str> = HashSet::with_capacity(inputs.len());
         let mut batch = Self {
@@ -78,6 +74,19 @@ impl CheckedBatch {
             }
         }
         Ok(batch)
+    }
+
+    /// Whether a batch of `count` events may be sent at all: what is refused before any
+    /// event is looked at (and before the service reads anything for it).
+    ///
+    /// # Errors
+    /// [`BatchError::Empty`], [`BatchError::TooLarge`].
+    pub const fn check_size(count: usize) -> Result<(), BatchError> {
+        match count {
+            0 => Err(BatchError::Empty),
+            count if count > Self::MAX_EVENTS => Err(BatchError::TooLarge { count }),
+            _ => Ok(()),
+        }
     }
 
     /// The events to store, in the order sent.

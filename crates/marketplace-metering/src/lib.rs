@@ -43,7 +43,7 @@ pub use overage::{InvoiceLine, OverageError, overage_lines};
 pub use property::{DistinctKey, Properties, PropertyError, PropertyKey, PropertyValue};
 pub use quota::{
     BatchDecision, DecisionError, Enforcement, PlanQuotas, Quota, QuotaDecision, QuotaError,
-    QuotaOutcome, RateLimit,
+    QuotaOutcome, RateLimit, count_batch,
 };
 pub use total::{KeyNovelty, LatestMark, PeriodTotal, TotalError, TotalParts, UsageChange};
 pub use window::{AcceptanceWindow, BillingPeriod, Bucket, Granularity, ReportRange, WindowError};

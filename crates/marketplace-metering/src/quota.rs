@@ -202,37 +202,62 @@ impl Quota {
         period: &BillingPeriod,
         now: DateTime<Utc>,
     ) -> Result<BatchDecision, DecisionError> {
-        let mut running = total.clone();
-        let mut keys_added = HashSet::new();
-        let mut decisions = Vec::new();
-        let mut batch_meter = None;
-        for (event, novelty) in events {
-            let meter = (event.tool(), event.meter());
-            if *batch_meter.get_or_insert(meter) != meter {
-                return Err(DecisionError::MixedMeters);
-            }
-            let novelty = match event.distinct_key() {
-                Some(key) if novelty == KeyNovelty::New && keys_added.contains(key) => {
-                    KeyNovelty::Seen
-                }
-                _ => novelty,
-            };
-            let decision = self.weigh(running.usage(), running.usage_after(event, novelty)?);
-            if decision != QuotaDecision::Reject {
-                running.absorb(event, novelty)?;
-                if let (KeyNovelty::New, Some(key)) = (novelty, event.distinct_key()) {
-                    keys_added.insert(key);
-                }
-            }
-            decisions.push(decision);
-        }
+        let (decisions, total) =
+            walk_batch(total, events, |before, after| self.weigh(before, after))?;
         let refused = decisions.contains(&QuotaDecision::Reject);
         Ok(BatchDecision {
-            rate_limit: self.rate_limit(running.usage(), refused, period, now),
+            rate_limit: self.rate_limit(total.usage(), refused, period, now),
             decisions,
-            total: running,
+            total,
         })
     }
+}
+
+/// Counts a batch of one meter's events that no quota limits: every event is accepted,
+/// folded in order exactly as [`Quota::decide_batch`] folds the ones it accepts (novelty
+/// against the store before the batch; a key first counted earlier in the batch is seen
+/// for the events after it). What an unlimited meter's period total, and each day and
+/// month total, absorb a batch with.
+///
+/// # Errors
+/// As [`Quota::decide_batch`].
+pub fn count_batch<'e>(
+    total: &PeriodTotal,
+    events: impl IntoIterator<Item = (&'e UsageEvent, KeyNovelty)>,
+) -> Result<PeriodTotal, DecisionError> {
+    walk_batch(total, events, |_, _| QuotaDecision::Accept).map(|(_, total)| total)
+}
+
+/// The one walk of a batch of one meter's events: each event weighed by `weigh` on the
+/// figure before and after it, and absorbed unless refused.
+fn walk_batch<'e>(
+    total: &PeriodTotal,
+    events: impl IntoIterator<Item = (&'e UsageEvent, KeyNovelty)>,
+    mut weigh: impl FnMut(Decimal, Decimal) -> QuotaDecision,
+) -> Result<(Vec<QuotaDecision>, PeriodTotal), DecisionError> {
+    let mut running = total.clone();
+    let mut keys_added = HashSet::new();
+    let mut decisions = Vec::new();
+    let mut batch_meter = None;
+    for (event, novelty) in events {
+        let meter = (event.tool(), event.meter());
+        if *batch_meter.get_or_insert(meter) != meter {
+            return Err(DecisionError::MixedMeters);
+        }
+        let novelty = match event.distinct_key() {
+            Some(key) if novelty == KeyNovelty::New && keys_added.contains(key) => KeyNovelty::Seen,
+            _ => novelty,
+        };
+        let decision = weigh(running.usage(), running.usage_after(event, novelty)?);
+        if decision != QuotaDecision::Reject {
+            running.absorb(event, novelty)?;
+            if let (KeyNovelty::New, Some(key)) = (novelty, event.distinct_key()) {
+                keys_added.insert(key);
+            }
+        }
+        decisions.push(decision);
+    }
+    Ok((decisions, running))
 }
 
 /// The verdict on one event.

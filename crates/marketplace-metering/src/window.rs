@@ -87,6 +87,16 @@ impl BillingPeriod {
         }
     }
 
+    /// The UTC calendar month holding `at`: the period of a tool held without a recurring
+    /// plan, whose usage is still counted (and reported) month by month.
+    ///
+    /// # Errors
+    /// [`WindowError::OutOfRange`] at the very ends of the representable calendar.
+    pub fn calendar_month(at: DateTime<Utc>) -> Result<Self, WindowError> {
+        let month = Bucket::containing(at, Granularity::Month)?;
+        Self::new(month.start(), month.end())
+    }
+
     #[must_use]
     pub const fn start(&self) -> DateTime<Utc> {
         self.start
@@ -211,6 +221,7 @@ fn midnight(date: NaiveDate) -> Result<DateTime<Utc>, WindowError> {
 /// `from` to the one holding the last instant before `to`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReportRange {
+    granularity: Granularity,
     buckets: Vec<Bucket>,
 }
 
@@ -244,9 +255,18 @@ impl ReportRange {
             let next = last.next()?;
             buckets.push(next);
         }
-        Ok(Self { buckets })
+        Ok(Self {
+            granularity,
+            buckets,
+        })
     }
 
+    #[must_use]
+    pub const fn granularity(&self) -> Granularity {
+        self.granularity
+    }
+
+    /// The buckets, in time order; never empty.
     #[must_use]
     pub fn buckets(&self) -> &[Bucket] {
         &self.buckets
@@ -286,6 +306,15 @@ mod tests {
         assert_eq!(period.seconds_until_end(almost), 1, "rounded up");
         assert_eq!(period.seconds_until_end(period.end()), 0);
         assert!(BillingPeriod::new(period.end(), period.end()).is_err());
+    }
+
+    #[test]
+    fn r_u4_a_tool_without_a_plan_counts_per_utc_calendar_month() {
+        let period = BillingPeriod::calendar_month(at(2024, 2, 29, 23, 59, 59)).unwrap();
+        assert_eq!(
+            (period.start(), period.end()),
+            (at(2024, 2, 1, 0, 0, 0), at(2024, 3, 1, 0, 0, 0))
+        );
     }
 
     #[test]

@@ -10,7 +10,8 @@ use common::*;
 use marketplace_metering::{
     AccessAnswer, Aggregation, BatchError, BillingPeriod, Bucket, CheckedBatch, DecisionError,
     Granularity, KeyNovelty, Meter, PeriodTotal, PlanQuotas, PropertyValue, Quota, QuotaDecision,
-    RateLimit, RejectionReason, TotalError, TotalParts, Unit, UsageEvent, overage_lines,
+    RateLimit, RejectionReason, TotalError, TotalParts, Unit, UsageEvent, count_batch,
+    overage_lines,
 };
 
 fn period() -> BillingPeriod {
@@ -853,6 +854,33 @@ fn r_u4_a_key_accepted_earlier_in_the_batch_is_not_new_for_the_events_after_it()
     assert_eq!(
         (decided.total.events(), decided.total.usage()),
         (4, dec!(2))
+    );
+}
+
+#[test]
+fn r_u3_an_unlimited_batch_counts_a_key_once_however_often_the_batch_repeats_it() {
+    let events = [
+        user_event("a", "u1"),
+        user_event("b", "u1"),
+        user_event("c", "u2"),
+    ];
+    // The store held u2 already; u1 is new, and new only for its first event.
+    let mut before = PeriodTotal::empty(Aggregation::UniqueCount);
+    before
+        .absorb(&user_event("z", "u2"), KeyNovelty::New)
+        .unwrap();
+    let novelty = [KeyNovelty::New, KeyNovelty::New, KeyNovelty::Seen];
+    let total = count_batch(&before, events.iter().zip(novelty)).unwrap();
+    assert_eq!((total.events(), total.usage()), (4, dec!(2)));
+    assert_eq!(
+        count_batch(
+            &PeriodTotal::empty(Aggregation::Count),
+            [(&events[0], KeyNovelty::New)]
+        ),
+        Err(DecisionError::Total(TotalError::AggregationMismatch {
+            total: Aggregation::Count,
+            event: Aggregation::UniqueCount
+        }))
     );
 }
 
