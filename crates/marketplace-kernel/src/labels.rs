@@ -75,6 +75,9 @@ crate::labelled!(crate::tier::Tier, "tier", {
 crate::labelled!(crate::access::OrgRole, "org role", {
     Owner => "OWNER", Admin => "ADMIN", Member => "MEMBER", Viewer => "VIEWER",
 });
+crate::labelled!(crate::interval::Interval, "billing interval", {
+    Monthly => "MONTHLY", Annual => "ANNUAL",
+});
 crate::labelled!(crate::access::PlatformRole, "platform role", {
     SuperAdmin => "SUPER_ADMIN", Admin => "ADMIN", Moderator => "MODERATOR",
     Employee => "EMPLOYEE", User => "USER",

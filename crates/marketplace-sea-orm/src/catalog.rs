@@ -11,7 +11,7 @@ use marketplace_domain::catalog::{
 };
 use marketplace_domain::ids::{BundleId, SellerId, ToolId};
 use marketplace_domain::ports::RepoError;
-use marketplace_domain::revenue::{FeeRate, SellerTerms};
+use marketplace_domain::revenue::SellerTerms;
 use marketplace_domain::tier::Tier;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
@@ -24,6 +24,7 @@ use crate::SeaOrmStore;
 use crate::convert::{count, fix_scale, insert_model, insert_row, label, money, to_i32};
 use crate::entities::{bundle_items, bundles, sellers, tool_tags, tools};
 use crate::error::{corrupt, fault, map_db};
+use crate::sellers::to_seller;
 use crate::tenant::{Scope, commit};
 
 /// A foreign-key violation (PostgreSQL 23503, SQLite 787) means a referenced row is missing.
@@ -468,14 +469,7 @@ impl CatalogRepository for SeaOrmStore {
             .await
             .map_err(map_db)?
             .into_iter()
-            .map(|s| {
-                Ok(SellerTerms {
-                    seller_id: SellerId::from_uuid(s.id),
-                    kind: crate::sellers::kind_from(&s.kind)?,
-                    fee_rate: FeeRate::new(fix_scale(s.fee_rate, 4))
-                        .map_err(|e| corrupt("sellers", e))?,
-                })
-            })
+            .map(|s| to_seller(s).map(|s| s.terms()))
             .collect()
     }
 

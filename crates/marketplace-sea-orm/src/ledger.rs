@@ -4,21 +4,15 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-
 use marketplace_domain::ids::{OrderId, OrgId, PostingId, PurchaseId, SellerId, ToolId};
 use marketplace_domain::ports::RepoError;
 use marketplace_domain::revenue::{Account, Entry, Posting, PostingKind};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use crate::convert::{insert_model, money};
+use crate::convert::{insert_model, label, money};
 use crate::entities::{ledger_entries, ledger_postings};
 use crate::error::{corrupt, map_db};
-
-/// Stored kinds are the domain's codes in upper case (`SALE`, `REFUND`, …).
-fn kind_label(kind: PostingKind) -> String {
-    kind.code().to_uppercase()
-}
 
 /// Writes a posting and its entries in the caller's transaction, recorded at `now`.
 pub(crate) async fn insert_posting<C: ConnectionTrait>(
@@ -28,7 +22,7 @@ pub(crate) async fn insert_posting<C: ConnectionTrait>(
 ) -> Result<(), RepoError> {
     let row = ledger_postings::Model {
         id: posting.id().as_uuid(),
-        kind: kind_label(posting.kind()),
+        kind: posting.kind().as_str().to_owned(),
         order_id: posting.order_id().map(|o| o.as_uuid()),
         purchase_id: posting.purchase_id().map(|p| p.as_uuid()),
         org_id: posting.org_id().map(|o| o.as_uuid()),
@@ -52,47 +46,39 @@ pub(crate) async fn insert_posting<C: ConnectionTrait>(
     Ok(())
 }
 
-/// A purchase's postings (its sale and the refunds since), oldest first, with their
-/// entries in order.
-pub(crate) async fn postings_of<C: ConnectionTrait>(
+/// How many ids one `IN (…)` list carries (far below SQLite's and PostgreSQL's limits).
+const CHUNK: usize = 500;
+
+/// The one mapping of stored postings to the domain's [`Posting`]s, in the order of `rows`,
+/// each with its entries in order (read in chunks of ids).
+pub(crate) async fn with_entries<C: ConnectionTrait>(
     db: &C,
-    purchase: PurchaseId,
+    rows: Vec<ledger_postings::Model>,
 ) -> Result<Vec<Posting>, RepoError> {
     const T: &str = "ledger_postings";
-    let postings = ledger_postings::Entity::find()
-        .filter(ledger_postings::Column::PurchaseId.eq(purchase.as_uuid()))
-        .order_by_asc(ledger_postings::Column::OccurredAt)
-        .order_by_asc(ledger_postings::Column::CreatedAt)
-        .order_by_asc(ledger_postings::Column::Id)
-        .all(db)
-        .await
-        .map_err(map_db)?;
-    if postings.is_empty() {
-        return Ok(Vec::new());
-    }
     let mut entries: HashMap<Uuid, Vec<Entry>> = HashMap::new();
-    for e in ledger_entries::Entity::find()
-        .filter(ledger_entries::Column::PostingId.is_in(postings.iter().map(|p| p.id)))
-        .order_by_asc(ledger_entries::Column::PostingId)
-        .order_by_asc(ledger_entries::Column::Position)
-        .all(db)
-        .await
-        .map_err(map_db)?
-    {
-        entries.entry(e.posting_id).or_default().push(Entry {
-            account: Account::from_parts(&e.account, e.seller_id.map(SellerId::from_uuid))
-                .map_err(|err| corrupt("ledger_entries", err))?,
-            amount: money("ledger_entries", e.amount, &e.currency)?,
-            tool_id: e.tool_id.map(ToolId::from_uuid),
-        });
+    for ids in rows.chunks(CHUNK) {
+        let found = ledger_entries::Entity::find()
+            .filter(ledger_entries::Column::PostingId.is_in(ids.iter().map(|p| p.id)))
+            .order_by_asc(ledger_entries::Column::PostingId)
+            .order_by_asc(ledger_entries::Column::Position)
+            .all(db)
+            .await
+            .map_err(map_db)?;
+        for e in found {
+            entries.entry(e.posting_id).or_default().push(Entry {
+                account: Account::from_parts(&e.account, e.seller_id.map(SellerId::from_uuid))
+                    .map_err(|err| corrupt("ledger_entries", err))?,
+                amount: money("ledger_entries", e.amount, &e.currency)?,
+                tool_id: e.tool_id.map(ToolId::from_uuid),
+            });
+        }
     }
-    postings
-        .into_iter()
+    rows.into_iter()
         .map(|p| {
-            let kind = PostingKind::from_code(&p.kind.to_lowercase()).map_err(|e| corrupt(T, e))?;
             Posting::restore(
                 PostingId::from_uuid(p.id),
-                kind,
+                label::<PostingKind>(T, &p.kind)?,
                 p.order_id.map(OrderId::from_uuid),
                 p.purchase_id.map(PurchaseId::from_uuid),
                 p.org_id.map(OrgId::from_uuid),
@@ -102,4 +88,21 @@ pub(crate) async fn postings_of<C: ConnectionTrait>(
             .map_err(|e| corrupt(T, e))
         })
         .collect()
+}
+
+/// A purchase's postings (its sale and the refunds since), oldest first, with their
+/// entries in order.
+pub(crate) async fn postings_of<C: ConnectionTrait>(
+    db: &C,
+    purchase: PurchaseId,
+) -> Result<Vec<Posting>, RepoError> {
+    let rows = ledger_postings::Entity::find()
+        .filter(ledger_postings::Column::PurchaseId.eq(purchase.as_uuid()))
+        .order_by_asc(ledger_postings::Column::OccurredAt)
+        .order_by_asc(ledger_postings::Column::CreatedAt)
+        .order_by_asc(ledger_postings::Column::Id)
+        .all(db)
+        .await
+        .map_err(map_db)?;
+    with_entries(db, rows).await
 }

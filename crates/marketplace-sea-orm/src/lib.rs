@@ -7,11 +7,13 @@
 //!   `postgres://…`); [`Database::migrate`] runs the migrations (as the schema owner);
 //!   [`Database::store`] gives the [`SeaOrmStore`], a cheap `Clone` that implements every
 //!   port: `CatalogRepository`, `CartRepository`, `OrderRepository`, `PurchaseRepository`,
-//!   `HoldingsRepository`, `OrgRepository`, `AuditLog`, `SellerRepository` (sellers,
-//!   the ledger per seller and payouts; seeding still uses the inherent seller methods).
+//!   `HoldingsRepository`, `OrgRepository`, `AuditLog`, `PaymentEventLog`,
+//!   `SellerRepository` (sellers, the ledger per seller and payouts).
 //! - Modules by aggregate: [`catalog`](crate::catalog), `cart`, `orders`, `purchases`,
-//!   `holdings`, `orgs`, `audit`, `sellers`, with the sea-orm entities private in
-//!   `entities` and mapped to domain types at the edge.
+//!   `holdings`, `orgs`, `reviews`, `audit`, `payment_events`, `sellers`, with
+//!   the sea-orm entities private in `entities` (one module per table) and mapped to domain
+//!   types at the edge, one mapping per domain type; enum columns go through the domain's
+//!   labels (`Labelled`).
 //! - Tenancy: see `tenant`. Every tenant query filters by org in SQL; on PostgreSQL every
 //!   transaction also sets the tenant (or the platform scope) for row-level security.
 //!
@@ -31,7 +33,6 @@ mod orgs;
 mod payment_events;
 mod purchases;
 mod reviews;
-mod seller_repository;
 mod sellers;
 mod tenant;
 
@@ -41,8 +42,6 @@ use std::time::Duration;
 use marketplace_domain::ports::{Clock, SystemClock};
 pub use sea_orm::DbErr;
 use sea_orm::{ConnectOptions, DatabaseConnection, DbBackend};
-
-pub use sellers::Seller;
 
 /// A connection pool to the marketplace database.
 #[derive(Clone, Debug)]

@@ -6,27 +6,26 @@ use chrono::{DateTime, Utc};
 use marketplace_domain::ids::OrgId;
 use marketplace_domain::payment_events::PaymentEventLog;
 use marketplace_domain::ports::RepoError;
-use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, OnConflict, Query};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, PaginatorTrait};
 
 use crate::SeaOrmStore;
+use crate::entities::processed_payment_events as events;
 use crate::error::map_db;
 use crate::tenant::{Scope, commit};
 
-fn table() -> Alias {
-    Alias::new("processed_payment_events")
-}
+/// The only payment provider whose events are recorded.
+const PROVIDER: &str = "stripe";
 
 #[async_trait]
 impl PaymentEventLog for SeaOrmStore {
     async fn seen(&self, event_id: &str) -> Result<bool, RepoError> {
         let tx = self.begin(Scope::Platform).await?;
-        let select = Query::select()
-            .expr(Expr::val(1))
-            .from(table())
-            .and_where(Expr::col(Alias::new("event_id")).eq(event_id))
-            .to_owned();
-        let found = tx.query_one(&select).await.map_err(map_db)?.is_some();
+        let found = events::Entity::find_by_id(event_id.to_owned())
+            .count(&tx)
+            .await
+            .map_err(map_db)?
+            > 0;
         commit(tx).await?;
         Ok(found)
     }
@@ -39,32 +38,22 @@ impl PaymentEventLog for SeaOrmStore {
         at: DateTime<Utc>,
     ) -> Result<(), RepoError> {
         let tx = self.begin(Scope::Platform).await?;
-        let insert = Query::insert()
-            .into_table(table())
-            .columns(
-                [
-                    "event_id",
-                    "provider",
-                    "event_type",
-                    "org_id",
-                    "processed_at",
-                ]
-                .map(Alias::new),
-            )
-            .values_panic([
-                event_id.into(),
-                "stripe".into(),
-                kind.into(),
-                org.map(|o| o.as_uuid()).into(),
-                at.into(),
-            ])
+        let row = events::Model {
+            event_id: event_id.to_owned(),
+            provider: PROVIDER.to_owned(),
+            event_type: kind.to_owned(),
+            org_id: org.map(|o| o.as_uuid()),
+            processed_at: at,
+        };
+        events::Entity::insert(row.into_active_model().reset_all())
             .on_conflict(
-                OnConflict::column(Alias::new("event_id"))
+                OnConflict::column(events::Column::EventId)
                     .do_nothing()
                     .to_owned(),
             )
-            .to_owned();
-        tx.execute(&insert).await.map_err(map_db)?;
+            .exec_without_returning(&tx)
+            .await
+            .map_err(map_db)?;
         commit(tx).await
     }
 }

@@ -27,14 +27,8 @@ use crate::ledger::{insert_posting, postings_of};
 use crate::orgs::{add_rounded, credit_back};
 use crate::tenant::{Scope, commit};
 
-const ONE_TIME: &str = "ONE_TIME";
-
-const fn interval_label(i: Interval) -> &'static str {
-    match i {
-        Interval::Monthly => "MONTHLY",
-        Interval::Annual => "ANNUAL",
-    }
-}
+/// The `billing` of a one-time purchase; a recurring one stores its [`Interval`]'s label.
+pub(crate) const ONE_TIME: &str = "ONE_TIME";
 
 pub(crate) fn purchase_model(p: &Purchase) -> purchases::Model {
     let (purchase_type, tool_id, bundle_id) = item_columns(p.item);
@@ -45,7 +39,7 @@ pub(crate) fn purchase_model(p: &Purchase) -> purchases::Model {
             period,
             auto_renew,
         } => (
-            interval_label(interval),
+            interval.as_str(),
             Some(period.start()),
             Some(period.end()),
             auto_renew,
@@ -83,11 +77,7 @@ fn to_purchase(m: purchases::Model) -> Result<Purchase, RepoError> {
     let billing = match (m.billing.as_str(), m.period_start, m.period_end) {
         (ONE_TIME, _, _) => Billing::OneTime,
         (interval, Some(start), Some(end)) => Billing::Recurring {
-            interval: match interval {
-                "MONTHLY" => Interval::Monthly,
-                "ANNUAL" => Interval::Annual,
-                other => return Err(corrupt(T, format!("unknown billing {other:?}"))),
-            },
+            interval: label::<Interval>(T, interval)?,
             period: Period::restore(start, end).ok_or_else(|| corrupt(T, "empty period"))?,
             auto_renew: m.auto_renew,
         },

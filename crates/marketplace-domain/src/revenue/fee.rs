@@ -46,6 +46,7 @@ pub enum SellerKind {
     /// Anyone else, who is paid out.
     ThirdParty,
 }
+crate::labelled!(SellerKind, "seller kind", { Platform => "PLATFORM", ThirdParty => "THIRD_PARTY" });
 
 /// What a seller agreed to: the terms a sale of its tools is split by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

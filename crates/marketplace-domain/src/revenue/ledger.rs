@@ -120,6 +120,9 @@ pub enum PostingKind {
     /// A payout that failed and came back.
     PayoutReversal,
 }
+crate::labelled!(PostingKind, "posting kind", {
+    Sale => "SALE", Refund => "REFUND", Payout => "PAYOUT", PayoutReversal => "PAYOUT_REVERSAL",
+});
 
 impl PostingKind {
     /// The stable code adapters store.

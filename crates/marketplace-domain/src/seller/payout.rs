@@ -8,8 +8,6 @@
 //! balance made negative by a refund after a payout therefore shrinks the next month's
 //! payable until it is made good; nothing negative is ever paid.
 
-use std::fmt;
-
 use chrono::{DateTime, Days, Utc};
 
 use crate::ids::{PayoutId, PostingId, SellerId};
@@ -31,35 +29,9 @@ pub enum PayoutStatus {
     /// The transfer was refused; the money went back to `SellerPayable`.
     Failed,
 }
-
-impl PayoutStatus {
-    /// The stored label.
-    #[must_use]
-    pub const fn as_str(&self) -> &'static str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Paid => "PAID",
-            Self::Failed => "FAILED",
-        }
-    }
-
-    /// `None` for an unknown label.
-    #[must_use]
-    pub fn parse(label: &str) -> Option<Self> {
-        match label {
-            "PENDING" => Some(Self::Pending),
-            "PAID" => Some(Self::Paid),
-            "FAILED" => Some(Self::Failed),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for PayoutStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::labelled!(PayoutStatus, "payout status", {
+    Pending => "PENDING", Paid => "PAID", Failed => "FAILED",
+});
 
 /// The payout of one seller's month: at most one per (seller, month), written in the same
 /// transaction as its first posting.

@@ -8,8 +8,11 @@ use async_trait::async_trait;
 use marketplace_domain::ids::{OrgId, UserId};
 use marketplace_domain::ports::RepoError;
 use marketplace_domain::revenue::SellerTerms;
+use marketplace_domain::seller::{
+    PayoutSettings, Seller, SellerName, SellerParts, SellerRepository,
+};
 use marketplace_migrations::{APP_ROLE, APP_ROLE_DEFAULT_PASSWORD};
-use marketplace_sea_orm::{Database, SeaOrmStore, Seller};
+use marketplace_sea_orm::{Database, SeaOrmStore};
 use marketplace_testkit::contract::{ContractPorts, Seeder};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
@@ -192,24 +195,24 @@ impl TestDb {
     }
 }
 
-/// The contract's seeder over the store's inherent seller methods.
+/// The contract's seeder over the store's seller repository.
 pub struct Seed(pub SeaOrmStore);
 
 #[async_trait]
 impl Seeder for Seed {
     async fn insert_seller(&self, terms: &SellerTerms) -> Result<(), RepoError> {
-        self.0
-            .upsert_seller(&Seller {
-                id: terms.seller_id,
-                name: format!("Seller {}", terms.seller_id),
-                kind: terms.kind,
-                fee_rate: terms.fee_rate,
-                org_id: None,
-                stripe_account_id: None,
-                payouts_enabled: false,
-                created_at: marketplace_testkit::builders::t0(),
-            })
-            .await
+        let seller = Seller::restore(SellerParts {
+            id: terms.seller_id,
+            name: SellerName::parse(&format!("Seller {}", terms.seller_id))
+                .expect("a generated name is valid"),
+            kind: terms.kind,
+            fee_rate: terms.fee_rate,
+            org_id: None,
+            connect: None,
+            payout: PayoutSettings::default(),
+            created_at: marketplace_testkit::builders::t0(),
+        });
+        SellerRepository::upsert(&self.0, &seller).await
     }
 
     async fn insert_user(&self, _user: UserId, _org: OrgId) -> Result<(), RepoError> {
