@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 
 use crate::auth::TokenKeys;
-use crate::routes::webhooks::WebhookSecret;
+use crate::routes::webhooks::{WebhookEndpoint, WebhookSecret};
 use crate::state::Services;
 
 /// Everything a server (or a test server) mounts, without Stripe webhooks.
@@ -21,7 +21,7 @@ pub fn configure_with_webhooks(
     move |cfg| {
         cfg.app_data(web::Data::new(services))
             .app_data(web::Data::new(keys))
-            .app_data(web::Data::new(webhook_secret))
+            .app_data(web::Data::new(WebhookEndpoint::from(webhook_secret)))
             .configure(crate::extract::configure)
             .configure(crate::openapi::configure)
             .configure(crate::routes::configure)

@@ -1,12 +1,10 @@
-//! POST /v1/webhooks/stripe: the provider's events. The signature is checked on the raw
-//! bytes before anything is parsed; each event is applied exactly once, in any order.
+//! POST /v1/webhooks/stripe: the provider's events. marketplace-stripe checks the signature
+//! on the raw bytes and translates the event into the domain's; this route applies it
+//! through its use case (each event exactly once, in any order) and answers Stripe.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use marketplace_domain::money::{Currency, Money};
-use marketplace_domain::payment_events::{Handled, PaymentEvent, PaymentEventError, ReceivedEvent};
-use marketplace_stripe::webhook::{
-    DEFAULT_TOLERANCE_SECS, EventData, StripeEvent, parse_event, verify_signature,
-};
+use marketplace_domain::payment_events::{Handled, PaymentEventError};
+use marketplace_stripe::{StripeWebhook, Translated, WebhookError};
 use serde_json::json;
 
 use crate::error::{ApiError, ErrorBody};
@@ -15,6 +13,17 @@ use crate::state::Services;
 /// The webhook signing secret, when Stripe is configured.
 #[derive(Clone, Debug)]
 pub struct WebhookSecret(pub Option<String>);
+
+/// The endpoint deliveries are verified against; none when Stripe is not configured.
+#[derive(Clone, Debug)]
+pub struct WebhookEndpoint(Option<StripeWebhook>);
+
+impl From<WebhookSecret> for WebhookEndpoint {
+    /// An empty secret (the configuration refuses one) could verify nothing: no endpoint.
+    fn from(secret: WebhookSecret) -> Self {
+        Self(secret.0.and_then(|s| StripeWebhook::new(s).ok()))
+    }
+}
 
 /// Stripe events are larger than API bodies.
 const MAX_EVENT_BYTES: usize = 512 * 1024;
@@ -25,70 +34,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(web::PayloadConfig::new(MAX_EVENT_BYTES))
             .route(web::post().to(stripe_webhook)),
     );
-}
-
-/// Maps a verified Stripe event to what the domain acts on.
-fn domain_event(event: &StripeEvent) -> PaymentEvent {
-    let ts = |secs: i64| chrono::DateTime::from_timestamp(secs, 0);
-    match &event.data {
-        // A payment intent without an order is not a checkout's (e.g. a subscription
-        // invoice's): nothing to fulfil.
-        EventData::PaymentIntentSucceeded {
-            intent_id,
-            order_id: Some(_),
-            ..
-        } => PaymentEvent::PaymentSucceeded {
-            reference: intent_id.clone(),
-        },
-        EventData::PaymentIntentFailed {
-            intent_id,
-            order_id: Some(_),
-            decline_code,
-            ..
-        } => PaymentEvent::PaymentFailed {
-            reference: intent_id.clone(),
-            code: decline_code.clone(),
-        },
-        EventData::ChargeRefunded {
-            payment_intent: Some(reference),
-            amount_refunded_minor,
-            currency,
-            ..
-        } => match Currency::parse(&currency.to_uppercase()) {
-            Ok(c) => PaymentEvent::Refunded {
-                reference: reference.clone(),
-                total_refunded: Money::from_minor(*amount_refunded_minor, c),
-            },
-            Err(_) => PaymentEvent::Ignored,
-        },
-        EventData::InvoicePaid {
-            subscription_id,
-            period_end,
-            ..
-        } => PaymentEvent::RenewalPaid {
-            subscription: subscription_id.clone(),
-            paid_until: period_end.and_then(ts),
-        },
-        EventData::InvoicePaymentFailed {
-            subscription_id, ..
-        } => PaymentEvent::RenewalFailed {
-            subscription: subscription_id.clone(),
-        },
-        EventData::SubscriptionUpdated {
-            subscription_id,
-            cancel_at_period_end,
-            ..
-        } => PaymentEvent::SubscriptionChanged {
-            subscription: subscription_id.clone(),
-            cancel_at_period_end: *cancel_at_period_end,
-        },
-        EventData::SubscriptionDeleted {
-            subscription_id, ..
-        } => PaymentEvent::SubscriptionEnded {
-            subscription: subscription_id.clone(),
-        },
-        _ => PaymentEvent::Ignored,
-    }
 }
 
 /// Receives a Stripe event. A bad signature, a stale timestamp or a tampered body is 400
@@ -106,73 +51,84 @@ fn domain_event(event: &StripeEvent) -> PaymentEvent {
 )]
 pub async fn stripe_webhook(
     svc: web::Data<Services>,
-    secret: web::Data<WebhookSecret>,
+    endpoint: web::Data<WebhookEndpoint>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(secret) = secret.0.as_deref() else {
+    let Some(webhook) = endpoint.0.as_ref() else {
         return Err(ApiError::bad_request(
             "Stripe webhooks are not configured on this service",
             vec![],
         ));
     };
-    let header = req
+    let signature = req
         .headers()
         .get("Stripe-Signature")
-        .and_then(|h| h.to_str().ok())
-        .ok_or_else(|| ApiError::bad_request("missing Stripe-Signature header", vec![]))?;
-    verify_signature(
-        &body,
-        header,
-        secret,
-        chrono::Utc::now().timestamp(),
-        DEFAULT_TOLERANCE_SECS,
-    )
-    .map_err(|e| {
-        ApiError::bad_request(
-            "invalid Stripe signature",
-            vec![json!({"field": "Stripe-Signature", "message": e.to_string()})],
-        )
-    })?;
-    let event = parse_event(&body).map_err(|e| {
-        ApiError::bad_request(
-            "malformed Stripe event",
-            vec![json!({"field": "body", "message": e.to_string()})],
-        )
-    })?;
-    // A seller's Connect account changed: record whether it may receive payouts
-    // (idempotent, so a redelivery changes nothing).
-    if let EventData::AccountUpdated {
-        account_id,
-        payouts_enabled,
-        ..
-    } = &event.data
-    {
-        svc.sellers
-            .account_updated(account_id, *payouts_enabled)
-            .await
-            .map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
-    }
-    let received = ReceivedEvent {
-        id: event.id.clone(),
-        kind: event.event_type.clone(),
-        event: domain_event(&event),
-    };
-    let handled = svc
-        .payment_events
-        .handle(received)
-        .await
-        .map_err(|e| match e {
-            PaymentEventError::NotReady(why) => ApiError::Unavailable(anyhow::anyhow!(why)),
-            PaymentEventError::Checkout(c) => c.into(),
-            PaymentEventError::Purchase(p) => p.into(),
-            PaymentEventError::Infrastructure(i) => ApiError::Internal(anyhow::Error::new(i)),
-        })?;
-    let result = match handled {
-        Handled::Applied => "applied",
-        Handled::Duplicate => "duplicate",
-        Handled::Ignored => "ignored",
-    };
-    tracing::info!(event_id = %event.id, event_type = %event.event_type, result, "stripe event");
+        .and_then(|h| h.to_str().ok());
+    // The signature's age is measured against the wall clock, as Stripe signs with it.
+    let translated = webhook
+        .verify_and_translate(signature, &body, chrono::Utc::now())
+        .map_err(refused)?;
+    let (event_id, event_type) = (
+        translated.event_id().to_owned(),
+        translated.event_type().to_owned(),
+    );
+    let result = apply(&svc, translated).await?;
+    tracing::info!(%event_id, %event_type, result, "stripe event");
     Ok(HttpResponse::Ok().json(json!({"received": true, "result": result})))
+}
+
+/// Applies an event through its use case; once settled, what it did: `applied`,
+/// `duplicate` or `ignored`.
+async fn apply(svc: &Services, translated: Translated) -> Result<&'static str, ApiError> {
+    match translated {
+        Translated::Payment(received) => {
+            let handled = svc
+                .payment_events
+                .handle(received)
+                .await
+                .map_err(payment_event_error)?;
+            Ok(match handled {
+                Handled::Applied => "applied",
+                Handled::Duplicate => "duplicate",
+                Handled::Ignored => "ignored",
+            })
+        }
+        // Recording what the account says is idempotent: a redelivery changes nothing.
+        Translated::AccountUpdated { account, .. } => {
+            let changed = svc
+                .sellers
+                .account_updated(&account.account_id, account.payouts_enabled)
+                .await
+                .map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
+            Ok(if changed { "applied" } else { "ignored" })
+        }
+        Translated::Irrelevant { .. } => Ok("ignored"),
+    }
+}
+
+/// A refused delivery: 400, nothing changed, and the same bytes would be refused again.
+fn refused(e: WebhookError) -> ApiError {
+    match e {
+        WebhookError::Unsigned => ApiError::bad_request("missing Stripe-Signature header", vec![]),
+        WebhookError::Signature(why) => ApiError::bad_request(
+            "invalid Stripe signature",
+            vec![json!({"field": "Stripe-Signature", "message": why.to_string()})],
+        ),
+        WebhookError::Malformed(why) => ApiError::bad_request(
+            "malformed Stripe event",
+            vec![json!({"field": "body", "message": why.to_string()})],
+        ),
+    }
+}
+
+/// What a failed application answers: 503 when a redelivery can apply the event (what it
+/// refers to is not in place yet), else the use case's own error.
+fn payment_event_error(e: PaymentEventError) -> ApiError {
+    match e {
+        PaymentEventError::NotReady(why) => ApiError::Unavailable(anyhow::anyhow!(why)),
+        PaymentEventError::Checkout(c) => c.into(),
+        PaymentEventError::Purchase(p) => p.into(),
+        PaymentEventError::Infrastructure(i) => ApiError::Internal(anyhow::Error::new(i)),
+    }
 }
