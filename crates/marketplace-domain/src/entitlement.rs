@@ -11,6 +11,7 @@ use crate::access::{AccessPolicy, Actor, Forbidden, Permission};
 use crate::catalog::PriceModel;
 use crate::ids::{BundleId, EntitlementId, OrgId, PurchaseId, ToolId};
 use crate::item::ItemRef;
+use crate::paging::{Page, PageRequest};
 use crate::ports::{Clock, IdGenerator, IdGeneratorExt, RepoError};
 
 /// Where an entitlement comes from.
@@ -237,6 +238,15 @@ pub trait HoldingsRepository: Send + Sync {
         org: OrgId,
         now: DateTime<Utc>,
     ) -> Result<Vec<Entitlement>, RepoError>;
+
+    /// One page of the org's entitlements in force at `now`, oldest first (ties by id),
+    /// and the count of all of them.
+    async fn entitlement_page(
+        &self,
+        org: OrgId,
+        now: DateTime<Utc>,
+        page: PageRequest,
+    ) -> Result<Page<Entitlement>, RepoError>;
 }
 
 /// What reading holdings can fail with.
@@ -271,15 +281,19 @@ impl EntitlementService {
         }
     }
 
-    /// The tools the actor's org may use now, each with its source.
+    /// A page of the tools the actor's org may use now, each with its source.
     ///
     /// # Errors
     /// `Infrastructure`.
-    pub async fn list(&self, actor: &Actor) -> Result<Vec<Entitlement>, HoldingsError> {
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        page: PageRequest,
+    ) -> Result<Page<Entitlement>, HoldingsError> {
         self.policy.require(actor, Permission::ViewHoldings)?;
         Ok(self
             .holdings
-            .entitlements(actor.org_id, self.clock.now())
+            .entitlement_page(actor.org_id, self.clock.now(), page)
             .await?)
     }
 
@@ -507,5 +521,34 @@ mod tests {
         assert!(!priced.counts_toward_paid_tool_limit());
         let h = Holdings::new(vec![priced], &ents, now());
         assert_eq!((h.paid_tools(), h.bundles()), (0, 1));
+    }
+
+    #[tokio::test]
+    async fn listing_entitlements_asks_the_store_for_the_one_page_requested() {
+        use crate::catalog::fixtures::{clock, org_id, owner};
+        use mockall::predicate::eq;
+
+        let request = PageRequest::new(Some(3), Some(6)).unwrap();
+        let mut holdings = MockHoldingsRepository::new();
+        holdings
+            .expect_entitlement_page()
+            .with(
+                eq(org_id()),
+                eq(crate::catalog::fixtures::now()),
+                eq(request),
+            )
+            .times(1)
+            .returning(|_, _, page| {
+                Ok(Page {
+                    items: Vec::new(),
+                    total: 9,
+                    limit: page.limit(),
+                    offset: page.offset(),
+                })
+            });
+        holdings.expect_entitlements().times(0);
+        let svc = EntitlementService::new(Arc::new(holdings), Arc::new(clock()));
+        let page = svc.list(&owner(), request).await.unwrap();
+        assert_eq!((page.total, page.limit, page.offset), (9, 3, 6));
     }
 }

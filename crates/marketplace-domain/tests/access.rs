@@ -96,7 +96,11 @@ async fn r_p1_denied_actions_change_nothing() {
     );
 
     let purchases = f.purchase_service();
-    denied!(purchases.list(&mem, None), PurchaseError, Purchase);
+    denied!(
+        purchases.list(&mem, None, PageRequest::default()),
+        PurchaseError,
+        Purchase
+    );
     denied!(purchases.cancel(&mem, purchase.id), PurchaseError, Purchase);
     denied!(
         purchases.refund(&boss, purchase.id, None),

@@ -557,16 +557,18 @@ async fn r_t3_other_org_sees_not_found() {
     assert_eq!((page.total, page.items.len()), (0, 0));
     assert!(
         f.purchase_service()
-            .list(&stranger, None)
+            .list(&stranger, None, PageRequest::default())
             .await
             .unwrap()
+            .items
             .is_empty()
     );
     assert!(
         f.entitlement_service()
-            .list(&stranger)
+            .list(&stranger, PageRequest::default())
             .await
             .unwrap()
+            .items
             .is_empty()
     );
     assert!(!holds(&f, &stranger, &t).await);

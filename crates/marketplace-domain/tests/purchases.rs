@@ -10,6 +10,7 @@ use marketplace_domain::catalog::ItemRef;
 use marketplace_domain::checkout::OrderStatus;
 use marketplace_domain::entitlement::EntitlementSource;
 use marketplace_domain::lifecycle::PurchaseError;
+use marketplace_domain::paging::PageRequest;
 use marketplace_domain::purchase::{Billing, PurchaseRuleError, PurchaseStatus};
 use marketplace_domain::review::{ReviewError, ReviewInput};
 use marketplace_domain::tier::Tier;
@@ -29,7 +30,12 @@ async fn r_e1_bundle_grants_per_tool_without_duplicating_direct() {
     let bundle = f.add_bundle(BundleBuilder::over(&[&a, &b, &c]).price("60.00"));
     buy(&f, &buyer, &[tool_ref(&a)]).await;
     buy(&f, &buyer, &[ItemRef::Bundle(bundle.id())]).await;
-    let ents = f.entitlement_service().list(&buyer).await.unwrap();
+    let ents = f
+        .entitlement_service()
+        .list(&buyer, PageRequest::default())
+        .await
+        .unwrap()
+        .items;
     assert_eq!(
         ents.len(),
         3,
@@ -112,7 +118,12 @@ async fn r_e2_refund_ends_only_its_entitlements() {
         (OrderStatus::PartiallyRefunded, usd("40.00"))
     );
     let bundle_purchase = purchase_of(&f, &buyer, ItemRef::Bundle(bundle.id()));
-    let ents = f.entitlement_service().list(&buyer).await.unwrap();
+    let ents = f
+        .entitlement_service()
+        .list(&buyer, PageRequest::default())
+        .await
+        .unwrap()
+        .items;
     let for_a: Vec<_> = ents.iter().filter(|e| e.tool_id == a.id).collect();
     assert_eq!(for_a.len(), 1);
     assert_eq!(

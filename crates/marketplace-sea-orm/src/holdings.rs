@@ -11,10 +11,12 @@ use marketplace_domain::entitlement::{
     Entitlement, EntitlementSource, HeldPurchase, Holdings, HoldingsRepository,
 };
 use marketplace_domain::ids::{EntitlementId, OrgId, PurchaseId, ToolId};
+use marketplace_domain::paging::{Page, PageRequest};
 use marketplace_domain::ports::RepoError;
 use marketplace_domain::purchase::PurchaseStatus;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -64,11 +66,8 @@ pub(crate) async fn insert_entitlements<C: ConnectionTrait>(
 }
 
 /// The org's entitlements in force at `now`, oldest first.
-async fn in_force<C: ConnectionTrait>(
-    db: &C,
-    org: OrgId,
-    now: DateTime<Utc>,
-) -> Result<Vec<Entitlement>, RepoError> {
+/// The org's entitlements in force at `now`, oldest first.
+fn in_force_query(org: OrgId, now: DateTime<Utc>) -> Select<entitlements::Entity> {
     entitlements::Entity::find()
         .filter(entitlements::Column::OrgId.eq(org.as_uuid()))
         .filter(entitlements::Column::EndedAt.is_null())
@@ -79,12 +78,44 @@ async fn in_force<C: ConnectionTrait>(
         )
         .order_by_asc(entitlements::Column::GrantedAt)
         .order_by_asc(entitlements::Column::Id)
+}
+
+async fn in_force<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    now: DateTime<Utc>,
+) -> Result<Vec<Entitlement>, RepoError> {
+    in_force_query(org, now)
         .all(db)
         .await
         .map_err(map_db)?
         .into_iter()
         .map(to_entitlement)
         .collect()
+}
+
+async fn in_force_page<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    now: DateTime<Utc>,
+    page: PageRequest,
+) -> Result<Page<Entitlement>, RepoError> {
+    let total = in_force_query(org, now).count(db).await.map_err(map_db)?;
+    let items = in_force_query(org, now)
+        .limit(u64::from(page.limit()))
+        .offset(page.offset())
+        .all(db)
+        .await
+        .map_err(map_db)?
+        .into_iter()
+        .map(to_entitlement)
+        .collect::<Result<_, _>>()?;
+    Ok(Page {
+        items,
+        total,
+        limit: page.limit(),
+        offset: page.offset(),
+    })
 }
 
 #[async_trait]
@@ -168,5 +199,17 @@ impl HoldingsRepository for SeaOrmStore {
         let list = in_force(&tx, org, now).await?;
         commit(tx).await?;
         Ok(list)
+    }
+
+    async fn entitlement_page(
+        &self,
+        org: OrgId,
+        now: DateTime<Utc>,
+        page: PageRequest,
+    ) -> Result<Page<Entitlement>, RepoError> {
+        let tx = self.begin(Scope::Org(org, None)).await?;
+        let found = in_force_page(&tx, org, now, page).await?;
+        commit(tx).await?;
+        Ok(found)
     }
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use marketplace_domain::checkout::{OrderStatus, PaymentMethod};
 use marketplace_domain::entitlement::Entitlement;
 use marketplace_domain::ids::{OrderId, OrgId, PurchaseId, UserId};
+use marketplace_domain::paging::{Page, PageRequest};
 use marketplace_domain::ports::RepoError;
 use marketplace_domain::purchase::{
     Billing, Interval, Period, Purchase, PurchaseEnd, PurchaseFilter, PurchaseRepository,
@@ -203,6 +204,38 @@ impl PurchaseRepository for SeaOrmStore {
             .map_err(map_db)?;
         commit(tx).await?;
         rows.into_iter().map(to_purchase).collect()
+    }
+
+    async fn page(
+        &self,
+        org: OrgId,
+        status: PurchaseFilter,
+        page: PageRequest,
+    ) -> Result<Page<Purchase>, RepoError> {
+        let tx = self.begin(Scope::Org(org, None)).await?;
+        let mut q = purchases::Entity::find().filter(purchases::Column::OrgId.eq(org.as_uuid()));
+        if let Some(s) = status {
+            q = q.filter(purchases::Column::Status.eq(s.as_str()));
+        }
+        let total = q.clone().count(&tx).await.map_err(map_db)?;
+        let rows = q
+            .order_by_desc(purchases::Column::CreatedAt)
+            .order_by_desc(purchases::Column::Id)
+            .limit(u64::from(page.limit()))
+            .offset(page.offset())
+            .all(&tx)
+            .await
+            .map_err(map_db)?;
+        commit(tx).await?;
+        Ok(Page {
+            items: rows
+                .into_iter()
+                .map(to_purchase)
+                .collect::<Result<_, _>>()?,
+            total,
+            limit: page.limit(),
+            offset: page.offset(),
+        })
     }
 
     async fn get(&self, org: OrgId, id: PurchaseId) -> Result<Option<Purchase>, RepoError> {

@@ -1159,6 +1159,68 @@ pub async fn fulfil_stores_everything(p: &ContractPorts) {
         )
         .is_empty()
     );
+    // A page is the store's cut of the same order as the whole list, with the count of all.
+    let newest_first = ok(p.purchases.list(org, None).await, "list");
+    for offset in [0, 2, 4] {
+        let request = some(
+            PageRequest::new(Some(2), Some(offset)).ok(),
+            "a page request",
+        );
+        let page = ok(p.purchases.page(org, None, request).await, "page");
+        assert_eq!(
+            (page.total, page.limit, page.offset),
+            (newest_first.len() as u64, 2, offset),
+            "contract: a page of purchases counts every match"
+        );
+        assert_eq!(
+            page.items,
+            newest_first
+                .iter()
+                .skip(offset as usize)
+                .take(2)
+                .cloned()
+                .collect::<Vec<_>>(),
+            "contract: a page of purchases is the list's cut at {offset}"
+        );
+    }
+    let active_page = ok(
+        p.purchases
+            .page(org, Some(PurchaseStatus::Active), PageRequest::default())
+            .await,
+        "page active",
+    );
+    assert_eq!(
+        (active_page.total, active_page.items.len()),
+        (3, 3),
+        "contract: the status filter of a page"
+    );
+
+    let oldest_first = ok(p.holdings.entitlements(org, now).await, "entitlements");
+    for offset in [0, 3] {
+        let request = some(
+            PageRequest::new(Some(3), Some(offset)).ok(),
+            "a page request",
+        );
+        let page = ok(
+            p.holdings.entitlement_page(org, now, request).await,
+            "entitlement page",
+        );
+        assert_eq!(
+            page.total,
+            oldest_first.len() as u64,
+            "contract: a page of entitlements counts all in force"
+        );
+        assert_eq!(
+            page.items,
+            oldest_first
+                .iter()
+                .skip(offset as usize)
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>(),
+            "contract: a page of entitlements is the list's cut at {offset}"
+        );
+    }
 
     let mut ents = ok(p.holdings.entitlements(org, now).await, "entitlements");
     ents.sort_by_key(|e| e.id);

@@ -18,6 +18,7 @@ use marketplace_domain::checkout::{CheckoutPorts, CheckoutService, IdempotencyKe
 use marketplace_domain::ids::{OrgId, PostingId, SellerId};
 use marketplace_domain::lifecycle::PurchaseService;
 use marketplace_domain::money::Currency;
+use marketplace_domain::paging::PageRequest;
 use marketplace_domain::ports::{Conflict, IdGeneratorExt, RepoError};
 use marketplace_domain::revenue::{Posting, PostingKind, SellerKind, YearMonth};
 use marketplace_domain::seller::{
@@ -195,10 +196,16 @@ impl Market {
             "checkout",
         );
         let all = ok(
-            self.purchases.list(&self.buyer, Default::default()).await,
+            self.purchases
+                .list(&self.buyer, None, PageRequest::default())
+                .await,
             "purchases",
         );
-        some(all.into_iter().find(|x| x.item == item), "the purchase").id
+        some(
+            all.items.into_iter().find(|x| x.item == item),
+            "the purchase",
+        )
+        .id
     }
 
     async fn refund(

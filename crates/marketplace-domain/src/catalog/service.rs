@@ -66,14 +66,15 @@ impl CatalogService {
         self.catalog.tool(id).await?.ok_or(CatalogError::NotFound)
     }
 
-    /// Every category with its count of purchasable tools, zero counts included.
+    /// Every category with its count of purchasable tools, zero counts included, as one
+    /// page.
     ///
     /// # Errors
     /// `Infrastructure`.
-    pub async fn categories(&self, actor: &Actor) -> Result<Vec<CategoryCount>, CatalogError> {
+    pub async fn categories(&self, actor: &Actor) -> Result<Page<CategoryCount>, CatalogError> {
         self.policy.require(actor, Permission::BrowseCatalog)?;
         let counts = self.catalog.category_counts().await?;
-        Ok(ToolCategory::ALL
+        let all: Vec<CategoryCount> = ToolCategory::ALL
             .iter()
             .map(|&category| CategoryCount {
                 category,
@@ -82,7 +83,14 @@ impl CatalogService {
                     .find(|c| c.category == category)
                     .map_or(0, |c| c.tools),
             })
-            .collect())
+            .collect();
+        // The categories are a fixed list, well under a page: always the one whole page.
+        Ok(Page {
+            total: all.len() as u64,
+            items: all,
+            limit: PageRequest::MAX_LIMIT,
+            offset: 0,
+        })
     }
 
     /// Bundles on sale; catalog admins may also list drafts and archived ones.

@@ -397,10 +397,15 @@ async fn r_c5_categories_lists_all_fourteen_with_zero_counts_filled_in() {
             tools: 3,
         }])
     });
-    let got = service(catalog, unaudited())
+    let page = service(catalog, unaudited())
         .categories(&viewer())
         .await
         .unwrap();
+    assert_eq!(
+        (page.total, page.limit, page.offset),
+        (14, crate::paging::PageRequest::MAX_LIMIT, 0)
+    );
+    let got = page.items;
     assert_eq!(got.len(), 14);
     assert_eq!(got.iter().map(|c| c.tools).sum::<u64>(), 3);
     assert!(

@@ -12,6 +12,7 @@ use crate::entitlement::{HeldPurchase, HoldingsRepository, successors};
 use crate::ids::PurchaseId;
 use crate::item::ItemRef;
 use crate::money::Money;
+use crate::paging::{Page, PageRequest};
 use crate::payment::{PaymentError, PaymentMethod};
 use crate::ports::{Clock, IdGenerator, IdGeneratorExt, RepoError};
 use crate::purchase::{
@@ -95,7 +96,7 @@ impl PurchaseService {
         }
     }
 
-    /// The org's purchases, optionally of one status, newest first.
+    /// A page of the org's purchases, optionally of one status, newest first.
     ///
     /// # Errors
     /// `Forbidden`, `Infrastructure`.
@@ -103,9 +104,10 @@ impl PurchaseService {
         &self,
         actor: &Actor,
         status: PurchaseFilter,
-    ) -> Result<Vec<Purchase>, PurchaseError> {
+        page: PageRequest,
+    ) -> Result<Page<Purchase>, PurchaseError> {
         self.policy.require(actor, Permission::Purchase)?;
-        Ok(self.purchases.list(actor.org_id, status).await?)
+        Ok(self.purchases.page(actor.org_id, status, page).await?)
     }
 
     /// R-R2: stops auto-renew; access runs to the period's end.

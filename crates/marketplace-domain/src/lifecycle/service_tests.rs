@@ -22,6 +22,7 @@ use crate::ids::{EntitlementId, OrderId, PostingId, PurchaseId};
 use crate::interval::Interval;
 use crate::item::ItemRef;
 use crate::money::{Currency, Money};
+use crate::paging::{Page, PageRequest};
 use crate::payment::{PaymentError, PaymentMethod};
 use crate::ports::RepoError;
 use crate::purchase::{
@@ -218,16 +219,46 @@ fn assert_reverses(plan: &RefundPlan, amount: Money) {
 async fn r_p1_a_member_may_not_list_or_cancel_purchases_and_no_port_is_touched() {
     let mut w = World::bare();
     w.purchases.expect_list().times(0);
+    w.purchases.expect_page().times(0);
     w.purchases.expect_get().times(0);
     w.purchases.expect_save().times(0);
     w.audit.expect_record().times(0);
     let svc = w.service();
     let is_forbidden =
         |e: PurchaseError| matches!(e, PurchaseError::Forbidden(Forbidden(Permission::Purchase)));
-    assert!(is_forbidden(svc.list(&member(), None).await.unwrap_err()));
+    assert!(is_forbidden(
+        svc.list(&member(), None, PageRequest::default())
+            .await
+            .unwrap_err()
+    ));
     assert!(is_forbidden(
         svc.cancel(&member(), pid(1)).await.unwrap_err()
     ));
+}
+
+#[tokio::test]
+async fn listing_purchases_asks_the_store_for_the_one_page_requested() {
+    let mut w = World::bare();
+    let request = PageRequest::new(Some(2), Some(4)).unwrap();
+    w.purchases
+        .expect_page()
+        .with(eq(org_id()), eq(Some(PurchaseStatus::Active)), eq(request))
+        .times(1)
+        .returning(|_, _, page| {
+            Ok(Page {
+                items: Vec::new(),
+                total: 7,
+                limit: page.limit(),
+                offset: page.offset(),
+            })
+        });
+    w.purchases.expect_list().times(0);
+    let page = w
+        .service()
+        .list(&owner(), Some(PurchaseStatus::Active), request)
+        .await
+        .unwrap();
+    assert_eq!((page.total, page.limit, page.offset), (7, 2, 4));
 }
 
 #[tokio::test]

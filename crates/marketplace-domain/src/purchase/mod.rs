@@ -13,6 +13,7 @@ use crate::entitlement::Entitlement;
 use crate::ids::{EntitlementId, OrderId, OrgId, PurchaseId, UserId};
 use crate::item::ItemRef;
 use crate::money::Money;
+use crate::paging::{Page, PageRequest};
 use crate::payment::PaymentMethod;
 use crate::ports::RepoError;
 use crate::revenue::Posting;
@@ -281,6 +282,15 @@ pub type PurchaseFilter = Option<PurchaseStatus>;
 pub trait PurchaseRepository: Send + Sync {
     /// The org's purchases, newest first.
     async fn list(&self, org: OrgId, status: PurchaseFilter) -> Result<Vec<Purchase>, RepoError>;
+
+    /// One page of the org's purchases, newest first (ties by id, descending), and the
+    /// count of all that match.
+    async fn page(
+        &self,
+        org: OrgId,
+        status: PurchaseFilter,
+        page: PageRequest,
+    ) -> Result<Page<Purchase>, RepoError>;
 
     /// `Ok(None)` when the purchase does not exist in `org`.
     async fn get(&self, org: OrgId, id: PurchaseId) -> Result<Option<Purchase>, RepoError>;

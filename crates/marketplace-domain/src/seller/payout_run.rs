@@ -18,7 +18,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::audit::{AuditEvent, AuditLog};
 use crate::ids::SellerId;
@@ -28,7 +28,7 @@ use crate::ports::{Conflict, IdGenerator, IdGeneratorExt, RepoError};
 use crate::revenue::{SellerKind, YearMonth};
 use crate::seller::{
     ConnectAccount, Payout, PayoutDecision, PayoutGateway, PayoutStatus, Seller, SellerRepository,
-    payout_due, plan_payout,
+    month_start, payout_due, plan_payout,
 };
 
 /// Why a payout run did not start.
@@ -141,6 +141,25 @@ impl PayoutService {
     #[must_use]
     pub fn is_configured(&self) -> bool {
         self.gateway.is_some()
+    }
+
+    /// The month a run at `now` pays: the one before `now`'s, in UTC. It may be paid from
+    /// the 5th of `now`'s month; a run before then is `TooEarly`, and a later run of a
+    /// month already paid pays nobody twice.
+    #[must_use]
+    pub fn due_month(now: DateTime<Utc>) -> YearMonth {
+        let this_month = month_start(YearMonth::of(now));
+        this_month
+            .checked_sub_signed(TimeDelta::seconds(1))
+            .map_or_else(|| YearMonth::of(now), YearMonth::of)
+    }
+
+    /// Pays out the month due at `now` ([`PayoutService::due_month`]).
+    ///
+    /// # Errors
+    /// As [`PayoutService::run`].
+    pub async fn run_due(&self, now: DateTime<Utc>) -> Result<PayoutReport, PayoutRunError> {
+        self.run(Self::due_month(now), now).await
     }
 
     /// Pays out `month` as of `now` (see the module documentation). One seller's failure
@@ -368,4 +387,31 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn a_run_pays_the_previous_month_from_the_fifth() {
+        let march = YearMonth::new(2025, 3).unwrap();
+        assert_eq!(PayoutService::due_month(at(2025, 4, 5, 0)), march);
+        assert_eq!(PayoutService::due_month(at(2025, 4, 30, 23)), march);
+        // Before the 5th the due month is the same, and not payable yet.
+        assert_eq!(PayoutService::due_month(at(2025, 4, 1, 0)), march);
+        assert!(at(2025, 4, 4, 23) < payout_due(march));
+        assert!(at(2025, 4, 5, 0) >= payout_due(march));
+        // January pays the previous year's December.
+        assert_eq!(
+            PayoutService::due_month(at(2026, 1, 7, 12)),
+            YearMonth::new(2025, 12).unwrap()
+        );
+    }
 }

@@ -714,6 +714,16 @@ impl PurchaseRepository for InMemoryStore {
         Ok(v)
     }
 
+    async fn page(
+        &self,
+        org: OrgId,
+        status: PurchaseFilter,
+        page: PageRequest,
+    ) -> Result<Page<Purchase>, RepoError> {
+        let all = PurchaseRepository::list(self, org, status).await?;
+        Ok(Page::slice(all, page))
+    }
+
     async fn get(&self, org: OrgId, id: PurchaseId) -> Result<Option<Purchase>, RepoError> {
         Ok(self
             .lock()
@@ -922,6 +932,16 @@ impl HoldingsRepository for InMemoryStore {
             .collect();
         v.sort_by_key(|e| (e.granted_at, e.id));
         Ok(v)
+    }
+
+    async fn entitlement_page(
+        &self,
+        org: OrgId,
+        now: DateTime<Utc>,
+        page: PageRequest,
+    ) -> Result<Page<Entitlement>, RepoError> {
+        let all = HoldingsRepository::entitlements(self, org, now).await?;
+        Ok(Page::slice(all, page))
     }
 }
 
