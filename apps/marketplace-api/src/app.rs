@@ -4,6 +4,7 @@
 use actix_web::{HttpResponse, web};
 
 use crate::auth::TokenKeys;
+use crate::error::ApiError;
 use crate::routes::webhooks::{WebhookEndpoint, WebhookSecret};
 use crate::state::Services;
 
@@ -29,7 +30,6 @@ pub fn configure_with_webhooks(
     }
 }
 
-async fn not_found() -> HttpResponse {
-    HttpResponse::NotFound()
-        .json(serde_json::json!({"error": {"code": "not_found", "message": "no such route"}}))
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NoRoute)
 }

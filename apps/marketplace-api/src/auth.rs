@@ -13,6 +13,26 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 
+/// Why a caller is not authenticated (a 401), or why no one can be (a 500).
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("missing Authorization header")]
+    MissingHeader,
+    #[error("malformed Authorization header")]
+    MalformedHeader,
+    #[error("expected `Authorization: Bearer <token>`")]
+    NotBearer,
+    /// Forged, expired, from another issuer or not a token at all.
+    #[error("invalid token: {0}")]
+    InvalidToken(#[source] jsonwebtoken::errors::Error),
+    /// A well-signed token naming a role this service does not know.
+    #[error("{0}")]
+    UnknownRole(String),
+    /// The service has no keys to check tokens with: a wiring mistake.
+    #[error("token keys are not configured")]
+    NotConfigured,
+}
+
 /// The claims a token carries.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Claims {
@@ -84,19 +104,20 @@ impl TokenKeys {
     /// The actor a bearer token names.
     ///
     /// # Errors
-    /// [`ApiError::Unauthorized`] for a forged, expired or malformed token.
-    pub fn verify(&self, token: &str) -> Result<Actor, ApiError> {
+    /// [`AuthError::InvalidToken`] for a forged, expired or malformed token,
+    /// [`AuthError::UnknownRole`] for a role this service does not know.
+    pub fn verify(&self, token: &str) -> Result<Actor, AuthError> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|e| ApiError::Unauthorized(format!("invalid token: {e}")))?;
+            .map_err(AuthError::InvalidToken)?;
         let c = data.claims;
         let org_role = c
             .org_role
             .parse::<OrgRole>()
-            .map_err(|e| ApiError::Unauthorized(e.to_string()))?;
+            .map_err(|e| AuthError::UnknownRole(e.to_string()))?;
         let platform_role = c
             .platform_role
             .parse::<PlatformRole>()
-            .map_err(|e| ApiError::Unauthorized(e.to_string()))?;
+            .map_err(|e| AuthError::UnknownRole(e.to_string()))?;
         Ok(Actor {
             user_id: UserId::from_uuid(c.sub),
             org_id: OrgId::from_uuid(c.org),
@@ -116,24 +137,20 @@ impl FromRequest for Caller {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).map(Caller))
+        ready(authenticate(req).map(Caller).map_err(ApiError::from))
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
+fn authenticate(req: &HttpRequest) -> Result<Actor, AuthError> {
     let keys = req
         .app_data::<web::Data<TokenKeys>>()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("token keys are not configured")))?;
+        .ok_or(AuthError::NotConfigured)?;
     let header = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::Unauthorized("missing Authorization header".into()))?;
-    let value = header
-        .to_str()
-        .map_err(|_| ApiError::Unauthorized("malformed Authorization header".into()))?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .ok_or_else(|| ApiError::Unauthorized("expected `Authorization: Bearer <token>`".into()))?;
+        .ok_or(AuthError::MissingHeader)?;
+    let value = header.to_str().map_err(|_| AuthError::MalformedHeader)?;
+    let token = value.strip_prefix("Bearer ").ok_or(AuthError::NotBearer)?;
     keys.verify(token.trim())
 }
 
@@ -164,19 +181,19 @@ mod tests {
         let forged = other.issue(&actor(), Duration::hours(1)).unwrap();
         assert!(matches!(
             keys.verify(&forged),
-            Err(ApiError::Unauthorized(_))
+            Err(AuthError::InvalidToken(_))
         ));
         let expired = keys.issue(&actor(), Duration::hours(-1)).unwrap();
         assert!(matches!(
             keys.verify(&expired),
-            Err(ApiError::Unauthorized(_))
+            Err(AuthError::InvalidToken(_))
         ));
         let foreign = TokenKeys::new("secret-secret-secret-secret", "elsewhere")
             .issue(&actor(), Duration::hours(1))
             .unwrap();
         assert!(matches!(
             keys.verify(&foreign),
-            Err(ApiError::Unauthorized(_))
+            Err(AuthError::InvalidToken(_))
         ));
         assert!(keys.verify("not.a.token").is_err());
     }

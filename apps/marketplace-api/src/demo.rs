@@ -86,7 +86,7 @@ pub async fn provision(orgs: &Arc<dyn OrgRepository>) -> anyhow::Result<()> {
     for o in ORGS {
         let existing = orgs.get(o.id).await?;
         orgs.upsert(o.id, o.name, o.tier).await?;
-        let has_credits = existing.is_some_and(|e| !e.credits.is_zero());
+        let has_credits = existing.is_some_and(|e| !e.credits().is_zero());
         if o.credits > 0 && !has_credits {
             orgs.grant_credits(o.id, Money::from_minor(o.credits * 100, Currency::USD))
                 .await?;

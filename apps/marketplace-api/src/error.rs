@@ -1,5 +1,7 @@
-//! One error type for every handler: each domain error maps to the v1 API's error shape and
-//! status; a 500 is logged with its cause chain and answered without internals.
+//! One error type for every handler, and the one place where errors become HTTP answers:
+//! each domain error, each malformed request ([`BadRequest`]) and each authentication
+//! failure ([`AuthError`]) maps here to the v1 API's error shape and status. A 500 is
+//! logged with its cause chain and answered without internals.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -9,13 +11,19 @@ use marketplace_domain::checkout::{CheckoutError, PaymentError};
 use marketplace_domain::entitlement::HoldingsError;
 use marketplace_domain::lifecycle::PurchaseError;
 use marketplace_domain::org::OrgError;
+use marketplace_domain::payment_events::PaymentEventError;
 use marketplace_domain::ports::RepoError;
 use marketplace_domain::purchase::PurchaseRuleError;
 use marketplace_domain::review::ReviewError;
+use marketplace_domain::seller::SellerError;
 use marketplace_domain::stats::StatsError;
 use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
+
+use crate::auth::AuthError;
+use crate::extract::BadRequest;
+use crate::wire::MoneyDto;
 
 /// `{"error": {...}}`: the body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
@@ -52,6 +60,9 @@ pub enum ApiError {
     },
     #[error("not found")]
     NotFound,
+    /// No route matches the path (or the method).
+    #[error("no such route")]
+    NoRoute,
     /// A malformed request (400) or a well-formed one that breaks a rule (422).
     #[error("{message}")]
     Invalid {
@@ -79,12 +90,16 @@ pub enum ApiError {
     },
     #[error("a dependency is unavailable; retry later")]
     Unavailable(#[source] anyhow::Error),
+    /// The service cannot serve: its database does not answer (GET /readyz).
+    #[error("the database is not reachable")]
+    NotReady(#[source] anyhow::Error),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
 
 impl ApiError {
-    /// 400 for a malformed request, with field details.
+    /// 400 for a malformed request, with field details. Handlers and extractors answer
+    /// with a [`BadRequest`] instead, which converts to this.
     #[must_use]
     pub fn bad_request(message: impl Into<String>, details: Vec<Value>) -> Self {
         Self::Invalid {
@@ -96,8 +111,7 @@ impl ApiError {
     }
 
     /// 422 for a well-formed request that breaks a rule.
-    #[must_use]
-    pub fn unprocessable(
+    fn unprocessable(
         reason: &'static str,
         message: impl Into<String>,
         details: Vec<Value>,
@@ -134,12 +148,12 @@ impl ApiError {
         match self {
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden { .. } => "forbidden",
-            Self::NotFound => "not_found",
+            Self::NotFound | Self::NoRoute => "not_found",
             Self::Invalid { .. } => "invalid_request",
             Self::Conflict { .. } => "conflict",
             Self::QuotaExceeded { .. } => "quota_exceeded",
             Self::PaymentRequired { .. } => "payment_required",
-            Self::Unavailable(_) => "unavailable",
+            Self::Unavailable(_) | Self::NotReady(_) => "unavailable",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -150,11 +164,11 @@ impl ResponseError for ApiError {
         match self {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } | Self::QuotaExceeded { .. } => StatusCode::FORBIDDEN,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::NoRoute => StatusCode::NOT_FOUND,
             Self::Invalid { status, .. } => *status,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PaymentRequired { .. } => StatusCode::PAYMENT_REQUIRED,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -176,8 +190,12 @@ impl ResponseError for ApiError {
             Self::QuotaExceeded { details, .. } => (None, details.clone()),
             _ => (None, Vec::new()),
         };
-        if let Self::Internal(cause) | Self::Unavailable(cause) = self {
-            tracing::error!(error = ?cause, "request failed");
+        match self {
+            Self::Internal(cause) | Self::Unavailable(cause) => {
+                tracing::error!(error = ?cause, "request failed");
+            }
+            Self::NotReady(cause) => tracing::warn!(error = ?cause, "not ready"),
+            _ => {}
         }
         let body = ErrorBody {
             error: ErrorDetail {
@@ -204,6 +222,26 @@ fn item_detail(item: &ItemRef) -> Value {
 
 fn infrastructure(e: RepoError) -> ApiError {
     ApiError::Internal(anyhow::Error::new(e))
+}
+
+impl From<BadRequest> for ApiError {
+    fn from(e: BadRequest) -> Self {
+        let details = e
+            .faults()
+            .iter()
+            .map(|f| json!({"field": f.field, "message": f.message}))
+            .collect();
+        Self::bad_request(e.message(), details)
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::NotConfigured => Self::Internal(anyhow::Error::new(e)),
+            other => Self::Unauthorized(other.to_string()),
+        }
+    }
 }
 
 impl From<CatalogError> for ApiError {
@@ -309,7 +347,7 @@ impl From<CheckoutError> for ApiError {
             CheckoutError::InsufficientCredits { needed } => Self::PaymentRequired {
                 reason: "insufficient_credits",
                 message,
-                details: vec![json!({"needed": crate::dto::MoneyDto::from(needed)})],
+                details: vec![json!({"needed": MoneyDto::from(needed)})],
             },
             CheckoutError::AlreadyOwned { item } => {
                 Self::conflict("already_owned", message, vec![item_detail(&item)])
@@ -347,7 +385,7 @@ impl From<PurchaseError> for ApiError {
                 Self::unprocessable(
                     "refund_too_large",
                     message,
-                    vec![json!({"refundable": crate::dto::MoneyDto::from(remaining)})],
+                    vec![json!({"refundable": MoneyDto::from(remaining)})],
                 )
             }
             PurchaseError::Rule(PurchaseRuleError::InvalidRefund) => {
@@ -411,6 +449,48 @@ impl From<StatsError> for ApiError {
         match e {
             StatsError::Forbidden(f) => Self::forbidden(None, f.to_string(), vec![]),
             StatsError::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<SellerError> for ApiError {
+    fn from(e: SellerError) -> Self {
+        let message = e.to_string();
+        match e {
+            SellerError::Forbidden(f) => Self::forbidden(None, f.to_string(), vec![]),
+            SellerError::NotFound => Self::NotFound,
+            SellerError::Invalid(faults) => Self::unprocessable(
+                "invalid_fields",
+                "some fields are invalid",
+                field_details(&faults),
+            ),
+            SellerError::OrgTaken => Self::conflict("org_manages_a_seller", message, vec![]),
+            SellerError::OrgAdminRequired => {
+                Self::forbidden(Some("org_admin_required"), message, vec![])
+            }
+            SellerError::AccountTaken => Self::conflict("connect_account_taken", message, vec![]),
+            SellerError::PlatformSeller => Self::conflict("platform_seller", message, vec![]),
+            SellerError::ConnectNotConfigured => {
+                Self::conflict("connect_not_configured", message, vec![])
+            }
+            // A refused Connect key is the operator's to fix; the caller may retry later.
+            SellerError::Payment(PaymentError::Configuration(m)) => {
+                Self::Unavailable(anyhow::anyhow!("Stripe Connect misconfigured: {m}"))
+            }
+            SellerError::Payment(p) => p.into(),
+            SellerError::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<PaymentEventError> for ApiError {
+    fn from(e: PaymentEventError) -> Self {
+        match e {
+            // Stripe delivers the event again on a 503.
+            PaymentEventError::NotReady(why) => Self::Unavailable(anyhow::anyhow!(why)),
+            PaymentEventError::Checkout(c) => c.into(),
+            PaymentEventError::Purchase(p) => p.into(),
+            PaymentEventError::Infrastructure(i) => infrastructure(i),
         }
     }
 }

@@ -2,19 +2,19 @@
 //!
 //! The thin actix-web application over the marketplace domain: configuration, wiring,
 //! routes, authentication, error mapping and the OpenAPI document. Handlers hold no
-//! business rule and no SQL: they extract, validate, call one use case and map the result.
+//! business rule and no SQL: they extract, convert the request into a domain command, call
+//! one use case and convert the result; every error becomes an HTTP answer in `error`.
 
 pub mod app;
 pub mod auth;
 pub mod config;
 pub mod demo;
-pub mod dto;
 pub mod error;
 pub mod extract;
-pub mod labels;
 pub mod openapi;
 pub mod revenue_example;
 pub mod routes;
 pub mod runtime;
 pub mod state;
 pub mod telemetry;
+pub mod wire;

@@ -6,7 +6,11 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::routes::{admin, cart, catalog, health, orders, purchases, reviews, sellers, webhooks};
+use crate::routes::sellers::{admin as seller_admin, payouts, profile, statements};
+use crate::routes::{
+    cart, catalog, catalog_admin, entitlements, health, moderation, orders, orgs, purchases,
+    reviews, stats, webhooks,
+};
 
 /// Declares the bearer scheme every authenticated route refers to.
 #[derive(Debug)]
@@ -41,15 +45,15 @@ impl Modify for BearerAuth {
         catalog::list_tools, catalog::get_tool, catalog::list_categories, catalog::list_bundles, catalog::get_bundle,
         cart::get_cart, cart::add_item, cart::remove_item, cart::clear_cart,
         orders::checkout, orders::list_orders, orders::get_order, orders::cancel_order,
-        purchases::list_purchases, purchases::cancel_purchase, purchases::list_entitlements, purchases::stats,
+        purchases::list_purchases, purchases::cancel_purchase, entitlements::list_entitlements, stats::stats,
         reviews::list_reviews, reviews::put_my_review, reviews::delete_my_review, reviews::mark_helpful,
-        reviews::flag_review, reviews::moderation_queue, reviews::moderate,
-        admin::create_tool, admin::update_tool, admin::create_bundle, admin::update_bundle,
-        admin::put_org, admin::grant_credits, admin::mark_paid, admin::refund,
+        reviews::flag_review, moderation::moderation_queue, moderation::moderate,
+        catalog_admin::create_tool, catalog_admin::update_tool, catalog_admin::create_bundle, catalog_admin::update_bundle,
+        orgs::put_org, orgs::grant_credits, orders::mark_paid, purchases::refund,
         webhooks::stripe_webhook,
-        sellers::create_seller, sellers::list_sellers, sellers::update_seller, sellers::assign_tool,
-        sellers::revenue_report, sellers::my_seller, sellers::my_statement, sellers::my_statement_csv,
-        sellers::my_payouts, sellers::seller_statement, sellers::start_onboarding,
+        seller_admin::create_seller, seller_admin::list_sellers, seller_admin::update_seller, seller_admin::assign_tool,
+        statements::revenue_report, profile::my_seller, statements::my_statement, statements::my_statement_csv,
+        payouts::my_payouts, statements::seller_statement, payouts::start_onboarding,
     ),
     modifiers(&BearerAuth),
     tags(

@@ -21,6 +21,7 @@ use marketplace_domain::catalog::{
 use marketplace_domain::checkout::{IdempotencyKey, PaymentMethod};
 use marketplace_domain::ids::{OrgId, SellerId, ToolId, UserId};
 use marketplace_domain::money::{Currency, Money};
+use marketplace_domain::paging::PageRequest;
 use marketplace_domain::ports::{Clock, IdGenerator};
 use marketplace_domain::revenue::{Account, Posting, SellerKind, YearMonth, balance};
 use marketplace_domain::seller::{
@@ -265,13 +266,14 @@ pub async fn run(database_url: &str) -> anyhow::Result<String> {
     clock.set(at(20, 11)?);
     let purchase = svc
         .purchases
-        .list(&buyer, None)
+        .list(&buyer, None, PageRequest::default())
         .await?
+        .items
         .into_iter()
-        .find(|p| p.item == ItemRef::Bundle(bundle.id()))
+        .find(|p| p.item() == ItemRef::Bundle(bundle.id()))
         .context("the bundle's purchase")?;
     svc.purchases
-        .refund(&admin, purchase.id, Some(usd("40.00")?))
+        .refund(&admin, purchase.id(), Some(usd("40.00")?))
         .await?;
 
     // 4. The ledger.

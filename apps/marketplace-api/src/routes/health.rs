@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::error::ErrorBody;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::Services;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -22,13 +22,7 @@ pub async fn healthz() -> HttpResponse {
     get, path = "/readyz", tag = "health",
     responses((status = 200, description = "Ready"), (status = 503, description = "Not ready", body = ErrorBody))
 )]
-pub async fn readyz(svc: web::Data<Services>) -> HttpResponse {
-    match svc.readiness.check().await {
-        Ok(()) => HttpResponse::Ok().json(json!({"status": "ready"})),
-        Err(e) => {
-            tracing::warn!(error = ?e, "not ready");
-            HttpResponse::ServiceUnavailable()
-                .json(json!({"error": {"code": "unavailable", "message": "the database is not reachable"}}))
-        }
-    }
+pub async fn readyz(svc: web::Data<Services>) -> Result<HttpResponse, ApiError> {
+    svc.readiness.check().await.map_err(ApiError::NotReady)?;
+    Ok(HttpResponse::Ok().json(json!({"status": "ready"})))
 }

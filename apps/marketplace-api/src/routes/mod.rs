@@ -1,13 +1,18 @@
-//! The v1 routes: each handler extracts, validates, calls one use case and maps the result.
+//! The v1 routes, one module per concept: each handler extracts, converts the request into
+//! a domain command, calls one use case and converts the result into its response shape.
 
-pub mod admin;
 pub mod cart;
 pub mod catalog;
+pub mod catalog_admin;
+pub mod entitlements;
 pub mod health;
+pub mod moderation;
 pub mod orders;
+pub mod orgs;
 pub mod purchases;
 pub mod reviews;
 pub mod sellers;
+pub mod stats;
 pub mod webhooks;
 
 use actix_web::web;
@@ -21,8 +26,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(cart::configure)
             .configure(orders::configure)
             .configure(purchases::configure)
+            .configure(entitlements::configure)
+            .configure(stats::configure)
             .configure(reviews::configure)
-            .configure(admin::configure)
+            .configure(moderation::configure)
+            .configure(catalog_admin::configure)
+            .configure(orgs::configure)
             .configure(sellers::configure)
             .configure(webhooks::configure),
     );

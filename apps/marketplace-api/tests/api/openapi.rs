@@ -2,7 +2,7 @@
 //! serves; GET /docs/ works offline.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -130,15 +130,28 @@ async fn the_document_is_valid_openapi_3() {
     }
 }
 
-/// The routes mounted in src/routes/*.rs, read from the source: `.route("…", web::m()`
+/// Every `.rs` file under `dir`, at any depth.
+fn sources(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(sources(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// The routes mounted under src/routes/, read from the source: `.route("…", web::m()`
 /// and `web::resource("…")….route(web::m()`; all but health's under "/v1".
 fn mounted_in_source() -> BTreeSet<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
     let mut out = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
+    for path in sources(&dir) {
         let file = path.file_name().unwrap().to_str().unwrap().to_owned();
-        if file == "mod.rs" || !file.ends_with(".rs") {
+        if path.parent() == Some(dir.as_path()) && file == "mod.rs" {
             continue;
         }
         let prefix = if file == "health.rs" { "" } else { "/v1" };

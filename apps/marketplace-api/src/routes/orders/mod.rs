@@ -1,43 +1,24 @@
-//! Checkout and orders (R-O*).
+//! Checkout and orders (R-O*), and the settling of invoice orders by platform admins.
 
-use actix_web::{HttpRequest, HttpResponse, web};
-use marketplace_domain::checkout::IdempotencyKey;
+pub mod dto;
+
+use actix_web::{HttpResponse, web};
 use marketplace_domain::ids::OrderId;
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::dto::{CheckoutBody, ListDto, OrderDto};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ValidJson, only_keys};
-use crate::routes::catalog::{PageQueryDoc, page_request};
+use crate::extract::{NoQuery, Query, ValidJson};
 use crate::state::Services;
+use crate::wire::{ListDto, PageQuery};
+use dto::{CheckoutBody, IdempotencyKeyHeader, OrderDto};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/checkout", web::post().to(checkout))
         .route("/orders", web::get().to(list_orders))
         .route("/orders/{id}", web::get().to(get_order))
-        .route("/orders/{id}/cancel", web::post().to(cancel_order));
-}
-
-fn idempotency_key(req: &HttpRequest) -> Result<IdempotencyKey, ApiError> {
-    let raw = req
-        .headers()
-        .get("Idempotency-Key")
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "the Idempotency-Key header is required",
-                vec![json!({"field": "Idempotency-Key", "message": "required"})],
-            )
-        })?
-        .to_str()
-        .unwrap_or_default();
-    IdempotencyKey::parse(raw).map_err(|m| {
-        ApiError::bad_request(
-            "invalid Idempotency-Key",
-            vec![json!({"field": "Idempotency-Key", "message": m})],
-        )
-    })
+        .route("/orders/{id}/cancel", web::post().to(cancel_order))
+        .route("/admin/orders/{id}/mark-paid", web::post().to(mark_paid));
 }
 
 /// Turns the caller's cart into one order (R-O1). The same `Idempotency-Key` with the same
@@ -60,20 +41,19 @@ fn idempotency_key(req: &HttpRequest) -> Result<IdempotencyKey, ApiError> {
 pub async fn checkout(
     svc: web::Data<Services>,
     caller: Caller,
-    req: HttpRequest,
+    key: IdempotencyKeyHeader,
     body: ValidJson<CheckoutBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency_key(&req)?;
     let order = svc
         .checkout
-        .checkout(&caller.0, key, body.into_inner().payment_method.0)
+        .checkout(&caller.0, key.0, body.into_inner().payment_method.0)
         .await?;
     Ok(HttpResponse::Created().json(OrderDto::from(order)))
 }
 
 /// The org's orders, newest first.
 #[utoipa::path(
-    get, path = "/v1/orders", tag = "orders", params(PageQueryDoc),
+    get, path = "/v1/orders", tag = "orders", params(PageQuery),
     responses(
         (status = 200, description = "A page of orders", body = ListDto<OrderDto>),
         (status = 400, description = "Malformed paging", body = ErrorBody),
@@ -85,10 +65,12 @@ pub async fn checkout(
 pub async fn list_orders(
     svc: web::Data<Services>,
     caller: Caller,
-    req: HttpRequest,
+    page: Query<PageQuery>,
 ) -> Result<web::Json<ListDto<OrderDto>>, ApiError> {
-    only_keys(&req, &["limit", "offset"])?;
-    let page = svc.checkout.orders(&caller.0, page_request(&req)?).await?;
+    let page = svc
+        .checkout
+        .orders(&caller.0, page.into_inner().try_into()?)
+        .await?;
     Ok(web::Json(ListDto::from_page(page, OrderDto::from)))
 }
 
@@ -107,10 +89,9 @@ pub async fn list_orders(
 pub async fn get_order(
     svc: web::Data<Services>,
     caller: Caller,
-    req: HttpRequest,
+    _: Query<NoQuery>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<OrderDto>, ApiError> {
-    only_keys(&req, &[])?;
     let order = svc
         .checkout
         .order(&caller.0, OrderId::from_uuid(id.into_inner()))
@@ -141,4 +122,29 @@ pub async fn cancel_order(
         .cancel(&caller.0, OrderId::from_uuid(id.into_inner()))
         .await?;
     Ok(web::Json(order.into()))
+}
+
+/// Settles an INVOICE order, which is then fulfilled (R-O3, R-O4).
+#[utoipa::path(
+    post, path = "/v1/admin/orders/{id}/mark-paid", tag = "admin", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The order (FULFILLED, or FAILED with already_owned)", body = OrderDto),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 401, description = "Missing or bad token", body = ErrorBody),
+        (status = 403, description = "Not a catalog admin", body = ErrorBody),
+        (status = 404, description = "No such order", body = ErrorBody),
+        (status = 409, description = "wrong_payment_method or illegal_state", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn mark_paid(
+    svc: web::Data<Services>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<OrderDto>, ApiError> {
+    let confirmation = svc
+        .checkout
+        .mark_paid(&caller.0, OrderId::from_uuid(id.into_inner()))
+        .await?;
+    Ok(web::Json(confirmation.into()))
 }

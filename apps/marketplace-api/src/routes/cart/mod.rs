@@ -1,16 +1,18 @@
 //! The caller's cart (R-K*).
 
+pub mod dto;
+
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
-use marketplace_domain::catalog::{ItemKind, ItemRef};
+use actix_web::{HttpResponse, web};
+use marketplace_domain::item::ItemRef;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::dto::{AddItemBody, CartDto};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ValidJson, only_keys};
-use crate::labels::ItemType;
+use crate::extract::{NoQuery, Query, ValidJson};
 use crate::state::Services;
+use crate::wire::labels::ItemType;
+use dto::{AddItemBody, CartDto};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/cart", web::get().to(get_cart))
@@ -35,9 +37,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn get_cart(
     svc: web::Data<Services>,
     caller: Caller,
-    req: HttpRequest,
+    _: Query<NoQuery>,
 ) -> Result<web::Json<CartDto>, ApiError> {
-    only_keys(&req, &[])?;
     Ok(web::Json(svc.cart.view(&caller.0).await?.into()))
 }
 
@@ -62,15 +63,13 @@ pub async fn add_item(
     caller: Caller,
     body: ValidJson<AddItemBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let item = ItemRef::from_parts(body.item_type.0, body.item_id);
-    let (change, view) = svc.cart.add(&caller.0, item).await?;
+    let (change, view) = svc.cart.add(&caller.0, body.into_inner().into()).await?;
     let status = if change.added {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok(HttpResponse::build(status).json(CartDto::with_change(view, change)))
+    Ok(HttpResponse::build(status).json(CartDto::from((change, view))))
 }
 
 /// Removes a line; removing one that is not there succeeds (R-K5).
@@ -90,11 +89,10 @@ pub async fn remove_item(
     caller: Caller,
     path: web::Path<(ItemType, Uuid)>,
 ) -> Result<web::Json<CartDto>, ApiError> {
-    let (kind, id): (ItemType, Uuid) = path.into_inner();
-    let kind: ItemKind = kind.0;
+    let (kind, id) = path.into_inner();
     let view = svc
         .cart
-        .remove(&caller.0, ItemRef::from_parts(kind, id))
+        .remove(&caller.0, ItemRef::from_parts(kind.0, id))
         .await?;
     Ok(web::Json(view.into()))
 }

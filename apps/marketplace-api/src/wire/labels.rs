@@ -147,3 +147,44 @@ wire_enum!(/// Where an entitlement comes from.
     SourceLabel(EntitlementSource), lower = true);
 wire_enum!(/// A moderator's decision.
     DecisionLabel(Decision), lower = true);
+
+/// Labels in query strings, for `#[serde(deserialize_with = ...)]`: upper-case labels are
+/// taken in any case (`?tier=growth`), lower-case ones as they are (`?sort_by=price`). An
+/// unknown value fails with the accepted ones.
+pub mod query {
+    use serde::{Deserialize, Deserializer, de};
+
+    use super::{Labelled, parse_label, parse_lower};
+
+    /// Every value of a repeated or comma-separated key.
+    ///
+    /// # Errors
+    /// An unknown value.
+    pub fn any_case_list<'de, D: Deserializer<'de>, T: Labelled>(d: D) -> Result<Vec<T>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|raw| parse_label::<T>(&raw.to_uppercase()))
+            .collect::<Result<_, _>>()
+            .map_err(de::Error::custom)
+    }
+
+    /// One value, in any case.
+    ///
+    /// # Errors
+    /// An unknown value.
+    pub fn any_case<'de, D: Deserializer<'de>, T: Labelled>(d: D) -> Result<Option<T>, D::Error> {
+        let raw = String::deserialize(d)?;
+        parse_label::<T>(&raw.to_uppercase())
+            .map(Some)
+            .map_err(de::Error::custom)
+    }
+
+    /// One lower-case value.
+    ///
+    /// # Errors
+    /// An unknown value.
+    pub fn lower<'de, D: Deserializer<'de>, T: Labelled>(d: D) -> Result<Option<T>, D::Error> {
+        let raw = String::deserialize(d)?;
+        parse_lower::<T>(&raw).map(Some).map_err(de::Error::custom)
+    }
+}

@@ -1,0 +1,101 @@
+//! The cart's shapes: the cart priced live, its lines, and the item to add.
+
+use marketplace_domain::cart::{CartChange, CartView};
+use marketplace_domain::item::ItemRef;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::wire::MoneyDto;
+use crate::wire::labels::ItemType;
+
+/// One cart line priced live.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CartLineDto {
+    pub item_type: ItemType,
+    pub item_id: Uuid,
+    pub name: String,
+    pub price: MoneyDto,
+    pub list_price: MoneyDto,
+    /// False when the item can no longer be bought: checkout will refuse the cart.
+    pub available: bool,
+}
+
+/// A reference to a catalog item.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemRefDto {
+    pub item_type: ItemType,
+    pub item_id: Uuid,
+}
+
+impl From<ItemRef> for ItemRefDto {
+    fn from(i: ItemRef) -> Self {
+        Self {
+            item_type: i.kind().into(),
+            item_id: i.uuid(),
+        }
+    }
+}
+
+/// The caller's cart with totals derived from live prices (R-K4).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CartDto {
+    pub lines: Vec<CartLineDto>,
+    pub subtotal: MoneyDto,
+    pub savings: MoneyDto,
+    pub total: MoneyDto,
+    pub currency: String,
+    /// Lines an added bundle replaced (R-K3); only in the answer to an add.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed: Option<Vec<ItemRefDto>>,
+}
+
+impl From<CartView> for CartDto {
+    fn from(v: CartView) -> Self {
+        Self {
+            lines: v
+                .lines
+                .into_iter()
+                .map(|l| CartLineDto {
+                    item_type: l.item.kind().into(),
+                    item_id: l.item.uuid(),
+                    name: l.name,
+                    price: l.price.into(),
+                    list_price: l.list_price.into(),
+                    available: l.available,
+                })
+                .collect(),
+            subtotal: v.subtotal.into(),
+            savings: v.savings.into(),
+            total: v.total.into(),
+            currency: v.currency.code().to_owned(),
+            removed: None,
+        }
+    }
+}
+
+impl From<(CartChange, CartView)> for CartDto {
+    /// The answer to an add: the cart and the lines the added item replaced.
+    fn from((change, view): (CartChange, CartView)) -> Self {
+        Self {
+            removed: Some(change.removed.into_iter().map(ItemRefDto::from).collect()),
+            ..Self::from(view)
+        }
+    }
+}
+
+/// POST /v1/cart/items.
+#[derive(Debug, Deserialize, garde::Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddItemBody {
+    #[garde(skip)]
+    pub item_type: ItemType,
+    #[garde(skip)]
+    pub item_id: Uuid,
+}
+
+impl From<AddItemBody> for ItemRef {
+    fn from(b: AddItemBody) -> Self {
+        Self::from_parts(b.item_type.0, b.item_id)
+    }
+}
