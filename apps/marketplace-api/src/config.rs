@@ -53,6 +53,9 @@ pub struct Config {
     pub stripe: Option<StripeConfig>,
     pub log_format: LogFormat,
     pub log_filter: String,
+    /// How long a card order may wait for its payment confirmation before reconciliation
+    /// asks the provider about it (a younger one may still get its webhook).
+    pub reconcile_after: chrono::Duration,
 }
 
 /// The demo's signing secret: public on purpose, accepted only in demo mode.
@@ -63,6 +66,8 @@ pub const DEMO_JWT_ISSUER: &str = "marketplace-demo";
 pub const DEMO_DATABASE_URL: &str = "sqlite://marketplace.sqlite?mode=rwc";
 /// Stripe's API.
 pub const STRIPE_API_BASE: &str = "https://api.stripe.com";
+/// Seconds a card order waits for its webhook before reconciliation asks the provider.
+pub const DEFAULT_RECONCILE_AFTER_SECS: i64 = 600;
 
 impl Config {
     /// Reads the process environment.
@@ -139,6 +144,19 @@ impl Config {
             .parse()
             .context("MARKETPLACE_BIND must be an address such as 127.0.0.1:8080")?;
         let (log_format, log_filter) = parse_log(var("MARKETPLACE_LOG").as_deref())?;
+        let reconcile_after = match var("MARKETPLACE_RECONCILE_AFTER_SECS") {
+            None => DEFAULT_RECONCILE_AFTER_SECS,
+            Some(raw) => raw
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|secs| *secs >= 0)
+                .with_context(|| {
+                    format!(
+                        "MARKETPLACE_RECONCILE_AFTER_SECS must be a number of seconds, not {raw:?}"
+                    )
+                })?,
+        };
         Ok(Self {
             mode,
             bind,
@@ -151,6 +169,7 @@ impl Config {
             stripe,
             log_format,
             log_filter,
+            reconcile_after: chrono::Duration::seconds(reconcile_after),
         })
     }
 }
@@ -189,6 +208,15 @@ mod tests {
         assert_eq!(c.database_url, DEMO_DATABASE_URL);
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(c.log_format, LogFormat::Pretty);
+        assert_eq!(c.reconcile_after, chrono::Duration::minutes(10));
+    }
+
+    #[test]
+    fn the_reconciliation_delay_is_a_number_of_seconds() {
+        let c = config(&[("MARKETPLACE_RECONCILE_AFTER_SECS", "90")]).unwrap();
+        assert_eq!(c.reconcile_after, chrono::Duration::seconds(90));
+        assert!(config(&[("MARKETPLACE_RECONCILE_AFTER_SECS", "soon")]).is_err());
+        assert!(config(&[("MARKETPLACE_RECONCILE_AFTER_SECS", "-1")]).is_err());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use marketplace_stripe::OfflineGateway;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::config::{Config, Mode, Payments};
-use crate::state::{Ports, Readiness};
+use crate::state::{Ports, Readiness, Services};
 
 /// The database answers.
 #[derive(Debug)]
@@ -143,6 +143,26 @@ pub fn connect(
     let connect = marketplace_stripe::StripeConnect::new(settings)
         .map_err(|e| anyhow::anyhow!("Stripe Connect: {e}"))?;
     Ok(Some(Arc::new(connect)))
+}
+
+/// Every port over one store, with the payment gateway and Stripe Connect the
+/// configuration names.
+///
+/// # Errors
+/// As [`payments`] and [`connect`].
+pub fn all_ports(db: &Database, config: &Config) -> anyhow::Result<Ports> {
+    let mut ports = ports(db, payments(config)?);
+    ports.payouts = connect(config)?;
+    Ok(ports)
+}
+
+/// The services over the configured database and providers, for the operational commands.
+///
+/// # Errors
+/// As [`open`] and [`all_ports`].
+pub async fn services(config: &Config) -> anyhow::Result<Services> {
+    let db = open(config).await?;
+    Ok(Services::new(all_ports(&db, config)?))
 }
 
 /// Every port over one store.

@@ -1,0 +1,49 @@
+//! The periodic jobs a server runs: expiring recurring purchases and reconciling card
+//! payments every minute, paying sellers every hour. What each job does (which orders,
+//! which month) is the use cases' to decide; this module only keeps the clock.
+
+use std::time::Duration;
+
+use marketplace_domain::seller::PayoutRunError;
+
+use crate::state::Services;
+
+/// How often purchases are expired and card payments reconciled.
+const MINUTELY: Duration = Duration::from_secs(60);
+/// How often a payout run is tried: a month already paid is a no-op, and a payout left
+/// pending is finished under the same key.
+const HOURLY: Duration = Duration::from_secs(3600);
+
+/// Starts the jobs on the current tokio runtime. `reconcile_after` is how long a card
+/// order may wait for its webhook before it is reconciled.
+pub fn spawn(services: Services, reconcile_after: chrono::Duration) {
+    if services.payouts.is_configured() {
+        let payouts = services.payouts.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(HOURLY);
+            loop {
+                tick.tick().await;
+                match payouts.run_due(chrono::Utc::now()).await {
+                    Ok(report) if report.has_problems() => {
+                        tracing::warn!(?report, "payout run left problems; retrying next hour");
+                    }
+                    Ok(_) | Err(PayoutRunError::TooEarly { .. }) => {}
+                    Err(e) => tracing::warn!(error = ?e, "payout job failed; retrying next hour"),
+                }
+            }
+        });
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(MINUTELY);
+        loop {
+            tick.tick().await;
+            if let Err(e) = services.purchases.expire_due().await {
+                tracing::warn!(error = ?e, "expiry job failed; retrying next minute");
+            }
+            let cutoff = chrono::Utc::now() - reconcile_after;
+            if let Err(e) = services.checkout.reconcile(cutoff).await {
+                tracing::warn!(error = ?e, "reconciliation job failed; retrying next minute");
+            }
+        }
+    });
+}
