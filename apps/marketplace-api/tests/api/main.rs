@@ -1,13 +1,20 @@
-//! HTTP tests through actix's test service, over the real wiring on a fresh in-memory
-//! SQLite database per test.
+//! The API's tests, in one binary: HTTP tests through actix's test service over the real
+//! wiring on a fresh in-memory SQLite database per test (catalog, cart, checkout,
+//! purchases, reviews, admin, sellers, errors, the OpenAPI document and the response
+//! shapes' snapshots), and end-to-end tests of the real binary, offline and against
+//! localstripe.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
 mod cart;
 mod catalog;
 mod checkout;
+mod e2e;
 mod errors;
 mod helpers;
 mod openapi;
 mod purchases;
 mod reviews;
+mod sellers;
+mod shapes;
+mod stripe_e2e;

@@ -2,7 +2,6 @@
 //! migrations, the seed catalog, offline payments): a seller sees its own statements and
 //! never another's (404), a buyer org sees none, CSV and JSON statements agree to the
 //! cent, and the admin endpoints and reports hold to the same ledger.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 

@@ -1,6 +1,5 @@
 //! End to end: the real binary on a temporary SQLite file and a free port, the README
 //! walk-through over real HTTP, and a graceful stop on SIGTERM.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fs::File;
 use std::net::TcpListener;

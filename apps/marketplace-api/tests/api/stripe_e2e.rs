@@ -17,8 +17,6 @@
 //!
 //! Every wait is bounded (poll every 100 ms, at most 20 s); nothing asserts on timing.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
-
 use std::fs::{File, OpenOptions};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
