@@ -9,5 +9,6 @@ mod concurrency;
 mod contract;
 mod fixtures;
 mod rls;
+mod schema_labels;
 mod sellers;
 mod support;
