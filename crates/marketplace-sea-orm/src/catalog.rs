@@ -23,17 +23,9 @@ use uuid::Uuid;
 use crate::SeaOrmStore;
 use crate::convert::{count, fix_scale, insert_model, insert_row, label, money, to_i32};
 use crate::entities::{bundle_items, bundles, sellers, tool_tags, tools};
-use crate::error::{corrupt, fault, map_db};
+use crate::error::{corrupt, map_db, map_db_or_missing};
 use crate::sellers::to_seller;
 use crate::tenant::{Scope, commit};
-
-/// A foreign-key violation (PostgreSQL 23503, SQLite 787) means a referenced row is missing.
-fn map_fk_as_not_found(e: sea_orm::DbErr) -> RepoError {
-    if fault(&e).is_some_and(|f| matches!(f.code.as_str(), "23503" | "787")) {
-        return RepoError::NotFound;
-    }
-    map_db(e)
-}
 
 fn to_tool(m: tools::Model, tags: Vec<String>) -> Result<Tool, RepoError> {
     const T: &str = "tools";
@@ -319,7 +311,7 @@ impl SeaOrmStore {
                 tool_id: t.tool_id.as_uuid(),
                 position,
             };
-            insert_model(db, row).await.map_err(map_fk_as_not_found)?;
+            insert_model(db, row).await.map_err(map_db_or_missing)?;
         }
         Ok(())
     }
@@ -479,7 +471,7 @@ impl CatalogRepository for SeaOrmStore {
             let tx = self.begin(Scope::Global).await?;
             insert_model(&tx, model.clone())
                 .await
-                .map_err(map_fk_as_not_found)?;
+                .map_err(map_db_or_missing)?;
             for row in tag_rows(tool) {
                 insert_row(&tx, row).await.map_err(map_db)?;
             }
@@ -524,7 +516,7 @@ impl CatalogRepository for SeaOrmStore {
                 .filter(tools::Column::Id.eq(m.id))
                 .exec(&tx)
                 .await
-                .map_err(map_fk_as_not_found)?;
+                .map_err(map_db_or_missing)?;
             if res.rows_affected == 0 {
                 return Err(RepoError::NotFound);
             }

@@ -1,5 +1,7 @@
-//! How store failures become the domain's [`RepoError`]: unique violations by constraint or
-//! index name, serialization failures and deadlocks as retryable.
+//! How store failures become the domain's [`RepoError`]: each unique key of the schema is
+//! known by its exact name (or, on SQLite, its exact columns) and becomes a typed
+//! [`Conflict`]; a missing referenced row is `NotFound`; a row that does not make a domain
+//! value is `Corrupt`; serialization failures and deadlocks are retryable `Unavailable`.
 
 use std::ops::Deref;
 
@@ -7,34 +9,25 @@ use marketplace_domain::catalog::ItemRef;
 use marketplace_domain::ports::{Conflict, RepoError};
 use sea_orm::{DbErr, RuntimeErr};
 
-/// A stored row that does not map to a valid domain value (the schema or an outside write
-/// let it through).
-#[derive(Debug, thiserror::Error)]
-#[error("corrupt row in {table}: {detail}")]
-pub(crate) struct Corrupt {
-    pub(crate) table: &'static str,
-    pub(crate) detail: String,
-}
-
-/// A [`RepoError::Unavailable`] for a row that does not map to the domain.
+/// A [`RepoError::Corrupt`] for a row of `table` that does not make a valid domain value
+/// (the schema or an outside write let it through).
 pub(crate) fn corrupt(table: &'static str, detail: impl std::fmt::Display) -> RepoError {
-    RepoError::unavailable(Corrupt {
-        table,
-        detail: detail.to_string(),
-    })
+    RepoError::corrupt(table, detail)
 }
 
-/// What the database said, where it said it.
+/// What the database said.
 #[derive(Debug, Default)]
-pub(crate) struct DbFault {
+struct DbFault {
     /// SQLSTATE on PostgreSQL, the extended result code on SQLite.
-    pub(crate) code: String,
-    /// The constraint or index name (PostgreSQL reports it; on SQLite it is rebuilt from the
-    /// message, see [`sqlite_constraint`]).
-    pub(crate) constraint: Option<String>,
+    code: String,
+    /// The violated constraint or index, as PostgreSQL names it.
+    constraint: Option<String>,
+    /// The message: SQLite lists the violated key's columns there
+    /// (`UNIQUE constraint failed: purchases.org_id, purchases.tool_id`).
+    message: String,
 }
 
-pub(crate) fn fault(e: &DbErr) -> Option<DbFault> {
+fn fault(e: &DbErr) -> Option<DbFault> {
     let (DbErr::Exec(RuntimeErr::SqlxError(e))
     | DbErr::Query(RuntimeErr::SqlxError(e))
     | DbErr::Conn(RuntimeErr::SqlxError(e))) = e
@@ -44,115 +37,223 @@ pub(crate) fn fault(e: &DbErr) -> Option<DbFault> {
     let sea_orm::sqlx::Error::Database(db) = e.deref() else {
         return None;
     };
-    let constraint = db
-        .constraint()
-        .map(str::to_owned)
-        .or_else(|| sqlite_constraint(db.message()));
     Some(DbFault {
         code: db.code().map(|c| c.into_owned()).unwrap_or_default(),
-        constraint,
+        constraint: db.constraint().map(str::to_owned),
+        message: db.message().to_owned(),
     })
 }
 
-/// SQLite names a violated unique index only for expression indexes; for column indexes
-/// and keys it lists `table.column`s. This maps those lists back to the migration's names.
-fn sqlite_constraint(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("UNIQUE constraint failed: ")?;
-    if let Some(name) = rest.strip_prefix("index '") {
-        return Some(name.trim_end_matches('\'').to_owned());
-    }
-    let name = match rest {
-        "purchases.org_id, purchases.tool_id" => "purchases_one_active_tool",
-        "purchases.org_id, purchases.bundle_id" => "purchases_one_active_bundle",
-        "idempotency_keys.org_id, idempotency_keys.key" => "idempotency_keys_pkey",
-        "reviews.tool_id, reviews.user_id" => "reviews_tool_user_key",
-        "review_votes.review_id, review_votes.user_id" => "review_votes_pkey",
-        "review_flags.review_id, review_flags.user_id" => "review_flags_pkey",
-        "entitlements.purchase_id, entitlements.tool_id" => "entitlements_purchase_tool_key",
-        "orders.payment_reference" => "orders_payment_reference_key",
-        "purchases.provider_subscription_id" => "purchases_provider_subscription_id_key",
-        "sellers.stripe_account_id" => "sellers_stripe_account_id_key",
-        other => {
-            // `table.id` → `table_pkey`; anything else keeps the table name.
-            let table = other.split('.').next().unwrap_or(other);
-            return Some(if other.ends_with(".id") && !other.contains(',') {
-                format!("{table}_pkey")
-            } else {
-                format!("{table}_unique")
-            });
-        }
-    };
-    Some(name.to_owned())
+/// What a violated unique key means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Meaning {
+    /// One of the one-active-purchase indexes (R-O5): the conflict names the item the caller
+    /// was inserting.
+    ActivePurchase,
+    /// Always this conflict.
+    Is(Conflict),
 }
 
-/// Whether `e` is a unique violation (PostgreSQL 23505; SQLite 2067 or 1555).
-pub(crate) fn is_unique_violation(f: &DbFault) -> bool {
+/// A unique key of the schema: its name, the columns SQLite lists instead of the name, and
+/// what a violation means.
+#[derive(Debug)]
+struct UniqueKey {
+    name: &'static str,
+    columns: &'static str,
+    meaning: Meaning,
+}
+
+const fn unique(name: &'static str, columns: &'static str, meaning: Meaning) -> UniqueKey {
+    UniqueKey {
+        name,
+        columns,
+        meaning,
+    }
+}
+
+/// A key that only a caller's bug (a reused id or line position) can violate.
+const fn key(name: &'static str, columns: &'static str, table: &'static str) -> UniqueKey {
+    unique(name, columns, Meaning::Is(Conflict::Key { table }))
+}
+
+/// Every unique key of the marketplace's tables (a test checks the list against the
+/// migrated schema, both ways).
+const UNIQUE_KEYS: &[UniqueKey] = &[
+    key("organizations_pkey", "organizations.id", "organizations"),
+    key("sellers_pkey", "sellers.id", "sellers"),
+    unique(
+        "sellers_stripe_account_id_key",
+        "sellers.stripe_account_id",
+        Meaning::Is(Conflict::ConnectAccount),
+    ),
+    unique(
+        "sellers_org_key",
+        "sellers.org_id",
+        Meaning::Is(Conflict::SellerOrg),
+    ),
+    key("tools_pkey", "tools.id", "tools"),
+    key(
+        "tool_tags_pkey",
+        "tool_tags.tool_id, tool_tags.tag",
+        "tool_tags",
+    ),
+    key("bundles_pkey", "bundles.id", "bundles"),
+    key(
+        "bundle_items_pkey",
+        "bundle_items.bundle_id, bundle_items.tool_id",
+        "bundle_items",
+    ),
+    key(
+        "bundle_items_bundle_position_key",
+        "bundle_items.bundle_id, bundle_items.position",
+        "bundle_items",
+    ),
+    key("cart_lines_pkey", "cart_lines.id", "cart_lines"),
+    key(
+        "cart_lines_org_user_tool_key",
+        "cart_lines.org_id, cart_lines.user_id, cart_lines.tool_id",
+        "cart_lines",
+    ),
+    key(
+        "cart_lines_org_user_bundle_key",
+        "cart_lines.org_id, cart_lines.user_id, cart_lines.bundle_id",
+        "cart_lines",
+    ),
+    key("orders_pkey", "orders.id", "orders"),
+    unique(
+        "orders_payment_reference_key",
+        "orders.payment_reference",
+        Meaning::Is(Conflict::PaymentReference),
+    ),
+    key("order_lines_pkey", "order_lines.id", "order_lines"),
+    key(
+        "order_lines_order_position_key",
+        "order_lines.order_id, order_lines.position",
+        "order_lines",
+    ),
+    unique(
+        "idempotency_keys_pkey",
+        "idempotency_keys.org_id, idempotency_keys.key",
+        Meaning::Is(Conflict::IdempotencyKey),
+    ),
+    key("purchases_pkey", "purchases.id", "purchases"),
+    unique(
+        "purchases_provider_subscription_id_key",
+        "purchases.provider_subscription_id",
+        Meaning::Is(Conflict::Subscription),
+    ),
+    unique(
+        "purchases_one_active_tool",
+        "purchases.org_id, purchases.tool_id",
+        Meaning::ActivePurchase,
+    ),
+    unique(
+        "purchases_one_active_bundle",
+        "purchases.org_id, purchases.bundle_id",
+        Meaning::ActivePurchase,
+    ),
+    key("entitlements_pkey", "entitlements.id", "entitlements"),
+    key(
+        "entitlements_purchase_tool_key",
+        "entitlements.purchase_id, entitlements.tool_id",
+        "entitlements",
+    ),
+    key("reviews_pkey", "reviews.id", "reviews"),
+    unique(
+        "reviews_tool_user_key",
+        "reviews.tool_id, reviews.user_id",
+        Meaning::Is(Conflict::Review),
+    ),
+    key(
+        "review_votes_pkey",
+        "review_votes.review_id, review_votes.user_id",
+        "review_votes",
+    ),
+    key(
+        "review_flags_pkey",
+        "review_flags.review_id, review_flags.user_id",
+        "review_flags",
+    ),
+    key(
+        "ledger_postings_pkey",
+        "ledger_postings.id",
+        "ledger_postings",
+    ),
+    key("ledger_entries_pkey", "ledger_entries.id", "ledger_entries"),
+    key(
+        "ledger_entries_posting_position_key",
+        "ledger_entries.posting_id, ledger_entries.position",
+        "ledger_entries",
+    ),
+    key(
+        "processed_payment_events_pkey",
+        "processed_payment_events.event_id",
+        "processed_payment_events",
+    ),
+    key("audit_log_pkey", "audit_log.id", "audit_log"),
+    key("payouts_pkey", "payouts.id", "payouts"),
+    unique(
+        "payouts_seller_month_key",
+        "payouts.seller_id, payouts.month",
+        Meaning::Is(Conflict::PayoutMonth),
+    ),
+];
+
+/// The unique key a violation names: by constraint name on PostgreSQL; on SQLite by the
+/// index name it gives for expression indexes, else by the exact column list.
+fn violated_key(f: &DbFault) -> Option<&'static UniqueKey> {
+    if let Some(name) = &f.constraint {
+        return UNIQUE_KEYS.iter().find(|k| k.name == name);
+    }
+    let listed = f.message.strip_prefix("UNIQUE constraint failed: ")?;
+    match listed.strip_prefix("index '") {
+        Some(name) => {
+            let name = name.trim_end_matches('\'');
+            UNIQUE_KEYS.iter().find(|k| k.name == name)
+        }
+        None => UNIQUE_KEYS.iter().find(|k| k.columns == listed),
+    }
+}
+
+/// Whether `f` is a unique violation (PostgreSQL 23505; SQLite 2067 or 1555).
+fn is_unique_violation(f: &DbFault) -> bool {
     matches!(f.code.as_str(), "23505" | "2067" | "1555")
 }
 
-/// Interns a constraint name for [`Conflict::Duplicate`] (which wants `&'static str`).
-fn static_name(name: &str) -> &'static str {
-    const KNOWN: &[&str] = &[
-        "purchases_one_active_tool",
-        "purchases_one_active_bundle",
-        "idempotency_keys_pkey",
-        "reviews_tool_user_key",
-        "review_votes_pkey",
-        "review_flags_pkey",
-        "entitlements_purchase_tool_key",
-        "orders_payment_reference_key",
-        "purchases_provider_subscription_id_key",
-        "sellers_stripe_account_id_key",
-        "tools_pkey",
-        "bundles_pkey",
-        "sellers_pkey",
-        "orders_pkey",
-        "order_lines_pkey",
-        "purchases_pkey",
-        "entitlements_pkey",
-        "reviews_pkey",
-        "ledger_postings_pkey",
-        "ledger_entries_pkey",
-        "organizations_pkey",
-        "cart_lines_pkey",
-        "bundle_items_pkey",
-        "bundle_items_bundle_position_key",
-        "tool_tags_pkey",
-        "cart_lines_org_user_tool_key",
-        "cart_lines_org_user_bundle_key",
-        "order_lines_order_position_key",
-        "ledger_entries_posting_position_key",
-        "audit_log_pkey",
-    ];
-    KNOWN
-        .iter()
-        .find(|k| **k == name)
-        .copied()
-        .unwrap_or("unique constraint")
+/// Whether `f` is a foreign-key violation (PostgreSQL 23503, SQLite 787): a referenced row
+/// is missing.
+fn is_missing_reference(f: &DbFault) -> bool {
+    matches!(f.code.as_str(), "23503" | "787")
 }
 
-/// Maps any database error: a unique violation becomes a [`Conflict`] by its name (an
-/// active-purchase index with `item` when the caller knows which item it was inserting),
-/// everything else is `Unavailable` with the cause.
+/// Maps any database error: a unique violation becomes its key's [`Conflict`], everything
+/// else is `Unavailable` with the cause.
 pub(crate) fn map_db(e: DbErr) -> RepoError {
     map_db_for(e, None)
 }
 
+/// [`map_db`], for an insert of a purchase of `item` (the one-active-purchase indexes name
+/// it in their conflict).
 pub(crate) fn map_db_for(e: DbErr, item: Option<ItemRef>) -> RepoError {
-    if let Some(f) = fault(&e)
-        && is_unique_violation(&f)
-    {
-        let name = f.constraint.unwrap_or_default();
-        let conflict = match (name.as_str(), item) {
-            ("purchases_one_active_tool" | "purchases_one_active_bundle", Some(item)) => {
-                Conflict::ActivePurchase { item }
-            }
-            ("idempotency_keys_pkey", _) => Conflict::IdempotencyKey,
-            (other, _) => Conflict::Duplicate(static_name(other)),
-        };
-        return RepoError::Conflict(conflict);
+    let Some(f) = fault(&e).filter(is_unique_violation) else {
+        return RepoError::unavailable(e);
+    };
+    let conflict = match (violated_key(&f).map(|k| k.meaning), item) {
+        (Some(Meaning::Is(conflict)), _) => conflict,
+        (Some(Meaning::ActivePurchase), Some(item)) => Conflict::ActivePurchase { item },
+        (Some(Meaning::ActivePurchase), None) => Conflict::Duplicate("one active purchase"),
+        (None, _) => Conflict::Duplicate("unique key"),
+    };
+    RepoError::Conflict(conflict)
+}
+
+/// [`map_db`], where a missing referenced row (an unknown seller, tool or org) is
+/// `NotFound`.
+pub(crate) fn map_db_or_missing(e: DbErr) -> RepoError {
+    if fault(&e).is_some_and(|f| is_missing_reference(&f)) {
+        return RepoError::NotFound;
     }
-    RepoError::unavailable(e)
+    map_db(e)
 }
 
 /// PostgreSQL's serialization failure (40001) or deadlock (40P01): the transaction may be
@@ -165,4 +266,141 @@ pub(crate) fn is_retryable(e: &RepoError) -> bool {
         .downcast_ref::<DbErr>()
         .and_then(fault)
         .is_some_and(|f| matches!(f.code.as_str(), "40001" | "40P01" | "5" | "517"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use marketplace_migrations::{
+        MigratorTrait, m20250601_000001_create_schema as create_schema,
+        m20250601_000003_payouts as payouts,
+    };
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    use super::*;
+
+    fn sqlite(columns: &str) -> DbFault {
+        DbFault {
+            code: "2067".to_owned(),
+            constraint: None,
+            message: format!("UNIQUE constraint failed: {columns}"),
+        }
+    }
+
+    fn postgres(name: &str) -> DbFault {
+        DbFault {
+            code: "23505".to_owned(),
+            constraint: Some(name.to_owned()),
+            message: format!("duplicate key value violates unique constraint \"{name}\""),
+        }
+    }
+
+    #[test]
+    fn a_key_is_known_by_its_exact_name_or_its_exact_columns() {
+        let meaning = |f: &DbFault| violated_key(f).map(|k| k.meaning);
+        for (name, columns, conflict) in [
+            ("sellers_org_key", "sellers.org_id", Conflict::SellerOrg),
+            (
+                "sellers_stripe_account_id_key",
+                "sellers.stripe_account_id",
+                Conflict::ConnectAccount,
+            ),
+            (
+                "payouts_seller_month_key",
+                "payouts.seller_id, payouts.month",
+                Conflict::PayoutMonth,
+            ),
+            (
+                "reviews_tool_user_key",
+                "reviews.tool_id, reviews.user_id",
+                Conflict::Review,
+            ),
+            ("tools_pkey", "tools.id", Conflict::Key { table: "tools" }),
+        ] {
+            assert_eq!(meaning(&postgres(name)), Some(Meaning::Is(conflict)));
+            assert_eq!(meaning(&sqlite(columns)), Some(Meaning::Is(conflict)));
+        }
+        // Nothing is matched by a part of its name or columns.
+        assert_eq!(meaning(&postgres("sellers_org")), None);
+        assert_eq!(meaning(&postgres("x_sellers_org_key")), None);
+        assert_eq!(meaning(&sqlite("sellers.org_id, sellers.name")), None);
+        assert_eq!(meaning(&sqlite("payouts.month")), None);
+        // SQLite names an expression index.
+        let by_index = DbFault {
+            message: "UNIQUE constraint failed: index 'purchases_one_active_tool'".to_owned(),
+            ..sqlite("")
+        };
+        assert_eq!(meaning(&by_index), Some(Meaning::ActivePurchase));
+    }
+
+    /// Every unique index of the marketplace's tables, as SQLite lists its columns, and
+    /// every named key of their DDL.
+    async fn schema_keys() -> (BTreeSet<String>, BTreeSet<String>) {
+        let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        marketplace_migrations::Migrator::up(&db, None)
+            .await
+            .unwrap();
+        let rows = |sql: String| {
+            let db = &db;
+            async move {
+                db.query_all_raw(Statement::from_string(DbBackend::Sqlite, sql))
+                    .await
+                    .unwrap()
+            }
+        };
+        let (mut columns, mut names) = (BTreeSet::new(), BTreeSet::new());
+        for table in create_schema::TABLES.iter().chain(payouts::TABLES) {
+            for index in rows(format!("PRAGMA index_list('{table}')")).await {
+                if index.try_get::<i32>("", "unique").unwrap() != 1 {
+                    continue;
+                }
+                let name: String = index.try_get("", "name").unwrap();
+                let listed: Vec<String> = rows(format!("PRAGMA index_info('{name}')"))
+                    .await
+                    .iter()
+                    .map(|c| format!("{table}.{}", c.try_get::<String>("", "name").unwrap()))
+                    .collect();
+                columns.insert(listed.join(", "));
+            }
+            let sql: Vec<String> = rows(format!(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = '{table}' AND sql IS NOT NULL"
+            ))
+            .await
+            .iter()
+            .map(|r| r.try_get::<String>("", "sql").unwrap())
+            .collect();
+            for statement in sql {
+                let words: Vec<&str> = statement
+                    .split(|c: char| c.is_whitespace() || c == '(' || c == ',')
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                for w in words.windows(3) {
+                    if w[0] == "CONSTRAINT" && matches!(w[2], "PRIMARY" | "UNIQUE") {
+                        names.insert(w[1].to_owned());
+                    }
+                    if w[0] == "UNIQUE" && w[1] == "INDEX" {
+                        names.insert(w[2].to_owned());
+                    }
+                }
+            }
+        }
+        (columns, names)
+    }
+
+    #[tokio::test]
+    async fn every_unique_key_of_the_schema_has_a_meaning_and_no_other_is_listed() {
+        let (columns, names) = schema_keys().await;
+        let known_columns: BTreeSet<String> =
+            UNIQUE_KEYS.iter().map(|k| k.columns.to_owned()).collect();
+        let known_names: BTreeSet<String> = UNIQUE_KEYS.iter().map(|k| k.name.to_owned()).collect();
+        assert_eq!(
+            columns, known_columns,
+            "the unique keys' columns (as SQLite reports them) and UNIQUE_KEYS differ"
+        );
+        assert_eq!(
+            names, known_names,
+            "the unique keys' names (as PostgreSQL reports them) and UNIQUE_KEYS differ"
+        );
+    }
 }

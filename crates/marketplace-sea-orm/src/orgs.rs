@@ -142,7 +142,7 @@ impl OrgRepository for SeaOrmStore {
                 .await?
                 .ok_or(RepoError::NotFound)?;
             if !org.credits.is_zero() && org.credits.currency() != amount.currency() {
-                return Err(RepoError::Conflict(Conflict::Duplicate("credit_currency")));
+                return Err(RepoError::Conflict(Conflict::CreditCurrency));
             }
             organizations::Entity::update_many()
                 .col_expr(

@@ -10,7 +10,7 @@
 use async_trait::async_trait;
 use marketplace_domain::catalog::{Page, PageRequest};
 use marketplace_domain::ids::{OrgId, ReviewId, ToolId, UserId};
-use marketplace_domain::ports::{Conflict, RepoError};
+use marketplace_domain::ports::RepoError;
 use marketplace_domain::review::{
     FlagPlan, Moderation, ModerationNotes, Rating, RatingSummary, Review, ReviewBody, ReviewParts,
     ReviewRepository, ReviewStatus, ReviewTitle,
@@ -25,7 +25,7 @@ use uuid::Uuid;
 use crate::SeaOrmStore;
 use crate::convert::{label, to_i32};
 use crate::entities::{review_flags, review_votes, reviews, tools};
-use crate::error::{corrupt, fault, map_db};
+use crate::error::{corrupt, map_db, map_db_or_missing};
 use crate::tenant::{Scope, commit};
 
 const T: &str = "reviews";
@@ -174,16 +174,6 @@ impl SeaOrmStore {
     }
 }
 
-fn map_save_err(e: sea_orm::DbErr) -> RepoError {
-    match fault(&e) {
-        Some(f) if matches!(f.code.as_str(), "23503" | "787") => RepoError::NotFound,
-        Some(f) if f.constraint.as_deref() == Some("reviews_tool_user_key") => {
-            RepoError::Conflict(Conflict::Duplicate("review"))
-        }
-        _ => map_db(e),
-    }
-}
-
 #[async_trait]
 impl ReviewRepository for SeaOrmStore {
     async fn get(&self, id: ReviewId) -> Result<Option<Review>, RepoError> {
@@ -251,7 +241,7 @@ impl ReviewRepository for SeaOrmStore {
                 )
                 .exec_without_returning(&tx)
                 .await
-                .map_err(map_save_err)?;
+                .map_err(map_db_or_missing)?;
             Self::recompute_rating(&tx, model.tool_id).await?;
             if let Some(old) = previous_tool.filter(|t| *t != model.tool_id) {
                 Self::recompute_rating(&tx, old).await?;

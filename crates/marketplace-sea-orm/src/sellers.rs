@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use marketplace_domain::ids::{OrgId, PayoutId, SellerId, ToolId};
-use marketplace_domain::ports::{Conflict, RepoError};
+use marketplace_domain::ports::RepoError;
 use marketplace_domain::revenue::{FeeRate, Posting, SellerKind, YearMonth};
 use marketplace_domain::seller::{
     ConnectAccount, Payout, PayoutPlan, PayoutSettings, PayoutStatus, Seller, SellerName,
@@ -16,7 +16,7 @@ use marketplace_domain::seller::{
 };
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
@@ -24,39 +24,12 @@ use uuid::Uuid;
 use crate::SeaOrmStore;
 use crate::convert::{fix_scale, insert_model, label, money};
 use crate::entities::{ledger_entries, ledger_postings, payouts, sellers, tools};
-use crate::error::{corrupt, fault, is_unique_violation, map_db};
+use crate::error::{corrupt, map_db, map_db_or_missing};
 use crate::ledger::{insert_posting, with_entries};
 use crate::tenant::{Scope, commit};
 
 const SELLERS: &str = "sellers";
 const PAYOUTS: &str = "payouts";
-
-/// Unique and foreign-key violations of sellers and payouts, by what they mean; anything
-/// else as the shared mapping does it.
-fn map_seller_db(e: DbErr) -> RepoError {
-    if let Some(f) = fault(&e) {
-        // PostgreSQL names the constraint; SQLite names the columns in its message
-        // (`UNIQUE constraint failed: sellers.org_id`).
-        let name = format!("{} {e}", f.constraint.clone().unwrap_or_default());
-        if is_unique_violation(&f) {
-            let which = if name.contains("sellers_org_key") || name.contains("sellers.org_id") {
-                "sellers_org_key"
-            } else if name.contains("stripe_account") {
-                "sellers_stripe_account_id_key"
-            } else if name.contains("payouts") {
-                "payouts_seller_month_key"
-            } else {
-                return map_db(e);
-            };
-            return RepoError::Conflict(Conflict::Duplicate(which));
-        }
-        // PostgreSQL 23503, SQLite 787: the org (or seller) referred to does not exist.
-        if matches!(f.code.as_str(), "23503" | "787") {
-            return RepoError::NotFound;
-        }
-    }
-    map_db(e)
-}
 
 /// The one mapping of a `sellers` row to the domain's [`Seller`] (its terms included).
 pub(crate) fn to_seller(m: sellers::Model) -> Result<Seller, RepoError> {
@@ -168,7 +141,7 @@ impl SeaOrmStore {
                 .filter(payouts::Column::Status.eq(PayoutStatus::Pending.as_str()))
                 .exec(&tx)
                 .await
-                .map_err(map_seller_db)?;
+                .map_err(map_db_or_missing)?;
             if res.rows_affected == 0 {
                 let exists = payouts::Entity::find_by_id(p.id.as_uuid())
                     .one(&tx)
@@ -235,7 +208,7 @@ impl SellerRepository for SeaOrmStore {
             )
             .exec_without_returning(&self.conn)
             .await
-            .map_err(map_seller_db)?;
+            .map_err(map_db_or_missing)?;
         Ok(())
     }
 
@@ -256,7 +229,7 @@ impl SellerRepository for SeaOrmStore {
             .filter(sellers::Column::Id.eq(id.as_uuid()))
             .exec(&self.conn)
             .await
-            .map_err(map_seller_db)?;
+            .map_err(map_db_or_missing)?;
         if res.rows_affected == 0 {
             return Err(RepoError::NotFound);
         }
@@ -293,7 +266,7 @@ impl SellerRepository for SeaOrmStore {
                 .filter(tools::Column::Id.eq(tool.as_uuid()))
                 .exec(&tx)
                 .await
-                .map_err(map_seller_db)?;
+                .map_err(map_db_or_missing)?;
             if res.rows_affected == 0 {
                 return Err(RepoError::NotFound);
             }
@@ -373,7 +346,7 @@ impl SellerRepository for SeaOrmStore {
             let row = row.clone();
             async move {
                 let tx = self.begin(Scope::Global).await?;
-                insert_model(&tx, row).await.map_err(map_seller_db)?;
+                insert_model(&tx, row).await.map_err(map_db_or_missing)?;
                 insert_posting(&tx, &plan.posting, self.now()).await?;
                 commit(tx).await
             }

@@ -2027,9 +2027,9 @@ pub async fn review_save_recomputes_rating(p: &ContractPorts) {
         at(),
     );
     match p.reviews.save(&dup).await {
-        Err(RepoError::Conflict(Conflict::Duplicate(_))) => {}
+        Err(RepoError::Conflict(Conflict::Review)) => {}
         other => panic!(
-            "contract R-V1: a second review of a (tool, user) must be Conflict(Duplicate), got {other:?}"
+            "contract R-V1: a second review of a (tool, user) must be Conflict(Review), got {other:?}"
         ),
     }
     let orphan = Review::write(

@@ -320,7 +320,7 @@ pub async fn one_seller_per_org_and_per_account(p: &SellerContractPorts) {
     assert!(
         matches!(
             p.sellers.upsert(&second).await,
-            Err(RepoError::Conflict(Conflict::Duplicate("sellers_org_key")))
+            Err(RepoError::Conflict(Conflict::SellerOrg))
         ),
         "seller contract: one seller per org"
     );
@@ -338,9 +338,7 @@ pub async fn one_seller_per_org_and_per_account(p: &SellerContractPorts) {
     assert!(
         matches!(
             p.sellers.set_connect_account(other.id(), &account).await,
-            Err(RepoError::Conflict(Conflict::Duplicate(
-                "sellers_stripe_account_id_key"
-            )))
+            Err(RepoError::Conflict(Conflict::ConnectAccount))
         ),
         "seller contract: one seller per connected account"
     );
@@ -574,9 +572,7 @@ pub async fn payout_records_move_once(p: &SellerContractPorts) {
     assert!(
         matches!(
             p.sellers.record_payout(&again).await,
-            Err(RepoError::Conflict(Conflict::Duplicate(
-                "payouts_seller_month_key"
-            )))
+            Err(RepoError::Conflict(Conflict::PayoutMonth))
         ),
         "seller contract: one payout per (seller, month)"
     );

@@ -27,7 +27,7 @@ pub trait ReviewRepository: Send + Sync {
     /// changes, so that a concurrent vote is never lost.
     ///
     /// # Errors
-    /// `RepoError::Conflict(Conflict::Duplicate("review"))` when another review of the same
+    /// `RepoError::Conflict(Conflict::Review)` when another review of the same
     /// (tool, user) exists (a concurrent first write); `RepoError::NotFound` for an
     /// unknown tool.
     async fn save(&self, review: &Review) -> Result<(), RepoError>;

@@ -86,12 +86,8 @@ impl From<RepoError> for SellerError {
     fn from(e: RepoError) -> Self {
         match e {
             RepoError::NotFound => Self::NotFound,
-            RepoError::Conflict(Conflict::Duplicate(name)) if name.contains("org") => {
-                Self::OrgTaken
-            }
-            RepoError::Conflict(Conflict::Duplicate(name)) if name.contains("account") => {
-                Self::AccountTaken
-            }
+            RepoError::Conflict(Conflict::SellerOrg) => Self::OrgTaken,
+            RepoError::Conflict(Conflict::ConnectAccount) => Self::AccountTaken,
             other => Self::Infrastructure(other),
         }
     }

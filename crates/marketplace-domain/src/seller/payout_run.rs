@@ -351,7 +351,7 @@ impl PayoutService {
             Ok(()) => Ok(Ok(plan.payout)),
             // A concurrent run recorded the month first and is transferring it: leave it
             // to that run (or the next one), never transfer the same payout side by side.
-            Err(RepoError::Conflict(Conflict::Duplicate(_))) => Ok(Err(PayoutOutcome::Pending {
+            Err(RepoError::Conflict(Conflict::PayoutMonth)) => Ok(Err(PayoutOutcome::Pending {
                 amount: plan.payout.amount,
                 reason: "another run is paying this month".to_owned(),
             })),

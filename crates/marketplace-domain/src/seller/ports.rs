@@ -30,8 +30,8 @@ pub trait SellerRepository: Send + Sync {
     /// Inserts the seller or replaces every field of the stored one with the same id.
     ///
     /// # Errors
-    /// `RepoError::Conflict(Conflict::Duplicate("sellers_org_key"))` when another seller
-    /// is managed by the same org; `Conflict(Duplicate("sellers_stripe_account_id_key"))`
+    /// `RepoError::Conflict(Conflict::SellerOrg)` when another seller
+    /// is managed by the same org; `Conflict(ConnectAccount)`
     /// when another seller has the connected account; `RepoError::NotFound` when the org
     /// does not exist.
     async fn upsert(&self, seller: &Seller) -> Result<(), RepoError>;
@@ -39,7 +39,7 @@ pub trait SellerRepository: Send + Sync {
     /// Records the seller's connected account (or its new state).
     ///
     /// # Errors
-    /// `RepoError::NotFound` for an unknown seller; `Conflict(Duplicate(…))` when the
+    /// `RepoError::NotFound` for an unknown seller; `Conflict(ConnectAccount)` when the
     /// account belongs to another seller.
     async fn set_connect_account(
         &self,
@@ -88,7 +88,7 @@ pub trait SellerRepository: Send + Sync {
     /// in one transaction.
     ///
     /// # Errors
-    /// `RepoError::Conflict(Conflict::Duplicate("payouts_seller_month_key"))`, writing
+    /// `RepoError::Conflict(Conflict::PayoutMonth)`, writing
     /// nothing, when the (seller, month) already has a payout.
     async fn record_payout(&self, plan: &PayoutPlan) -> Result<(), RepoError>;
 

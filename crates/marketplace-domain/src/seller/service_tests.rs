@@ -156,7 +156,7 @@ async fn an_org_managing_two_sellers_is_refused() {
         .returning(|_| Ok(Some(third_party(1, None, None))));
     repo.expect_upsert().returning(|_| {
         Err(crate::ports::RepoError::Conflict(
-            crate::ports::Conflict::Duplicate("sellers_org_key"),
+            crate::ports::Conflict::SellerOrg,
         ))
     });
     let mut orgs = MockOrgRepository::new();
@@ -621,7 +621,7 @@ async fn a_concurrent_run_that_recorded_first_is_left_to_finish() {
     let mut repo = onboarded_repo(None);
     repo.expect_record_payout().returning(|_| {
         Err(crate::ports::RepoError::Conflict(
-            crate::ports::Conflict::Duplicate("payouts_seller_month_key"),
+            crate::ports::Conflict::PayoutMonth,
         ))
     });
     // No transfer expectation.

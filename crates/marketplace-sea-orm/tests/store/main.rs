@@ -7,6 +7,7 @@
 
 mod concurrency;
 mod contract;
+mod corrupt;
 mod fixtures;
 mod rls;
 mod schema_labels;

@@ -84,7 +84,7 @@ impl ReviewRepository for InMemoryStore {
                 && r.tool_id() == review.tool_id()
                 && r.user_id() == review.user_id()
         }) {
-            return Err(RepoError::Conflict(Conflict::Duplicate("review")));
+            return Err(RepoError::Conflict(Conflict::Review));
         }
         let previous_tool = d.reviews.reviews.get(&review.id()).map(Review::tool_id);
         let helpful = d

@@ -74,9 +74,9 @@ impl StoreData {
             return Err(RepoError::Stale("the payout is no longer pending"));
         }
         if self.postings.iter().any(|x| x.id() == plan.posting.id()) {
-            return Err(RepoError::Conflict(Conflict::Duplicate(
-                "ledger_postings_pkey",
-            )));
+            return Err(RepoError::Conflict(Conflict::Key {
+                table: "ledger_postings",
+            }));
         }
         *stored = p.clone();
         self.postings.push(plan.posting.clone());
@@ -133,14 +133,12 @@ impl SellerRepository for InMemoryStore {
         let others = others.iter().filter(|s| s.id() != seller.id());
         for other in others {
             if seller.org_id().is_some() && other.org_id() == seller.org_id() {
-                return Err(RepoError::Conflict(Conflict::Duplicate("sellers_org_key")));
+                return Err(RepoError::Conflict(Conflict::SellerOrg));
             }
             if let (Some(a), Some(b)) = (seller.connect(), other.connect())
                 && a.account_id == b.account_id
             {
-                return Err(RepoError::Conflict(Conflict::Duplicate(
-                    "sellers_stripe_account_id_key",
-                )));
+                return Err(RepoError::Conflict(Conflict::ConnectAccount));
             }
         }
         if let Some(org) = seller.org_id()
@@ -166,9 +164,7 @@ impl SellerRepository for InMemoryStore {
                     .is_some_and(|c| c.account_id == account.account_id)
         });
         if taken {
-            return Err(RepoError::Conflict(Conflict::Duplicate(
-                "sellers_stripe_account_id_key",
-            )));
+            return Err(RepoError::Conflict(Conflict::ConnectAccount));
         }
         seller.set_connect(account.clone());
         d.seller_records.sellers.insert(id, seller);
@@ -264,14 +260,12 @@ impl SellerRepository for InMemoryStore {
             .payouts
             .contains_key(&(p.seller_id, p.month))
         {
-            return Err(RepoError::Conflict(Conflict::Duplicate(
-                "payouts_seller_month_key",
-            )));
+            return Err(RepoError::Conflict(Conflict::PayoutMonth));
         }
         if d.postings.iter().any(|x| x.id() == plan.posting.id()) {
-            return Err(RepoError::Conflict(Conflict::Duplicate(
-                "ledger_postings_pkey",
-            )));
+            return Err(RepoError::Conflict(Conflict::Key {
+                table: "ledger_postings",
+            }));
         }
         d.seller_records
             .payouts

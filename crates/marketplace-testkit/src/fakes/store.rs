@@ -93,7 +93,7 @@ impl StoreData {
                 }));
             }
             if self.purchases.iter().any(|q| q.id == p.id) {
-                return Err(RepoError::Conflict(Conflict::Duplicate("purchases_pkey")));
+                return Err(RepoError::Conflict(Conflict::Key { table: "purchases" }));
             }
         }
         if plan
@@ -101,16 +101,18 @@ impl StoreData {
             .iter()
             .any(|e| self.entitlements.iter().any(|x| x.id == e.id))
         {
-            return Err(RepoError::Conflict(Conflict::Duplicate(
-                "entitlements_pkey",
-            )));
+            return Err(RepoError::Conflict(Conflict::Key {
+                table: "entitlements",
+            }));
         }
         if plan
             .postings
             .iter()
             .any(|p| self.postings.iter().any(|x| x.id() == p.id()))
         {
-            return Err(RepoError::Conflict(Conflict::Duplicate("postings_pkey")));
+            return Err(RepoError::Conflict(Conflict::Key {
+                table: "ledger_postings",
+            }));
         }
         Ok(())
     }
@@ -396,7 +398,7 @@ impl CatalogRepository for InMemoryStore {
     async fn insert_tool(&self, tool: &Tool) -> Result<(), RepoError> {
         let mut d = self.lock();
         if d.tools.contains_key(&tool.id) {
-            return Err(RepoError::Conflict(Conflict::Duplicate("tools_pkey")));
+            return Err(RepoError::Conflict(Conflict::Key { table: "tools" }));
         }
         if !d.sellers.contains_key(&tool.seller_id) {
             return Err(RepoError::NotFound);
@@ -422,7 +424,7 @@ impl CatalogRepository for InMemoryStore {
     async fn insert_bundle(&self, bundle: &Bundle) -> Result<(), RepoError> {
         let mut d = self.lock();
         if d.bundles.contains_key(&bundle.id()) {
-            return Err(RepoError::Conflict(Conflict::Duplicate("bundles_pkey")));
+            return Err(RepoError::Conflict(Conflict::Key { table: "bundles" }));
         }
         if bundle
             .tools()
@@ -512,7 +514,7 @@ impl OrgRepository for InMemoryStore {
         };
         let next = held
             .checked_add(amount)
-            .map_err(|_| RepoError::Conflict(Conflict::Duplicate("credits_currency")))?;
+            .map_err(|_| RepoError::Conflict(Conflict::CreditCurrency))?;
         if next.is_negative() {
             return Err(RepoError::InsufficientCredits);
         }
@@ -549,7 +551,7 @@ impl OrderRepository for InMemoryStore {
             return Err(RepoError::Conflict(Conflict::IdempotencyKey));
         }
         if d.orders.contains_key(&order.id) {
-            return Err(RepoError::Conflict(Conflict::Duplicate("orders_pkey")));
+            return Err(RepoError::Conflict(Conflict::Key { table: "orders" }));
         }
         let credits = match placed.credit_debit {
             Some(debit) => {
@@ -851,23 +853,25 @@ impl PurchaseRepository for InMemoryStore {
         if order_refunded.amount() > order.total.amount() {
             return Err(RepoError::Stale("refunds exceed the order total"));
         }
-        let credits =
-            match plan.credit_back {
-                Some(back) => {
-                    let org = d.orgs.get(&p.org_id).ok_or(RepoError::NotFound)?;
-                    let held = if org.credits.is_zero() {
-                        Money::zero(back.currency())
-                    } else {
-                        org.credits
-                    };
-                    Some(held.checked_add(back).map_err(|_| {
-                        RepoError::Conflict(Conflict::Duplicate("credits_currency"))
-                    })?)
-                }
-                None => None,
-            };
+        let credits = match plan.credit_back {
+            Some(back) => {
+                let org = d.orgs.get(&p.org_id).ok_or(RepoError::NotFound)?;
+                let held = if org.credits.is_zero() {
+                    Money::zero(back.currency())
+                } else {
+                    org.credits
+                };
+                Some(
+                    held.checked_add(back)
+                        .map_err(|_| RepoError::Conflict(Conflict::CreditCurrency))?,
+                )
+            }
+            None => None,
+        };
         if d.postings.iter().any(|x| x.id() == plan.posting.id()) {
-            return Err(RepoError::Conflict(Conflict::Duplicate("postings_pkey")));
+            return Err(RepoError::Conflict(Conflict::Key {
+                table: "ledger_postings",
+            }));
         }
         // Checked: write it all.
         if let Some(stored) = d.purchases.iter_mut().find(|x| x.id == p.id) {
