@@ -26,6 +26,7 @@ pub mod enums;
 pub mod m20250601_000001_create_schema;
 pub mod m20250601_000002_row_level_security;
 pub mod m20250601_000003_payouts;
+pub mod m20261130_000001_usage;
 pub mod seed;
 
 mod dialect;
@@ -42,27 +43,38 @@ use sea_orm_migration::{MigrationTrait, async_trait};
 /// Every table the migrations create, in creation order.
 pub const TABLES: &[&str] = &ALL_TABLES;
 
-const ALL_TABLES: [&str;
-    m20250601_000001_create_schema::TABLES.len() + m20250601_000003_payouts::TABLES.len()] =
-    concat_tables(
-        m20250601_000001_create_schema::TABLES,
-        m20250601_000003_payouts::TABLES,
-    );
+/// Each migration's tables, in migration order: a migration that creates tables adds its
+/// list here.
+const TABLE_LISTS: &[&[&str]] = &[
+    m20250601_000001_create_schema::TABLES,
+    m20250601_000003_payouts::TABLES,
+    m20261130_000001_usage::TABLES,
+];
 
-const fn concat_tables<const N: usize>(
-    first: &[&'static str],
-    then: &[&'static str],
-) -> [&'static str; N] {
-    let mut all = [""; N];
+const ALL_TABLES: [&str; count_tables(TABLE_LISTS)] = concat_tables(TABLE_LISTS);
+
+const fn count_tables(lists: &[&[&str]]) -> usize {
+    let mut count = 0;
     let mut i = 0;
-    while i < first.len() {
-        all[i] = first[i];
+    while i < lists.len() {
+        count += lists[i].len();
         i += 1;
     }
-    let mut j = 0;
-    while j < then.len() {
-        all[first.len() + j] = then[j];
-        j += 1;
+    count
+}
+
+const fn concat_tables<const N: usize>(lists: &[&[&'static str]]) -> [&'static str; N] {
+    let mut all = [""; N];
+    let mut at = 0;
+    let mut i = 0;
+    while i < lists.len() {
+        let mut j = 0;
+        while j < lists[i].len() {
+            all[at] = lists[i][j];
+            at += 1;
+            j += 1;
+        }
+        i += 1;
     }
     all
 }
@@ -78,6 +90,7 @@ impl sea_orm_migration::MigratorTrait for Migrator {
             Box::new(m20250601_000001_create_schema::Migration),
             Box::new(m20250601_000002_row_level_security::Migration),
             Box::new(m20250601_000003_payouts::Migration),
+            Box::new(m20261130_000001_usage::Migration),
         ]
     }
 }

@@ -61,8 +61,11 @@ pub async fn existing_tables(db: &DatabaseConnection) -> Vec<String> {
              AND name <> 'seaql_migrations' ORDER BY name"
         }
         _ => {
+            // Partitions are storage of their parent table, not tables of the schema.
             "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() \
-             AND tablename <> 'seaql_migrations' ORDER BY tablename"
+             AND tablename <> 'seaql_migrations' \
+             AND NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = tablename AND relispartition) \
+             ORDER BY tablename"
         }
     };
     db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
