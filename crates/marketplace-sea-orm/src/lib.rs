@@ -28,6 +28,7 @@ mod entities;
 mod error;
 mod holdings;
 mod ledger;
+mod metering;
 mod orders;
 mod orgs;
 mod payment_events;
