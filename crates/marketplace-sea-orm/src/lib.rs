@@ -28,7 +28,7 @@ mod entities;
 mod error;
 mod holdings;
 mod ledger;
-mod metering;
+mod modules;
 mod orders;
 mod orgs;
 mod payment_events;
