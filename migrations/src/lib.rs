@@ -26,6 +26,7 @@ pub mod enums;
 pub mod m20250601_000001_create_schema;
 pub mod m20250601_000002_row_level_security;
 pub mod m20250601_000003_payouts;
+pub mod m20261130_000001_usage;
 pub mod m20261130_000001_module_installations;
 pub mod seed;
 
@@ -48,6 +49,7 @@ pub const TABLES: &[&str] = &ALL_TABLES;
 const TABLE_LISTS: &[&[&str]] = &[
     m20250601_000001_create_schema::TABLES,
     m20250601_000003_payouts::TABLES,
+    m20261130_000001_usage::TABLES,
     m20261130_000001_module_installations::TABLES,
 ];
 
@@ -90,6 +92,7 @@ impl sea_orm_migration::MigratorTrait for Migrator {
             Box::new(m20250601_000001_create_schema::Migration),
             Box::new(m20250601_000002_row_level_security::Migration),
             Box::new(m20250601_000003_payouts::Migration),
+            Box::new(m20261130_000001_usage::Migration),
             Box::new(m20261130_000001_module_installations::Migration),
         ]
     }

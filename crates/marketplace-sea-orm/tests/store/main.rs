@@ -9,6 +9,7 @@ mod concurrency;
 mod contract;
 mod corrupt;
 mod fixtures;
+mod metering;
 mod modules;
 mod rls;
 mod schema_labels;
