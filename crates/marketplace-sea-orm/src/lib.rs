@@ -28,6 +28,7 @@ mod entities;
 mod error;
 mod holdings;
 mod ledger;
+mod licensing;
 mod metering;
 mod modules;
 mod orders;

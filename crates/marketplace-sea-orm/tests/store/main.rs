@@ -9,6 +9,7 @@ mod concurrency;
 mod contract;
 mod corrupt;
 mod fixtures;
+mod licensing;
 mod metering;
 mod modules;
 mod rls;

@@ -1,0 +1,18 @@
+//! The licensing context's ports: [`ApiKeyRepository`] and [`LicenseRepository`] over the
+//! `api_keys`, `licenses` and `license_activations` tables.
+//!
+//! Scopes follow the ports' documents. Tenant-scoped methods (an org's keys, an org's list
+//! of licenses) run in the org's transaction, under row-level security on PostgreSQL and
+//! with an `org_id` filter in SQL on both backends. The cross-tenant ones (a key found by
+//! its digest; a license reached by its id or its entitlement, since a license key is a
+//! bearer credential and entitlement changes come from platform jobs) run in a
+//! platform-scope transaction of the same pool; moving them to a separate platform pool,
+//! with its own role, is a later change of the store's wiring, not of these methods.
+//!
+//! [`ApiKeyRepository`]: marketplace_licensing::api_key::ApiKeyRepository
+//! [`LicenseRepository`]: marketplace_licensing::license::LicenseRepository
+
+mod api_keys;
+mod constraint;
+mod entities;
+mod licenses;
