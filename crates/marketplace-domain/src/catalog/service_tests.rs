@@ -529,13 +529,27 @@ async fn r_e3_whether_the_org_holds_a_tool_is_answered_from_its_holdings() {
     repo.expect_holdings()
         .with(eq(org_id()), eq(now()))
         .returning(move |_, _| Ok(h.clone()));
-    repo.expect_entitlements()
-        .with(eq(org_id()), eq(now()))
+    repo.expect_entitlement_page()
+        .with(eq(org_id()), eq(now()), eq(PageRequest::default()))
         .times(1)
-        .returning(|_, _| Ok(vec![entitlement(1, EntitlementSource::Bundle)]));
+        .returning(|_, _, page| {
+            Ok(Page {
+                items: vec![entitlement(1, EntitlementSource::Bundle)],
+                total: 1,
+                limit: page.limit(),
+                offset: page.offset(),
+            })
+        });
     let svc = EntitlementService::new(Arc::new(repo), Arc::new(clock()));
     // Every member of the org, a VIEWER too, may see what it holds.
     assert!(svc.holds(&viewer(), tid(2)).await.unwrap());
     assert!(!svc.holds(&viewer(), tid(3)).await.unwrap());
-    assert_eq!(svc.list(&viewer()).await.unwrap().len(), 1);
+    assert_eq!(
+        svc.list(&viewer(), PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
 }
