@@ -5,6 +5,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use marketplace_domain::access::{Forbidden, Permission};
 use marketplace_domain::cart::CartError;
 use marketplace_domain::catalog::{CatalogError, FieldError, ItemRef, NotPurchasableReason};
 use marketplace_domain::checkout::{CheckoutError, PaymentError};
@@ -457,6 +458,12 @@ impl From<SellerError> for ApiError {
     fn from(e: SellerError) -> Self {
         let message = e.to_string();
         match e {
+            // Onboarding refused to a member or viewer keeps its own reason code.
+            SellerError::Forbidden(Forbidden(Permission::ManageSellerAccount)) => Self::forbidden(
+                Some("org_admin_required"),
+                "only the organization's owners and admins may do this",
+                vec![],
+            ),
             SellerError::Forbidden(f) => Self::forbidden(None, f.to_string(), vec![]),
             SellerError::NotFound => Self::NotFound,
             SellerError::Invalid(faults) => Self::unprocessable(
@@ -465,9 +472,6 @@ impl From<SellerError> for ApiError {
                 field_details(&faults),
             ),
             SellerError::OrgTaken => Self::conflict("org_manages_a_seller", message, vec![]),
-            SellerError::OrgAdminRequired => {
-                Self::forbidden(Some("org_admin_required"), message, vec![])
-            }
             SellerError::AccountTaken => Self::conflict("connect_account_taken", message, vec![]),
             SellerError::PlatformSeller => Self::conflict("platform_seller", message, vec![]),
             SellerError::ConnectNotConfigured => {

@@ -112,6 +112,7 @@ impl OrgService {
     /// # Errors
     /// `Infrastructure`.
     pub async fn current(&self, actor: &Actor) -> Result<Organization, OrgError> {
+        self.policy.require(actor, Permission::ViewHoldings)?;
         Ok(self.orgs.get_or_provision(actor.org_id).await?)
     }
 
@@ -126,7 +127,7 @@ impl OrgService {
         name: &str,
         tier: Tier,
     ) -> Result<Organization, OrgError> {
-        self.policy.require(actor, Permission::AdministerCatalog)?;
+        self.policy.require(actor, Permission::ManageOrgs)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 {
             return Err(OrgError::Invalid("name must be 1 to 200 characters"));
@@ -154,7 +155,7 @@ impl OrgService {
         id: OrgId,
         amount: Money,
     ) -> Result<Organization, OrgError> {
-        self.policy.require(actor, Permission::AdministerCatalog)?;
+        self.policy.require(actor, Permission::ManageOrgs)?;
         if amount.is_negative() || amount.is_zero() {
             return Err(OrgError::Invalid("amount must be above zero"));
         }

@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use common::{add_all, buy, new_key, tool_ref};
 use marketplace_domain::access::{Forbidden, Permission};
 use marketplace_domain::cart::CartError;
@@ -12,11 +14,15 @@ use marketplace_domain::catalog::{
 };
 use marketplace_domain::checkout::{CheckoutError, PaymentMethod};
 use marketplace_domain::lifecycle::PurchaseError;
+use marketplace_domain::money::Currency;
 use marketplace_domain::org::OrgError;
+use marketplace_domain::revenue::{SellerKind, YearMonth};
 use marketplace_domain::review::{Decision, ReviewError, ReviewInput};
+use marketplace_domain::seller::{NewSeller, ReportBy, SellerError, SellerPatch};
 use marketplace_domain::tier::Tier;
 use marketplace_testkit::Fakes;
 use marketplace_testkit::builders::{self, BundleBuilder, dec, member, owner, usd, viewer};
+use marketplace_testkit::fakes::FakePayoutGateway;
 
 macro_rules! denied {
     ($call:expr, $err:ident, $perm:ident) => {
@@ -92,7 +98,7 @@ async fn r_p1_denied_actions_change_nothing() {
     denied!(
         checkout.mark_paid(&boss, pending.id),
         CheckoutError,
-        AdministerCatalog
+        ManageBilling
     );
 
     let purchases = f.purchase_service();
@@ -105,7 +111,7 @@ async fn r_p1_denied_actions_change_nothing() {
     denied!(
         purchases.refund(&boss, purchase.id, None),
         PurchaseError,
-        AdministerCatalog
+        ManageBilling
     );
 
     let reviews = f.review_service();
@@ -161,7 +167,7 @@ async fn r_p1_denied_actions_change_nothing() {
     denied!(
         catalog.create_tool(&boss, draft),
         CatalogError,
-        AdministerCatalog
+        ManageCatalog
     );
     denied!(
         catalog.update_tool(
@@ -173,7 +179,7 @@ async fn r_p1_denied_actions_change_nothing() {
             }
         ),
         CatalogError,
-        AdministerCatalog
+        ManageCatalog
     );
     let bundle_draft = BundleDraft {
         name: "B".into(),
@@ -188,30 +194,73 @@ async fn r_p1_denied_actions_change_nothing() {
     denied!(
         catalog.create_bundle(&boss, bundle_draft),
         CatalogError,
-        AdministerCatalog
+        ManageCatalog
     );
     denied!(
         catalog.update_bundle(&boss, bundle.id(), BundlePatch::default()),
         CatalogError,
-        AdministerCatalog
+        ManageCatalog
     );
     denied!(
         catalog.bundles(&boss, &[BundleStatus::Draft], PageRequest::default()),
         CatalogError,
-        AdministerCatalog
+        ManageCatalog
     );
 
     let orgs = f.org_service();
     denied!(
         orgs.upsert(&boss, org, "Mine now", Tier::Enterprise),
         OrgError,
-        AdministerCatalog
+        ManageOrgs
     );
     denied!(
         orgs.grant_credits(&boss, org, usd("1000.00")),
         OrgError,
-        AdministerCatalog
+        ManageOrgs
     );
+
+    let payouts = Arc::new(FakePayoutGateway::default());
+    let sellers = f.seller_service(&payouts);
+    let new_seller = NewSeller {
+        name: "Acme Tools".into(),
+        kind: SellerKind::ThirdParty,
+        fee_rate: None,
+        org_id: Some(org),
+        payout_minimum: None,
+    };
+    denied!(
+        sellers.create(&boss, new_seller),
+        SellerError,
+        ManageSellers
+    );
+    denied!(
+        sellers.update(&boss, builders::platform_seller(), SellerPatch::default()),
+        SellerError,
+        ManageSellers
+    );
+    denied!(sellers.list(&boss), SellerError, ManageSellers);
+    denied!(
+        sellers.assign_tool(&boss, a.id, builders::platform_seller()),
+        SellerError,
+        ManageSellers
+    );
+    denied!(
+        sellers.revenue_report(
+            &boss,
+            YearMonth::parse("2025-01").unwrap(),
+            Currency::USD,
+            ReportBy::Seller
+        ),
+        SellerError,
+        ManageSellers
+    );
+    for who in [&mem, &look] {
+        denied!(
+            sellers.start_onboarding(who, "https://r.example", "https://b.example"),
+            SellerError,
+            ManageSellerAccount
+        );
+    }
 
     assert_eq!(
         f.store.snapshot(),
@@ -221,6 +270,7 @@ async fn r_p1_denied_actions_change_nothing() {
     assert_eq!(f.audit.len(), audited, "no denied call was audited");
     assert_eq!(f.ids.issued(), issued, "no denied call even made an id");
     assert!(f.payments.payments().is_empty());
+    assert!(payouts.links().is_empty(), "no onboarding link was asked for");
 }
 
 #[tokio::test]

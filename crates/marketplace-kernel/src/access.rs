@@ -1,5 +1,6 @@
 //! Who acts and what they may do (R-T2, R-P1). The permission matrix is data, kept here
-//! and nowhere else; every use case asks [`AccessPolicy::require`] before touching a port.
+//! and nowhere else: [`Permission::holders`] is its one table, and every use case asks
+//! [`AccessPolicy::require`] before touching a port.
 
 use crate::ids::{OrgId, UserId};
 
@@ -31,7 +32,7 @@ pub struct Actor {
     pub platform_role: PlatformRole,
 }
 
-/// What an actor may be allowed to do.
+/// What an actor may be allowed to do. Who holds each one is [`Permission::holders`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Permission {
     BrowseCatalog,
@@ -43,8 +44,100 @@ pub enum Permission {
     /// Write a review, vote, flag (also needs an entitlement: R-V2).
     Review,
     ModerateReviews,
-    /// Edit the catalog, refund, mark invoices paid, manage orgs.
-    AdministerCatalog,
+    /// Create and edit tools and bundles; see draft and archived bundles.
+    ManageCatalog,
+    /// Refund purchases and mark invoice orders paid.
+    ManageBilling,
+    /// Create, rename and re-tier orgs; grant them platform credits.
+    ManageOrgs,
+    /// Create, edit and list sellers, assign tools to them, read the revenue reports.
+    ManageSellers,
+    /// See the seller the actor's org manages: its profile, statements and payouts.
+    ViewSellerAccount,
+    /// Onboard the seller the actor's org manages with the payout provider.
+    ManageSellerAccount,
+}
+
+/// One row of the matrix: who holds a permission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Holders {
+    /// Every authenticated actor, whatever their roles.
+    Everyone,
+    /// Actors holding one of these roles in their own org.
+    OrgRoles(&'static [OrgRole]),
+    /// Actors holding one of these roles on the platform.
+    PlatformRoles(&'static [PlatformRole]),
+}
+
+impl Holders {
+    /// Whether `actor` is one of these holders.
+    #[must_use]
+    pub fn include(&self, actor: &Actor) -> bool {
+        match self {
+            Self::Everyone => true,
+            Self::OrgRoles(roles) => roles.contains(&actor.org_role),
+            Self::PlatformRoles(roles) => roles.contains(&actor.platform_role),
+        }
+    }
+}
+
+/// Org roles that spend the org's money and speak for it.
+const ORG_OWNERS_AND_ADMINS: &[OrgRole] = &[OrgRole::Owner, OrgRole::Admin];
+/// Org roles that take part (every role but VIEWER).
+const ORG_PARTICIPANTS: &[OrgRole] = &[OrgRole::Owner, OrgRole::Admin, OrgRole::Member];
+/// Platform roles that run the marketplace.
+const PLATFORM_ADMINS: &[PlatformRole] = &[PlatformRole::SuperAdmin, PlatformRole::Admin];
+/// Platform roles that moderate reviews.
+const PLATFORM_MODERATORS: &[PlatformRole] = &[
+    PlatformRole::SuperAdmin,
+    PlatformRole::Admin,
+    PlatformRole::Moderator,
+];
+
+impl Permission {
+    /// Every permission, in declaration order.
+    pub const ALL: [Self; 12] = [
+        Self::BrowseCatalog,
+        Self::UseCart,
+        Self::Purchase,
+        Self::ViewHoldings,
+        Self::Review,
+        Self::ModerateReviews,
+        Self::ManageCatalog,
+        Self::ManageBilling,
+        Self::ManageOrgs,
+        Self::ManageSellers,
+        Self::ViewSellerAccount,
+        Self::ManageSellerAccount,
+    ];
+
+    /// The permission matrix (R-P1), one row per permission:
+    ///
+    /// | permission | held by |
+    /// |---|---|
+    /// | `BrowseCatalog` | everyone |
+    /// | `ViewHoldings` | everyone (of the org: R-T3 scopes the data) |
+    /// | `UseCart`, `Review` | org OWNER, ADMIN, MEMBER |
+    /// | `Purchase` | org OWNER, ADMIN |
+    /// | `ModerateReviews` | platform SUPER_ADMIN, ADMIN, MODERATOR |
+    /// | `ManageCatalog`, `ManageBilling`, `ManageOrgs`, `ManageSellers` | platform SUPER_ADMIN, ADMIN |
+    /// | `ViewSellerAccount` | everyone (of the seller's org: a lookup scopes the data) |
+    /// | `ManageSellerAccount` | org OWNER, ADMIN |
+    ///
+    /// The original marketplace let any member check out; only owners and admins spend the
+    /// org's money here.
+    #[must_use]
+    pub const fn holders(self) -> Holders {
+        match self {
+            Self::BrowseCatalog | Self::ViewHoldings | Self::ViewSellerAccount => Holders::Everyone,
+            Self::UseCart | Self::Review => Holders::OrgRoles(ORG_PARTICIPANTS),
+            Self::Purchase | Self::ManageSellerAccount => Holders::OrgRoles(ORG_OWNERS_AND_ADMINS),
+            Self::ModerateReviews => Holders::PlatformRoles(PLATFORM_MODERATORS),
+            Self::ManageCatalog | Self::ManageBilling | Self::ManageOrgs | Self::ManageSellers => {
+                Holders::PlatformRoles(PLATFORM_ADMINS)
+            }
+        }
+    }
 }
 
 /// The action was not allowed for this actor. Carries the permission so a caller can say
@@ -53,8 +146,7 @@ pub enum Permission {
 #[error("forbidden: the caller lacks the {0:?} permission")]
 pub struct Forbidden(pub Permission);
 
-/// The permission matrix of the marketplace (the original design's "anyone may check out"
-/// bug fixed).
+/// Asks the permission matrix ([`Permission::holders`]).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AccessPolicy;
 
@@ -62,21 +154,7 @@ impl AccessPolicy {
     /// Whether `actor` holds `permission`.
     #[must_use]
     pub fn allows(&self, actor: &Actor, permission: Permission) -> bool {
-        use OrgRole as O;
-        use PlatformRole as P;
-        match permission {
-            Permission::BrowseCatalog | Permission::ViewHoldings => true,
-            Permission::UseCart | Permission::Review => {
-                matches!(actor.org_role, O::Owner | O::Admin | O::Member)
-            }
-            Permission::Purchase => matches!(actor.org_role, O::Owner | O::Admin),
-            Permission::ModerateReviews => {
-                matches!(actor.platform_role, P::SuperAdmin | P::Admin | P::Moderator)
-            }
-            Permission::AdministerCatalog => {
-                matches!(actor.platform_role, P::SuperAdmin | P::Admin)
-            }
-        }
+        permission.holders().include(actor)
     }
 
     /// # Errors
@@ -118,10 +196,46 @@ mod tests {
         PlatformRole::User,
     ];
 
-    /// The whole matrix of domain-rules.md, cell by cell.
+    /// The matrix of domain-rules.md written out independently of [`Permission::holders`]:
+    /// whether an actor with these roles holds `permission`.
+    fn documented(permission: Permission, o: OrgRole, pr: PlatformRole) -> bool {
+        use OrgRole as O;
+        use PlatformRole as P;
+        match permission {
+            Permission::BrowseCatalog
+            | Permission::ViewHoldings
+            | Permission::ViewSellerAccount => true,
+            Permission::UseCart | Permission::Review => o != O::Viewer,
+            Permission::Purchase | Permission::ManageSellerAccount => {
+                matches!(o, O::Owner | O::Admin)
+            }
+            Permission::ModerateReviews => matches!(pr, P::SuperAdmin | P::Admin | P::Moderator),
+            Permission::ManageCatalog
+            | Permission::ManageBilling
+            | Permission::ManageOrgs
+            | Permission::ManageSellers => matches!(pr, P::SuperAdmin | P::Admin),
+        }
+    }
+
+    /// The whole matrix of domain-rules.md, cell by cell: every permission for every pair
+    /// of roles.
     #[test]
     fn r_p1_permission_matrix() {
         let p = AccessPolicy;
+        let mut cells = 0;
+        for permission in Permission::ALL {
+            for o in ORG_ROLES {
+                for pr in PLATFORM_ROLES {
+                    assert_eq!(
+                        p.allows(&actor(o, pr), permission),
+                        documented(permission, o, pr),
+                        "{permission:?} for org {o:?}, platform {pr:?}"
+                    );
+                    cells += 1;
+                }
+            }
+        }
+        assert_eq!(cells, 12 * 4 * 5, "every cell was walked");
         for o in ORG_ROLES {
             for pr in PLATFORM_ROLES {
                 let a = actor(o, pr);
@@ -148,11 +262,51 @@ mod tests {
                         PlatformRole::SuperAdmin | PlatformRole::Admin | PlatformRole::Moderator
                     )
                 );
+                for admin_only in [
+                    Permission::ManageCatalog,
+                    Permission::ManageBilling,
+                    Permission::ManageOrgs,
+                    Permission::ManageSellers,
+                ] {
+                    assert_eq!(
+                        p.allows(&a, admin_only),
+                        matches!(pr, PlatformRole::SuperAdmin | PlatformRole::Admin),
+                        "{admin_only:?}"
+                    );
+                }
+                assert!(
+                    p.allows(&a, Permission::ViewSellerAccount),
+                    "every user of a seller's org sees its statements"
+                );
                 assert_eq!(
-                    p.allows(&a, Permission::AdministerCatalog),
-                    matches!(pr, PlatformRole::SuperAdmin | PlatformRole::Admin)
+                    p.allows(&a, Permission::ManageSellerAccount),
+                    matches!(o, OrgRole::Owner | OrgRole::Admin),
+                    "only the org's owners and admins onboard its seller"
                 );
             }
+        }
+    }
+
+    /// `ALL` lists each permission once, in declaration order, so the matrix walk above
+    /// misses none.
+    #[test]
+    fn r_p1_the_matrix_lists_every_permission_once() {
+        let position = |p: Permission| match p {
+            Permission::BrowseCatalog => 0,
+            Permission::UseCart => 1,
+            Permission::Purchase => 2,
+            Permission::ViewHoldings => 3,
+            Permission::Review => 4,
+            Permission::ModerateReviews => 5,
+            Permission::ManageCatalog => 6,
+            Permission::ManageBilling => 7,
+            Permission::ManageOrgs => 8,
+            Permission::ManageSellers => 9,
+            Permission::ViewSellerAccount => 10,
+            Permission::ManageSellerAccount => 11,
+        };
+        for (i, p) in Permission::ALL.into_iter().enumerate() {
+            assert_eq!(position(p), i, "{p:?}");
         }
     }
 
@@ -163,5 +317,10 @@ mod tests {
             AccessPolicy.require(&a, Permission::Purchase),
             Err(Forbidden(Permission::Purchase))
         );
+        assert_eq!(
+            AccessPolicy.require(&a, Permission::ManageSellerAccount),
+            Err(Forbidden(Permission::ManageSellerAccount))
+        );
+        assert_eq!(AccessPolicy.require(&a, Permission::UseCart), Ok(()));
     }
 }

@@ -376,7 +376,7 @@ async fn a_buyer_org_sees_no_seller_data() {
     let w = world(&app).await;
     let month = this_month();
     let (buyer_owner, buyer_member) = app.buyer().await;
-    for who in [&buyer_owner, &buyer_member] {
+    for (who, owner) in [(&buyer_owner, true), (&buyer_member, false)] {
         for uri in [
             "/v1/sellers/me".to_owned(),
             format!("/v1/sellers/me/statements?month={month}"),
@@ -386,13 +386,21 @@ async fn a_buyer_org_sees_no_seller_data() {
         ] {
             app.get(&uri, who).await.error(404, "not_found");
         }
-        app.post(
-            "/v1/sellers/me/connect",
-            who,
-            json!({"refresh_url": "https://m.example/r", "return_url": "https://m.example/d"}),
-        )
-        .await
-        .error(404, "not_found");
+        // Onboarding asks the permission matrix first (R-P1): an owner then learns the org
+        // manages no seller; a member is refused before anything is looked up.
+        let connect = app
+            .post(
+                "/v1/sellers/me/connect",
+                who,
+                json!({"refresh_url": "https://m.example/r", "return_url": "https://m.example/d"}),
+            )
+            .await;
+        if owner {
+            connect.error(404, "not_found");
+        } else {
+            let e = connect.error(403, "forbidden");
+            assert_eq!(e["reason"], "org_admin_required");
+        }
         // Administration is for platform admins.
         app.get("/v1/admin/sellers", who)
             .await

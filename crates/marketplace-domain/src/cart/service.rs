@@ -127,7 +127,7 @@ impl CartService {
         // A draft or archived bundle is not shown to buyers, so it is not found here either.
         if let Offer::Bundle(b) = &offer
             && b.status() != crate::catalog::BundleStatus::Active
-            && !self.policy.allows(actor, Permission::AdministerCatalog)
+            && !self.policy.allows(actor, Permission::ManageCatalog)
         {
             return Err(CartError::NotFound);
         }

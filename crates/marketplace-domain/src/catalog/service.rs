@@ -110,7 +110,7 @@ impl CatalogService {
             statuses
         };
         if statuses.iter().any(|s| *s != BundleStatus::Active) {
-            self.policy.require(actor, Permission::AdministerCatalog)?;
+            self.policy.require(actor, Permission::ManageCatalog)?;
         }
         Ok(self.catalog.list_bundles(statuses, page).await?)
     }
@@ -127,7 +127,7 @@ impl CatalogService {
             .await?
             .ok_or(CatalogError::NotFound)?;
         if bundle.status() != BundleStatus::Active
-            && !self.policy.allows(actor, Permission::AdministerCatalog)
+            && !self.policy.allows(actor, Permission::ManageCatalog)
         {
             return Err(CatalogError::NotFound);
         }
@@ -139,7 +139,7 @@ impl CatalogService {
     /// # Errors
     /// `Forbidden`, `InvalidFields`, `Infrastructure`.
     pub async fn create_tool(&self, actor: &Actor, draft: ToolDraft) -> Result<Tool, CatalogError> {
-        self.policy.require(actor, Permission::AdministerCatalog)?;
+        self.policy.require(actor, Permission::ManageCatalog)?;
         let tool = draft.into_tool(self.ids.new_id(), self.clock.now())?;
         self.ensure_seller(&tool).await?;
         self.catalog.insert_tool(&tool).await?;
@@ -165,7 +165,7 @@ impl CatalogService {
         id: ToolId,
         patch: ToolPatch,
     ) -> Result<Tool, CatalogError> {
-        self.policy.require(actor, Permission::AdministerCatalog)?;
+        self.policy.require(actor, Permission::ManageCatalog)?;
         let current = self.catalog.tool(id).await?.ok_or(CatalogError::NotFound)?;
         let tool = patch.apply(&current, self.clock.now())?;
         self.ensure_seller(&tool).await?;
@@ -191,7 +191,7 @@ impl CatalogService {
         actor: &Actor,
         draft: BundleDraft,
     ) -> Result<Bundle, CatalogError> {
-        self.policy.require(actor, Permission::AdministerCatalog)?;
+        self.policy.require(actor, Permission::ManageCatalog)?;
         let tools = self.bundle_tools(&draft.tool_ids).await?;
         let bundle = draft.into_bundle(self.ids.new_id(), tools, self.clock.now())?;
         self.catalog.insert_bundle(&bundle).await?;
@@ -217,7 +217,7 @@ impl CatalogService {
         id: BundleId,
         patch: BundlePatch,
     ) -> Result<Bundle, CatalogError> {
-        self.policy.require(actor, Permission::AdministerCatalog)?;
+        self.policy.require(actor, Permission::ManageCatalog)?;
         let current = self
             .catalog
             .bundle(id)

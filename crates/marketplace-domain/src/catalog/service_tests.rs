@@ -122,7 +122,7 @@ async fn r_p1_only_platform_admins_edit_the_catalog_and_no_port_is_touched() {
     let is_forbidden = |e: CatalogError| {
         matches!(
             e,
-            CatalogError::Forbidden(Forbidden(Permission::AdministerCatalog))
+            CatalogError::Forbidden(Forbidden(Permission::ManageCatalog))
         )
     };
     for a in denied {
@@ -383,7 +383,7 @@ async fn r_c4_only_catalog_admins_list_bundles_beyond_active_ones() {
     let e = svc.bundles(&member(), &hidden, page).await.unwrap_err();
     assert!(matches!(
         e,
-        CatalogError::Forbidden(Forbidden(Permission::AdministerCatalog))
+        CatalogError::Forbidden(Forbidden(Permission::ManageCatalog))
     ));
     svc.bundles(&platform_admin(), &hidden, page).await.unwrap();
 }

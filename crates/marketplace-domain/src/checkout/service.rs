@@ -384,7 +384,7 @@ impl CheckoutService {
         actor: &Actor,
         id: OrderId,
     ) -> Result<Confirmation, CheckoutError> {
-        self.policy.require(actor, Permission::AdministerCatalog)?;
+        self.policy.require(actor, Permission::ManageBilling)?;
         let order = self.orders.find(id).await?.ok_or(CheckoutError::NotFound)?;
         if order.payment_method != PaymentMethod::Invoice {
             return Err(CheckoutError::WrongPaymentMethod {

@@ -233,7 +233,7 @@ async fn r_p1_only_a_platform_admin_marks_an_invoice_paid() {
         .mark_paid(&owner(), order_id())
         .await
         .unwrap_err();
-    assert!(forbidden(&e, Permission::AdministerCatalog), "{e:?}");
+    assert!(forbidden(&e, Permission::ManageBilling), "{e:?}");
 }
 
 #[tokio::test]
@@ -1090,7 +1090,7 @@ async fn r_p1_only_platform_admins_grant_credits_or_edit_orgs() {
         .unwrap_err();
     assert!(matches!(
         e,
-        OrgError::Forbidden(Forbidden(Permission::AdministerCatalog))
+        OrgError::Forbidden(Forbidden(Permission::ManageOrgs))
     ));
     let e = svc
         .upsert(&owner(), other_org(), "Acme", Tier::Elite)

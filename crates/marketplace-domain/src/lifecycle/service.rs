@@ -154,7 +154,7 @@ impl PurchaseService {
         id: PurchaseId,
         amount: Option<Money>,
     ) -> Result<Purchase, PurchaseError> {
-        self.policy.require(actor, Permission::AdministerCatalog)?;
+        self.policy.require(actor, Permission::ManageBilling)?;
         let purchase = self
             .purchases
             .find(id)

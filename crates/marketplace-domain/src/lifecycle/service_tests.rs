@@ -277,7 +277,7 @@ async fn r_p1_only_a_platform_admin_refunds_and_nothing_moves_otherwise() {
         .unwrap_err();
     assert!(matches!(
         e,
-        PurchaseError::Forbidden(Forbidden(Permission::AdministerCatalog))
+        PurchaseError::Forbidden(Forbidden(Permission::ManageBilling))
     ));
 }
 

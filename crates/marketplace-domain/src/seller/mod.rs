@@ -3,12 +3,16 @@
 //! payout run through the [`PayoutGateway`] (Stripe Connect).
 //!
 //! Who sees what ([`SellerService`]):
-//! - platform catalog admins (`AdministerCatalog`) create and edit sellers, assign tools
-//!   to them and read the revenue reports;
-//! - a seller's users, the members of the org that manages it, see that seller's data
-//!   only; another org's seller is `NotFound`, and an org that manages no seller has none
-//!   (`NotFound`), so nothing tells a caller whether a seller exists;
-//! - onboarding (a connected account) is for the managing org's owners and admins.
+//! - platform admins (`ManageSellers`) create and edit sellers, assign tools to them and
+//!   read the revenue reports;
+//! - a seller's users, the members of the org that manages it (`ViewSellerAccount`), see
+//!   that seller's data only; another org's seller is `NotFound`, and an org that manages
+//!   no seller has none (`NotFound`), so nothing tells a caller whether a seller exists;
+//! - onboarding (a connected account) is for the managing org's owners and admins
+//!   (`ManageSellerAccount`), refused before the seller is even looked up.
+//!
+//! The roles are the permission matrix's ([`crate::access`]); whether the actor's org is a
+//! seller is a lookup that answers `NotFound`.
 //!
 //! Payouts ([`PayoutService::run`]): from the 5th of the following month, each onboarded
 //! third-party seller is paid what it is owed for the month (see [`payable_for_month`])
@@ -67,9 +71,6 @@ pub enum SellerError {
     /// The connected account belongs to another seller.
     #[error("the connected account belongs to another seller")]
     AccountTaken,
-    /// Only the managing org's owners and admins may onboard a seller.
-    #[error("only the organization's owners and admins may do this")]
-    OrgAdminRequired,
     /// The platform is not paid out, so it has no connected account (R-M2).
     #[error("the platform seller is not paid out")]
     PlatformSeller,

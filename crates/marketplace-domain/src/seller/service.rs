@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::access::{AccessPolicy, Actor, OrgRole, Permission};
+use crate::access::{AccessPolicy, Actor, Permission};
 use crate::audit::{AuditEvent, AuditLog};
 use crate::ids::{SellerId, ToolId};
 use crate::money::Currency;
@@ -73,10 +73,10 @@ impl SellerService {
     /// Adds a seller. An `org_id` is provisioned if the platform has not met it yet.
     ///
     /// # Errors
-    /// `Forbidden` (not a catalog admin), `Invalid`, `OrgTaken`, `Infrastructure`.
+    /// `Forbidden` (not a platform admin), `Invalid`, `OrgTaken`, `Infrastructure`.
     #[tracing::instrument(skip_all)]
     pub async fn create(&self, actor: &Actor, new: NewSeller) -> Result<Seller, SellerError> {
-        self.policy.require(actor, Permission::AdministerCatalog)?;
+        self.policy.require(actor, Permission::ManageSellers)?;
         let now = self.clock.now();
         let seller = new
             .into_seller(self.ids.new_id(), now)
@@ -100,7 +100,7 @@ impl SellerService {
         id: SellerId,
         patch: SellerPatch,
     ) -> Result<Seller, SellerError> {
-        self.policy.require(actor, Permission::AdministerCatalog)?;
+        self.policy.require(actor, Permission::ManageSellers)?;
         let seller = self.sellers.get(id).await?.ok_or(SellerError::NotFound)?;
         let next = seller.patched(patch).map_err(SellerError::Invalid)?;
         if let Some(org) = next.org_id().filter(|o| seller.org_id() != Some(*o)) {
@@ -111,22 +111,23 @@ impl SellerService {
         Ok(next)
     }
 
-    /// Every seller (catalog admins).
+    /// Every seller (platform admins).
     ///
     /// # Errors
     /// `Forbidden`, `Infrastructure`.
     pub async fn list(&self, actor: &Actor) -> Result<Vec<Seller>, SellerError> {
-        self.policy.require(actor, Permission::AdministerCatalog)?;
+        self.policy.require(actor, Permission::ManageSellers)?;
         Ok(self.sellers.list().await?)
     }
 
-    /// One seller: for catalog admins, or for the users of the org that manages it.
+    /// One seller: for platform admins, or for the users of the org that manages it.
     ///
     /// # Errors
-    /// `NotFound` (also another org's seller), `Infrastructure`.
+    /// `Forbidden`, `NotFound` (also another org's seller), `Infrastructure`.
     pub async fn get(&self, actor: &Actor, id: SellerId) -> Result<Seller, SellerError> {
+        self.policy.require(actor, Permission::ViewSellerAccount)?;
         let seller = self.sellers.get(id).await?.ok_or(SellerError::NotFound)?;
-        if self.policy.allows(actor, Permission::AdministerCatalog)
+        if self.policy.allows(actor, Permission::ManageSellers)
             || seller.is_managed_by(actor.org_id)
         {
             Ok(seller)
@@ -146,7 +147,7 @@ impl SellerService {
         tool: ToolId,
         seller: SellerId,
     ) -> Result<(), SellerError> {
-        self.policy.require(actor, Permission::AdministerCatalog)?;
+        self.policy.require(actor, Permission::ManageSellers)?;
         self.sellers.assign_tool(tool, seller).await?;
         self.audit
             .record(AuditEvent::by(
@@ -163,8 +164,9 @@ impl SellerService {
     /// The seller the actor's org manages.
     ///
     /// # Errors
-    /// `NotFound` when the org manages none, `Infrastructure`.
+    /// `Forbidden`, `NotFound` when the org manages none, `Infrastructure`.
     pub async fn me(&self, actor: &Actor) -> Result<Seller, SellerError> {
+        self.policy.require(actor, Permission::ViewSellerAccount)?;
         self.sellers
             .of_org(actor.org_id)
             .await?
@@ -184,7 +186,7 @@ impl SellerService {
     /// ledger. A month without activity is an empty statement.
     ///
     /// # Errors
-    /// `NotFound` when the org manages no seller, `Infrastructure`.
+    /// `Forbidden`, `NotFound` when the org manages no seller, `Infrastructure`.
     pub async fn statement(
         &self,
         actor: &Actor,
@@ -194,7 +196,7 @@ impl SellerService {
         self.statement_of_seller(&seller, month).await
     }
 
-    /// R-M6: a seller's statement, for catalog admins or the seller's own users.
+    /// R-M6: a seller's statement, for platform admins or the seller's own users.
     ///
     /// # Errors
     /// `NotFound` (also another org's seller), `Infrastructure`.
@@ -228,7 +230,7 @@ impl SellerService {
     /// The actor's seller's payouts, newest month first.
     ///
     /// # Errors
-    /// `NotFound` when the org manages no seller, `Infrastructure`.
+    /// `Forbidden`, `NotFound` when the org manages no seller, `Infrastructure`.
     pub async fn payouts(&self, actor: &Actor) -> Result<Vec<Payout>, SellerError> {
         let seller = self.me(actor).await?;
         Ok(self.sellers.payouts_of(seller.id()).await?)
@@ -238,9 +240,9 @@ impl SellerService {
     /// its connected account once, then returns a fresh onboarding link.
     ///
     /// # Errors
-    /// `NotFound` when the org manages no seller; `OrgAdminRequired` for members and
-    /// viewers; `PlatformSeller`; `ConnectNotConfigured` without a provider; `Payment`;
-    /// `AccountTaken`; `Infrastructure`.
+    /// `Forbidden` for members and viewers (before any lookup); `NotFound` when the org
+    /// manages no seller; `PlatformSeller`; `ConnectNotConfigured` without a provider;
+    /// `Payment`; `AccountTaken`; `Infrastructure`.
     #[tracing::instrument(skip_all)]
     pub async fn start_onboarding(
         &self,
@@ -248,10 +250,9 @@ impl SellerService {
         refresh_url: &str,
         return_url: &str,
     ) -> Result<Onboarding, SellerError> {
+        self.policy
+            .require(actor, Permission::ManageSellerAccount)?;
         let seller = self.me(actor).await?;
-        if !matches!(actor.org_role, OrgRole::Owner | OrgRole::Admin) {
-            return Err(SellerError::OrgAdminRequired);
-        }
         if seller.kind() == SellerKind::Platform {
             return Err(SellerError::PlatformSeller);
         }
@@ -328,7 +329,7 @@ impl SellerService {
         Ok(true)
     }
 
-    /// The platform's revenue in `month`, per seller or per tool (catalog admins).
+    /// The platform's revenue in `month`, per seller or per tool (platform admins).
     ///
     /// # Errors
     /// `Forbidden`, `Infrastructure`.
@@ -339,7 +340,7 @@ impl SellerService {
         currency: Currency,
         by: ReportBy,
     ) -> Result<RevenueReport, SellerError> {
-        self.policy.require(actor, Permission::AdministerCatalog)?;
+        self.policy.require(actor, Permission::ManageSellers)?;
         let postings = self
             .sellers
             .postings_between(month_start(month), month_end(month))

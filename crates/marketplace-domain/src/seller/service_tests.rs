@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::dec;
 use uuid::Uuid;
 
-use crate::access::Forbidden;
+use crate::access::{Forbidden, Permission};
 use crate::audit::MockAuditLog;
 use crate::catalog::fixtures::{
     Calls, clock, ids, member, org_id, other_org_id, owner, platform_admin, seller, tid, usd,
@@ -95,7 +95,7 @@ async fn r_p1_only_catalog_admins_create_update_and_assign() {
     for actor in [owner(), member(), viewer()] {
         assert!(matches!(
             svc.create(&actor, new.clone()).await,
-            Err(SellerError::Forbidden(Forbidden(_)))
+            Err(SellerError::Forbidden(Forbidden(Permission::ManageSellers)))
         ));
         assert!(matches!(
             svc.update(&actor, seller(1), SellerPatch::default()).await,
@@ -264,12 +264,32 @@ async fn onboarding_is_for_the_orgs_owners_and_admins_and_needs_connect() {
     let svc = service(repo);
     assert!(matches!(
         svc.start_onboarding(&member(), "r", "b").await,
-        Err(SellerError::OrgAdminRequired)
+        Err(SellerError::Forbidden(Forbidden(
+            Permission::ManageSellerAccount
+        )))
     ));
     assert!(matches!(
         svc.start_onboarding(&owner(), "r", "b").await,
         Err(SellerError::ConnectNotConfigured)
     ));
+}
+
+#[tokio::test]
+async fn r_p1_members_and_viewers_are_refused_onboarding_before_any_lookup() {
+    // No expectation on the repository, the orgs or the provider: any call would panic.
+    let svc = service_with(
+        MockSellerRepository::new(),
+        MockOrgRepository::new(),
+        Some(MockPayoutGateway::new()),
+    );
+    for actor in [member(), viewer()] {
+        assert!(matches!(
+            svc.start_onboarding(&actor, "r", "b").await,
+            Err(SellerError::Forbidden(Forbidden(
+                Permission::ManageSellerAccount
+            )))
+        ));
+    }
 }
 
 #[tokio::test]
