@@ -296,5 +296,5 @@ async fn r_p1_allowed_roles_pass() {
         .grant_credits(&builders::admin_user(), org, usd("5.00"))
         .await
         .unwrap();
-    assert_eq!(credited.credits, usd("95.00"));
+    assert_eq!(credited.credits(), usd("95.00"));
 }

@@ -353,7 +353,7 @@ async fn r_s2_quota_at_add_and_again_at_checkout() {
     );
     assert_eq!(f.store.orders_of(org).len(), 1);
     assert_eq!(
-        f.store.org(org).unwrap().credits,
+        f.store.org(org).unwrap().credits(),
         usd("500.00").checked_sub(b1.price()).unwrap()
     );
 }

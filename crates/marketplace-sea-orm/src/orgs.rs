@@ -23,12 +23,12 @@ use crate::tenant::{Scope, commit};
 
 fn to_org(m: organizations::Model) -> Result<Organization, RepoError> {
     const T: &str = "organizations";
-    Ok(Organization {
-        id: OrgId::from_uuid(m.id),
-        name: m.name,
-        tier: label::<Tier>(T, &m.tier)?,
-        credits: money(T, m.credit_balance, &m.credit_currency)?,
-    })
+    Ok(Organization::restore(
+        OrgId::from_uuid(m.id),
+        m.name,
+        label::<Tier>(T, &m.tier)?,
+        money(T, m.credit_balance, &m.credit_currency)?,
+    ))
 }
 
 /// `ROUND(column + delta, 2)`: exact on PostgreSQL's NUMERIC and, on SQLite's REAL, back
@@ -72,10 +72,10 @@ impl OrgRepository for SeaOrmStore {
             let now = self.now();
             let row = organizations::Model {
                 id: id.as_uuid(),
-                name: org.name.clone(),
-                tier: org.tier.as_str().to_owned(),
-                credit_balance: org.credits.amount(),
-                credit_currency: org.credits.currency().code().to_owned(),
+                name: org.name().to_owned(),
+                tier: org.tier().as_str().to_owned(),
+                credit_balance: org.credits().amount(),
+                credit_currency: org.credits().currency().code().to_owned(),
                 created_at: now,
                 updated_at: now,
             };
@@ -141,7 +141,7 @@ impl OrgRepository for SeaOrmStore {
                 .load_org(&tx, id, true)
                 .await?
                 .ok_or(RepoError::NotFound)?;
-            if !org.credits.is_zero() && org.credits.currency() != amount.currency() {
+            if !org.accepts_credits_in(amount.currency()) {
                 return Err(RepoError::Conflict(Conflict::CreditCurrency));
             }
             organizations::Entity::update_many()

@@ -445,12 +445,7 @@ pub fn user_id() -> UserId {
 #[must_use]
 pub fn org(tier: Tier, credits: Money) -> Organization {
     let id = org_id();
-    Organization {
-        id,
-        name: format!("Org {}", &id.to_string()[24..]),
-        tier,
-        credits,
-    }
+    Organization::restore(id, format!("Org {}", &id.to_string()[24..]), tier, credits)
 }
 
 /// A new user of `org` with these roles.

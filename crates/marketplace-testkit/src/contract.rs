@@ -298,7 +298,7 @@ async fn purchase_of(p: &ContractPorts, org: OrgId, item: ItemRef) -> Purchase {
 }
 
 async fn credits(p: &ContractPorts, org: OrgId) -> Money {
-    some(ok(p.orgs.get(org).await, "orgs.get"), "the org").credits
+    some(ok(p.orgs.get(org).await, "orgs.get"), "the org").credits()
 }
 
 // ---------------------------------------------------------------------------------------

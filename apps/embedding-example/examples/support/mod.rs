@@ -58,7 +58,7 @@ pub async fn walk_through(store: &SeaOrmStore, storefront: &Storefront) -> anyho
     store
         .upsert(org, "Storefront Example Inc.", Tier::Elite)
         .await?;
-    if existing.is_none_or(|o| o.credits.is_zero()) {
+    if existing.is_none_or(|o| o.credits().is_zero()) {
         store
             .grant_credits(org, Money::from_minor(100_000, Currency::USD))
             .await?;

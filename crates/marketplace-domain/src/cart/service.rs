@@ -150,7 +150,7 @@ impl CartService {
         let covered = check_item(
             &offer,
             &Purchasability {
-                tier: org.tier,
+                tier: org.tier(),
                 holdings: &holdings,
                 others: &others,
             },

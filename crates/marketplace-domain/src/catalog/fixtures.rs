@@ -158,12 +158,7 @@ pub(crate) fn third_party(seller_id: SellerId) -> SellerTerms {
 
 /// The caller's org at `tier` with `credits` USD.
 pub(crate) fn organization(tier: Tier, credits: Decimal) -> Organization {
-    Organization {
-        id: org_id(),
-        name: "Acme Realty".to_owned(),
-        tier,
-        credits: usd(credits),
-    }
+    Organization::restore(org_id(), "Acme Realty".to_owned(), tier, usd(credits))
 }
 
 /// A clock that always says [`now`].

@@ -226,7 +226,7 @@ impl CheckoutService {
                 .find(|o| o.item() == line.item)
                 .ok_or(CheckoutError::ItemUnavailable(line.item))?;
             let ctx = Purchasability {
-                tier: org.tier,
+                tier: org.tier(),
                 holdings: &holdings,
                 others: &live,
             };
@@ -262,10 +262,11 @@ impl CheckoutService {
         let paid_at_once = total.is_zero() || method == PaymentMethod::PlatformCredits;
         let credit_debit =
             (method == PaymentMethod::PlatformCredits && !total.is_zero()).then_some(total);
-        if let Some(debit) = credit_debit
-            && (org.credits.currency() != debit.currency() || org.credits.amount() < debit.amount())
-        {
-            return Err(CheckoutError::InsufficientCredits { needed: debit });
+        if let Some(debit) = credit_debit {
+            // Refused here so nothing is stored; the store debits atomically with the order.
+            org.clone()
+                .debit_credits(debit)
+                .map_err(|e| CheckoutError::InsufficientCredits { needed: e.needed })?;
         }
         let fulfilment = if paid_at_once {
             let plan = self.plan(&order, &live, &holdings, now).await?;

@@ -26,7 +26,7 @@ use crate::entitlement::{EntitlementSource, MockHoldingsRepository};
 use crate::ids::{OrderId, OrgId};
 use crate::item::ItemRef;
 use crate::money::{Currency, Money};
-use crate::org::{MockOrgRepository, OrgError, OrgService};
+use crate::org::{CreditGrant, MockOrgRepository, OrgError, OrgService, Organization};
 use crate::payment::{PaymentError, PaymentMethod};
 use crate::ports::{Conflict, RepoError};
 use crate::revenue::{Account, balance};
@@ -1102,8 +1102,12 @@ async fn r_p1_only_platform_admins_grant_credits_or_edit_orgs() {
 #[tokio::test]
 async fn r_o3_a_credit_grant_must_be_positive_and_in_the_balance_currency() {
     let mut orgs = MockOrgRepository::new();
-    let mut held = organization(Tier::Growth, dec!(5));
-    held.id = other_org();
+    let held = Organization::restore(
+        other_org(),
+        "Acme Realty".to_owned(),
+        Tier::Growth,
+        usd(dec!(5)),
+    );
     orgs.expect_get()
         .with(eq(other_org()))
         .returning(move |_| Ok(Some(held.clone())));
@@ -1143,7 +1147,7 @@ async fn r_o3_a_zero_balance_may_change_currency_and_the_grant_is_audited() {
         .times(1)
         .returning(move |_, amount| {
             let mut o = organization(Tier::Growth, Decimal::ZERO);
-            o.credits = amount;
+            o.grant_credits(CreditGrant::new(amount).unwrap()).unwrap();
             Ok(o)
         });
     let mut audit = MockAuditLog::new();
@@ -1156,7 +1160,7 @@ async fn r_o3_a_zero_balance_may_change_currency_and_the_grant_is_audited() {
         .grant_credits(&platform_admin(), org_id(), eur)
         .await
         .unwrap();
-    assert_eq!(got.credits, eur);
+    assert_eq!(got.credits(), eur);
 }
 
 #[tokio::test]

@@ -55,7 +55,7 @@ pub fn purchase_of(f: &Fakes, actor: &Actor, item: ItemRef) -> Purchase {
 }
 
 pub fn credits(f: &Fakes, actor: &Actor) -> Money {
-    f.store.org(actor.org_id).expect("the org").credits
+    f.store.org(actor.org_id).expect("the org").credits()
 }
 
 /// Whether the actor's org holds `tool` now (R-E3, through the entitlement service).

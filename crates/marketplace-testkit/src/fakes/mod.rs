@@ -224,12 +224,7 @@ impl Fakes {
 
     /// Stores (or replaces) `org` with this tier and credit balance.
     pub fn set_org(&self, org: OrgId, tier: Tier, credits: Money) -> Organization {
-        let stored = Organization {
-            id: org,
-            name: format!("Org {org}"),
-            tier,
-            credits,
-        };
+        let stored = Organization::restore(org, format!("Org {org}"), tier, credits);
         self.store.put_org(stored.clone());
         stored
     }

@@ -19,7 +19,7 @@ use marketplace_domain::checkout::{
 use marketplace_domain::entitlement::{Entitlement, HeldPurchase, Holdings, HoldingsRepository};
 use marketplace_domain::ids::{BundleId, OrderId, OrgId, PurchaseId, SellerId, ToolId, UserId};
 use marketplace_domain::money::Money;
-use marketplace_domain::org::{OrgRepository, Organization};
+use marketplace_domain::org::{CreditGrant, OrgRepository, Organization};
 use marketplace_domain::ports::{Conflict, RepoError};
 use marketplace_domain::purchase::{
     Billing, Purchase, PurchaseEnd, PurchaseFilter, PurchaseRepository, PurchaseStatus, RefundPlan,
@@ -221,7 +221,7 @@ impl InMemoryStore {
 
     /// Adds or replaces an org.
     pub fn put_org(&self, org: Organization) {
-        self.lock().orgs.insert(org.id, org);
+        self.lock().orgs.insert(org.id(), org);
     }
 
     /// The stored org, if any.
@@ -499,26 +499,16 @@ impl OrgRepository for InMemoryStore {
             .orgs
             .entry(id)
             .or_insert_with(|| Organization::provisioned(id));
-        org.name = name.to_owned();
-        org.tier = tier;
+        *org = Organization::restore(id, name.to_owned(), tier, org.credits());
         Ok(org.clone())
     }
 
     async fn grant_credits(&self, id: OrgId, amount: Money) -> Result<Organization, RepoError> {
         let mut d = self.lock();
         let org = d.orgs.get_mut(&id).ok_or(RepoError::NotFound)?;
-        let held = if org.credits.is_zero() {
-            Money::zero(amount.currency())
-        } else {
-            org.credits
-        };
-        let next = held
-            .checked_add(amount)
+        let grant = CreditGrant::new(amount).map_err(RepoError::unavailable)?;
+        org.grant_credits(grant)
             .map_err(|_| RepoError::Conflict(Conflict::CreditCurrency))?;
-        if next.is_negative() {
-            return Err(RepoError::InsufficientCredits);
-        }
-        org.credits = next;
         Ok(org.clone())
     }
 }
@@ -553,19 +543,16 @@ impl OrderRepository for InMemoryStore {
         if d.orders.contains_key(&order.id) {
             return Err(RepoError::Conflict(Conflict::Key { table: "orders" }));
         }
-        let credits = match placed.credit_debit {
+        let debited = match placed.credit_debit {
             Some(debit) => {
-                let balance = d
+                let mut org = d
                     .orgs
                     .get(&order.org_id)
-                    .map_or(Money::zero(debit.currency()), |o| o.credits);
-                let next = balance
-                    .checked_sub(debit)
+                    .cloned()
+                    .unwrap_or_else(|| Organization::provisioned(order.org_id));
+                org.debit_credits(debit)
                     .map_err(|_| RepoError::InsufficientCredits)?;
-                if next.is_negative() || debit.is_negative() {
-                    return Err(RepoError::InsufficientCredits);
-                }
-                Some(next)
+                Some(org)
             }
             None => None,
         };
@@ -576,11 +563,8 @@ impl OrderRepository for InMemoryStore {
             d.check_fulfilment(plan)?;
         }
         // Every check passed: write it all.
-        if let Some(next) = credits {
-            d.orgs
-                .entry(order.org_id)
-                .or_insert_with(|| Organization::provisioned(order.org_id))
-                .credits = next;
+        if let Some(org) = debited {
+            d.orgs.insert(org.id(), org);
         }
         d.orders.insert(
             order.id,
@@ -853,18 +837,13 @@ impl PurchaseRepository for InMemoryStore {
         if order_refunded.amount() > order.total.amount() {
             return Err(RepoError::Stale("refunds exceed the order total"));
         }
-        let credits = match plan.credit_back {
+        let credited = match plan.credit_back {
             Some(back) => {
-                let org = d.orgs.get(&p.org_id).ok_or(RepoError::NotFound)?;
-                let held = if org.credits.is_zero() {
-                    Money::zero(back.currency())
-                } else {
-                    org.credits
-                };
-                Some(
-                    held.checked_add(back)
-                        .map_err(|_| RepoError::Conflict(Conflict::CreditCurrency))?,
-                )
+                let mut org = d.orgs.get(&p.org_id).cloned().ok_or(RepoError::NotFound)?;
+                let grant = CreditGrant::new(back).map_err(RepoError::unavailable)?;
+                org.grant_credits(grant)
+                    .map_err(|_| RepoError::Conflict(Conflict::CreditCurrency))?;
+                Some(org)
             }
             None => None,
         };
@@ -882,10 +861,8 @@ impl PurchaseRepository for InMemoryStore {
             let at = end.at;
             d.end_entitlements(end, at);
         }
-        if let Some(next) = credits
-            && let Some(org) = d.orgs.get_mut(&p.org_id)
-        {
-            org.credits = next;
+        if let Some(org) = credited {
+            d.orgs.insert(org.id(), org);
         }
         if let Some(stored) = d.orders.get_mut(&p.order_id) {
             stored.order.status = plan.order_status;
