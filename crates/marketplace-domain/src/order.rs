@@ -57,6 +57,28 @@ pub struct IllegalTransition {
     pub to: OrderStatus,
 }
 
+/// Why an order cannot be placed from these lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidOrder {
+    #[error("an order needs at least one line")]
+    NoLines,
+    #[error("an order's lines must share one currency")]
+    MixedCurrencies,
+}
+
+/// Why an order cannot take a change other than a status move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OrderRuleError {
+    /// A payment is attached only to an order that still awaits one.
+    #[error("the order is {0}, no longer awaiting payment")]
+    NotAwaitingPayment(OrderStatus),
+    /// Refunds are in the order's currency and never exceed its total.
+    #[error("the refund does not fit what the order took")]
+    RefundExceedsTotal,
+    #[error(transparent)]
+    IllegalTransition(#[from] IllegalTransition),
+}
+
 /// One bought item with its price snapshot (R-O1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderLine {
@@ -73,9 +95,9 @@ pub struct PaymentRef {
     pub client_secret: Option<String>,
 }
 
-/// A checkout's order.
+/// Every field of an order, for adapters restoring one as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Order {
+pub struct OrderParts {
     pub id: OrderId,
     pub org_id: OrgId,
     pub user_id: UserId,
@@ -91,24 +113,220 @@ pub struct Order {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A checkout's order. It is placed from priced lines ([`Order::place`]) and then only
+/// moves as R-O6 allows, through its methods; its total is always its lines' sum and its
+/// refunds never exceed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Order {
+    parts: OrderParts,
+}
+
 impl Order {
-    /// R-O6: moves to `next` or refuses.
+    /// R-O1: a new order for `lines`, checked and priced by the caller against the live
+    /// catalog, awaiting payment; its total is the lines' sum.
     ///
     /// # Errors
-    /// [`IllegalTransition`].
-    pub fn move_to(
+    /// [`InvalidOrder`] when there is no line or the lines mix currencies.
+    pub fn place(
+        id: OrderId,
+        org_id: OrgId,
+        user_id: UserId,
+        payment_method: PaymentMethod,
+        lines: Vec<OrderLine>,
+        now: DateTime<Utc>,
+    ) -> Result<Self, InvalidOrder> {
+        let currency = lines
+            .first()
+            .ok_or(InvalidOrder::NoLines)?
+            .price_at_purchase
+            .currency();
+        let total = Money::sum(currency, lines.iter().map(|l| l.price_at_purchase))
+            .map_err(|_| InvalidOrder::MixedCurrencies)?;
+        Ok(Self {
+            parts: OrderParts {
+                id,
+                org_id,
+                user_id,
+                status: OrderStatus::PendingPayment,
+                payment_method,
+                lines,
+                total,
+                refunded: Money::zero(currency),
+                payment: None,
+                failure_reason: None,
+                created_at: now,
+                updated_at: now,
+            },
+        })
+    }
+
+    /// An order as stored.
+    #[must_use]
+    pub const fn restore(parts: OrderParts) -> Self {
+        Self { parts }
+    }
+
+    #[must_use]
+    pub fn into_parts(self) -> OrderParts {
+        self.parts
+    }
+
+    #[must_use]
+    pub const fn id(&self) -> OrderId {
+        self.parts.id
+    }
+
+    #[must_use]
+    pub const fn org_id(&self) -> OrgId {
+        self.parts.org_id
+    }
+
+    #[must_use]
+    pub const fn user_id(&self) -> UserId {
+        self.parts.user_id
+    }
+
+    #[must_use]
+    pub const fn status(&self) -> OrderStatus {
+        self.parts.status
+    }
+
+    #[must_use]
+    pub const fn payment_method(&self) -> PaymentMethod {
+        self.parts.payment_method
+    }
+
+    #[must_use]
+    pub fn lines(&self) -> &[OrderLine] {
+        &self.parts.lines
+    }
+
+    /// The sum of the lines' prices at purchase.
+    #[must_use]
+    pub const fn total(&self) -> Money {
+        self.parts.total
+    }
+
+    /// What has been refunded so far.
+    #[must_use]
+    pub const fn refunded(&self) -> Money {
+        self.parts.refunded
+    }
+
+    #[must_use]
+    pub const fn payment(&self) -> Option<&PaymentRef> {
+        self.parts.payment.as_ref()
+    }
+
+    /// Why the order failed, as a stable code (`already_owned`, `payment_failed`, …).
+    #[must_use]
+    pub fn failure_reason(&self) -> Option<&str> {
+        self.parts.failure_reason.as_deref()
+    }
+
+    #[must_use]
+    pub const fn created_at(&self) -> DateTime<Utc> {
+        self.parts.created_at
+    }
+
+    #[must_use]
+    pub const fn updated_at(&self) -> DateTime<Utc> {
+        self.parts.updated_at
+    }
+
+    /// Records the gateway's payment of an order that awaits one.
+    ///
+    /// # Errors
+    /// [`OrderRuleError::NotAwaitingPayment`].
+    pub fn attach_payment(&mut self, payment: PaymentRef) -> Result<(), OrderRuleError> {
+        if !self.parts.status.awaits_payment() {
+            return Err(OrderRuleError::NotAwaitingPayment(self.parts.status));
+        }
+        self.parts.payment = Some(payment);
+        Ok(())
+    }
+
+    /// R-O4, R-O6: payment confirmed, the order is FULFILLED (through PAID when it was
+    /// still PENDING_PAYMENT).
+    ///
+    /// # Errors
+    /// [`IllegalTransition`] to FULFILLED when the order no longer awaits payment.
+    pub fn fulfil(&mut self, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        if !self.parts.status.awaits_payment() {
+            return Err(IllegalTransition {
+                from: self.parts.status,
+                to: OrderStatus::Fulfilled,
+            });
+        }
+        if self.parts.status == OrderStatus::PendingPayment {
+            self.move_to(OrderStatus::Paid, now)?;
+        }
+        self.move_to(OrderStatus::Fulfilled, now)
+    }
+
+    /// R-O6: the payment failed (or the order lost the race for an item, R-O5); `reason`
+    /// is the stable failure code.
+    ///
+    /// # Errors
+    /// [`IllegalTransition`] unless the order is PENDING_PAYMENT.
+    pub fn fail(
         &mut self,
-        next: OrderStatus,
+        reason: impl Into<String>,
         now: DateTime<Utc>,
     ) -> Result<(), IllegalTransition> {
-        if !self.status.can_move_to(next) {
+        self.move_to(OrderStatus::Failed, now)?;
+        self.parts.failure_reason = Some(reason.into());
+        Ok(())
+    }
+
+    /// R-O6: the buyer gave up on an order still awaiting payment.
+    ///
+    /// # Errors
+    /// [`IllegalTransition`] unless the order is PENDING_PAYMENT.
+    pub fn cancel(&mut self, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        self.move_to(OrderStatus::Cancelled, now)
+    }
+
+    /// R-O6, R-M5: `amount` of a fulfilled order was refunded: REFUNDED once refunds reach
+    /// the total, PARTIALLY_REFUNDED before.
+    ///
+    /// # Errors
+    /// [`OrderRuleError::RefundExceedsTotal`] for a refund in another currency or beyond
+    /// the total; [`OrderRuleError::IllegalTransition`] for an order that was not
+    /// fulfilled or is refunded already. The order is unchanged on error.
+    pub fn record_refund(
+        &mut self,
+        amount: Money,
+        now: DateTime<Utc>,
+    ) -> Result<(), OrderRuleError> {
+        let refunded = self
+            .parts
+            .refunded
+            .checked_add(amount)
+            .map_err(|_| OrderRuleError::RefundExceedsTotal)?;
+        if amount.is_negative() || refunded.amount() > self.parts.total.amount() {
+            return Err(OrderRuleError::RefundExceedsTotal);
+        }
+        let next = if refunded == self.parts.total {
+            OrderStatus::Refunded
+        } else {
+            OrderStatus::PartiallyRefunded
+        };
+        self.move_to(next, now)?;
+        self.parts.refunded = refunded;
+        Ok(())
+    }
+
+    /// R-O6: moves to `next` or refuses; the one place the status changes.
+    fn move_to(&mut self, next: OrderStatus, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        if !self.parts.status.can_move_to(next) {
             return Err(IllegalTransition {
-                from: self.status,
+                from: self.parts.status,
                 to: next,
             });
         }
-        self.status = next;
-        self.updated_at = now;
+        self.parts.status = next;
+        self.parts.updated_at = now;
         Ok(())
     }
 }
@@ -165,6 +383,8 @@ pub fn fingerprint(items: &[ItemRef], method: PaymentMethod) -> String {
 mod tests {
     use super::*;
     use crate::ids::{BundleId, ToolId};
+    use crate::money::Currency;
+    use rust_decimal::dec;
     use uuid::Uuid;
 
     #[test]
@@ -189,6 +409,179 @@ mod tests {
                 );
             }
         }
+    }
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        Utc.with_ymd_and_hms(2025, 1, 1, 0, minute, 0).unwrap()
+    }
+
+    fn line(n: u128, amount: rust_decimal::Decimal, currency: Currency) -> OrderLine {
+        OrderLine {
+            item: ItemRef::Tool(ToolId::from_uuid(Uuid::from_u128(n))),
+            name: format!("Tool {n}"),
+            price_at_purchase: Money::new(amount, currency).unwrap(),
+        }
+    }
+
+    fn usd(amount: rust_decimal::Decimal) -> Money {
+        Money::new(amount, Currency::USD).unwrap()
+    }
+
+    /// A pending order of two lines, 30.00 USD in all.
+    fn pending() -> Order {
+        Order::place(
+            OrderId::from_uuid(Uuid::from_u128(9)),
+            OrgId::from_uuid(Uuid::from_u128(8)),
+            UserId::from_uuid(Uuid::from_u128(7)),
+            PaymentMethod::CreditCard,
+            vec![
+                line(1, dec!(10.00), Currency::USD),
+                line(2, dec!(20.00), Currency::USD),
+            ],
+            at(0),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn r_o1_an_order_is_placed_pending_at_the_sum_of_its_lines() {
+        let order = pending();
+        assert_eq!(order.status(), OrderStatus::PendingPayment);
+        assert_eq!(order.total(), usd(dec!(30.00)));
+        assert_eq!(order.refunded(), usd(dec!(0)));
+        assert_eq!(order.lines().len(), 2);
+        assert_eq!((order.payment(), order.failure_reason()), (None, None));
+        assert_eq!((order.created_at(), order.updated_at()), (at(0), at(0)));
+    }
+
+    #[test]
+    fn r_o1_an_order_needs_lines_in_one_currency() {
+        let place = |lines| {
+            Order::place(
+                OrderId::from_uuid(Uuid::from_u128(9)),
+                OrgId::from_uuid(Uuid::from_u128(8)),
+                UserId::from_uuid(Uuid::from_u128(7)),
+                PaymentMethod::Invoice,
+                lines,
+                at(0),
+            )
+        };
+        assert_eq!(place(vec![]), Err(InvalidOrder::NoLines));
+        assert_eq!(
+            place(vec![
+                line(1, dec!(10.00), Currency::USD),
+                line(2, dec!(10.00), Currency::EUR)
+            ]),
+            Err(InvalidOrder::MixedCurrencies)
+        );
+    }
+
+    #[test]
+    fn r_o6_a_pending_order_is_fulfilled_through_paid_and_only_once() {
+        let mut order = pending();
+        order.fulfil(at(1)).unwrap();
+        assert_eq!(order.status(), OrderStatus::Fulfilled);
+        assert_eq!(order.updated_at(), at(1));
+        assert_eq!(
+            order.fulfil(at(2)),
+            Err(IllegalTransition {
+                from: OrderStatus::Fulfilled,
+                to: OrderStatus::Fulfilled
+            })
+        );
+        let mut paid = Order::restore(OrderParts {
+            status: OrderStatus::Paid,
+            ..pending().into_parts()
+        });
+        paid.fulfil(at(3)).unwrap();
+        assert_eq!(paid.status(), OrderStatus::Fulfilled);
+    }
+
+    #[test]
+    fn r_o6_only_a_pending_order_fails_or_is_cancelled() {
+        let mut failed = pending();
+        failed.fail("payment_failed:card_declined", at(1)).unwrap();
+        assert_eq!(failed.status(), OrderStatus::Failed);
+        assert_eq!(
+            failed.failure_reason(),
+            Some("payment_failed:card_declined")
+        );
+        let mut cancelled = pending();
+        cancelled.cancel(at(1)).unwrap();
+        assert_eq!(cancelled.status(), OrderStatus::Cancelled);
+        for mut done in [failed, cancelled] {
+            let from = done.status();
+            assert_eq!(
+                done.fulfil(at(2)),
+                Err(IllegalTransition {
+                    from,
+                    to: OrderStatus::Fulfilled
+                })
+            );
+            assert!(done.cancel(at(2)).is_err());
+            assert!(done.fail("again", at(2)).is_err());
+            assert_eq!(done.status(), from, "a refused move changes nothing");
+        }
+        let mut fulfilled = pending();
+        fulfilled.fulfil(at(1)).unwrap();
+        assert_eq!(
+            fulfilled.cancel(at(2)),
+            Err(IllegalTransition {
+                from: OrderStatus::Fulfilled,
+                to: OrderStatus::Cancelled
+            })
+        );
+    }
+
+    #[test]
+    fn r_o6_refunds_move_a_fulfilled_order_to_partially_then_fully_refunded() {
+        let mut order = pending();
+        assert_eq!(
+            order.record_refund(usd(dec!(5.00)), at(1)),
+            Err(OrderRuleError::IllegalTransition(IllegalTransition {
+                from: OrderStatus::PendingPayment,
+                to: OrderStatus::PartiallyRefunded
+            })),
+            "an order not yet fulfilled takes no refund"
+        );
+        order.fulfil(at(1)).unwrap();
+        order.record_refund(usd(dec!(10.00)), at(2)).unwrap();
+        assert_eq!(
+            (order.status(), order.refunded()),
+            (OrderStatus::PartiallyRefunded, usd(dec!(10.00)))
+        );
+        assert_eq!(
+            order.record_refund(usd(dec!(20.01)), at(3)),
+            Err(OrderRuleError::RefundExceedsTotal)
+        );
+        assert_eq!(
+            order.record_refund(Money::new(dec!(1), Currency::EUR).unwrap(), at(3)),
+            Err(OrderRuleError::RefundExceedsTotal)
+        );
+        assert_eq!(order.refunded(), usd(dec!(10.00)), "unchanged on error");
+        order.record_refund(usd(dec!(20.00)), at(3)).unwrap();
+        assert_eq!(
+            (order.status(), order.refunded()),
+            (OrderStatus::Refunded, usd(dec!(30.00)))
+        );
+        assert!(order.record_refund(usd(dec!(0.01)), at(4)).is_err());
+    }
+
+    #[test]
+    fn a_payment_attaches_only_while_the_order_awaits_one() {
+        let payment = PaymentRef {
+            reference: "pi_1".into(),
+            client_secret: None,
+        };
+        let mut order = pending();
+        order.attach_payment(payment.clone()).unwrap();
+        assert_eq!(order.payment(), Some(&payment));
+        order.cancel(at(1)).unwrap();
+        assert_eq!(
+            order.attach_payment(payment),
+            Err(OrderRuleError::NotAwaitingPayment(OrderStatus::Cancelled))
+        );
     }
 
     #[test]

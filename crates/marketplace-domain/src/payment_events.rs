@@ -183,7 +183,7 @@ impl PaymentEventService {
                         | Settlement::Failed(o)
                         | Settlement::RefundedLatePayment(o)
                         | Settlement::Pending(o),
-                    ) => Ok(Some(Some(o.org_id))),
+                    ) => Ok(Some(Some(o.org_id()))),
                     // The order may not know its payment yet (the event raced the checkout).
                     Err(CheckoutError::NotFound) => Err(PaymentEventError::NotReady(
                         "no order holds this payment yet",
@@ -208,14 +208,14 @@ impl PaymentEventService {
                         "no purchase holds this subscription yet",
                     ));
                 };
-                if purchase.status != PurchaseStatus::Active {
-                    return Ok(Some(Some(purchase.org_id)));
+                if purchase.status() != PurchaseStatus::Active {
+                    return Ok(Some(Some(purchase.org_id())));
                 }
                 match paid_until {
-                    Some(until) => self.purchases.renew_until(purchase.id, *until).await?,
-                    None => self.purchases.renew(purchase.id).await?,
+                    Some(until) => self.purchases.renew_until(purchase.id(), *until).await?,
+                    None => self.purchases.renew(purchase.id()).await?,
                 };
-                Ok(Some(Some(purchase.org_id)))
+                Ok(Some(Some(purchase.org_id())))
             }
             PaymentEvent::RenewalFailed { subscription } => {
                 // Access runs to the period's end; the expiry job ends it then (R-R2).
@@ -224,7 +224,7 @@ impl PaymentEventService {
                     .find_by_subscription(subscription)
                     .await?;
                 found
-                    .map(|p| Some(Some(p.org_id)))
+                    .map(|p| Some(Some(p.org_id())))
                     .ok_or(PaymentEventError::NotReady(
                         "no purchase holds this subscription yet",
                     ))
@@ -242,12 +242,12 @@ impl PaymentEventService {
                         "no purchase holds this subscription yet",
                     ));
                 };
-                if purchase.status == PurchaseStatus::Active {
+                if purchase.status() == PurchaseStatus::Active {
                     self.purchases
-                        .set_auto_renew(purchase.id, !cancel_at_period_end)
+                        .set_auto_renew(purchase.id(), !cancel_at_period_end)
                         .await?;
                 }
-                Ok(Some(Some(purchase.org_id)))
+                Ok(Some(Some(purchase.org_id())))
             }
             PaymentEvent::SubscriptionEnded { subscription } => {
                 let Some(purchase) = self
@@ -259,8 +259,8 @@ impl PaymentEventService {
                         "no purchase holds this subscription yet",
                     ));
                 };
-                self.purchases.end_now(purchase.id).await?;
-                Ok(Some(Some(purchase.org_id)))
+                self.purchases.end_now(purchase.id()).await?;
+                Ok(Some(Some(purchase.org_id())))
             }
             PaymentEvent::Ignored => Ok(None),
         }
@@ -278,23 +278,23 @@ impl PaymentEventService {
                 "no order holds this payment yet",
             ));
         };
-        if order.status.awaits_payment() {
+        if order.status().awaits_payment() {
             return Err(PaymentEventError::NotReady(
                 "the payment's order is not fulfilled yet",
             ));
         }
-        let Ok(mut outstanding) = total_refunded.checked_sub(order.refunded) else {
-            return Ok(Some(Some(order.org_id)));
+        let Ok(mut outstanding) = total_refunded.checked_sub(order.refunded()) else {
+            return Ok(Some(Some(order.org_id())));
         };
         if outstanding.is_negative() || outstanding.is_zero() {
-            return Ok(Some(Some(order.org_id)));
+            return Ok(Some(Some(order.org_id())));
         }
-        let purchases = self.purchase_repo.list(order.org_id, None).await?;
+        let purchases = self.purchase_repo.list(order.org_id(), None).await?;
         // In the order's line order, so the split does not depend on how purchases list.
-        for line in &order.lines {
+        for line in order.lines() {
             let Some(purchase) = purchases
                 .iter()
-                .find(|p| p.order_id == order.id && p.item == line.item)
+                .find(|p| p.order_id() == order.id() && p.item() == line.item)
             else {
                 continue;
             };
@@ -311,12 +311,12 @@ impl PaymentEventService {
                 outstanding
             };
             self.purchases
-                .record_external_refund(purchase.id, part)
+                .record_external_refund(purchase.id(), part)
                 .await?;
             outstanding = outstanding
                 .checked_sub(part)
                 .map_err(RepoError::unavailable)?;
         }
-        Ok(Some(Some(order.org_id)))
+        Ok(Some(Some(order.org_id())))
     }
 }

@@ -87,16 +87,16 @@ async fn r_p1_denied_actions_change_nothing() {
             CheckoutError,
             Purchase
         );
-        denied!(checkout.cancel(who, pending.id), CheckoutError, Purchase);
+        denied!(checkout.cancel(who, pending.id()), CheckoutError, Purchase);
         denied!(
             checkout.orders(who, PageRequest::default()),
             CheckoutError,
             Purchase
         );
-        denied!(checkout.order(who, pending.id), CheckoutError, Purchase);
+        denied!(checkout.order(who, pending.id()), CheckoutError, Purchase);
     }
     denied!(
-        checkout.mark_paid(&boss, pending.id),
+        checkout.mark_paid(&boss, pending.id()),
         CheckoutError,
         ManageBilling
     );
@@ -107,9 +107,13 @@ async fn r_p1_denied_actions_change_nothing() {
         PurchaseError,
         Purchase
     );
-    denied!(purchases.cancel(&mem, purchase.id), PurchaseError, Purchase);
     denied!(
-        purchases.refund(&boss, purchase.id, None),
+        purchases.cancel(&mem, purchase.id()),
+        PurchaseError,
+        Purchase
+    );
+    denied!(
+        purchases.refund(&boss, purchase.id(), None),
         PurchaseError,
         ManageBilling
     );
@@ -270,7 +274,10 @@ async fn r_p1_denied_actions_change_nothing() {
     assert_eq!(f.audit.len(), audited, "no denied call was audited");
     assert_eq!(f.ids.issued(), issued, "no denied call even made an id");
     assert!(f.payments.payments().is_empty());
-    assert!(payouts.links().is_empty(), "no onboarding link was asked for");
+    assert!(
+        payouts.links().is_empty(),
+        "no onboarding link was asked for"
+    );
 }
 
 #[tokio::test]
@@ -289,7 +296,7 @@ async fn r_p1_allowed_roles_pass() {
         .checkout(&admin, new_key(), PaymentMethod::PlatformCredits)
         .await
         .unwrap();
-    assert_eq!(order.total, usd("10.00"));
+    assert_eq!(order.total(), usd("10.00"));
     // A platform admin administers orgs.
     let credited = f
         .org_service()

@@ -34,32 +34,32 @@ async fn r_o1_checkout_snapshots_prices() {
         .checkout(&buyer, new_key(), PaymentMethod::Invoice)
         .await
         .unwrap();
-    assert_eq!(order.status, OrderStatus::PendingPayment);
-    assert_eq!(order.lines.len(), 1);
+    assert_eq!(order.status(), OrderStatus::PendingPayment);
+    assert_eq!(order.lines().len(), 1);
     assert_eq!(
-        order.lines[0].price_at_purchase,
+        order.lines()[0].price_at_purchase,
         usd("15.00"),
         "the live price at checkout"
     );
-    assert_eq!(order.total, usd("15.00"));
+    assert_eq!(order.total(), usd("15.00"));
     f.catalog_service()
         .update_tool(&admin, t.id, reprice("20.00"))
         .await
         .unwrap();
-    let stored = f.store.order(order.id).unwrap();
+    let stored = f.store.order(order.id()).unwrap();
     assert_eq!(
-        stored.lines[0].price_at_purchase,
+        stored.lines()[0].price_at_purchase,
         usd("15.00"),
         "the snapshot stays"
     );
-    assert_eq!(stored.total, usd("15.00"));
+    assert_eq!(stored.total(), usd("15.00"));
     // Fulfilled later, the purchase is at the snapshot price too.
     f.checkout_service()
-        .mark_paid(&admin, order.id)
+        .mark_paid(&admin, order.id())
         .await
         .unwrap();
     assert_eq!(
-        common::purchase_of(&f, &buyer, tool_ref(&t)).amount,
+        common::purchase_of(&f, &buyer, tool_ref(&t)).amount(),
         usd("15.00")
     );
 }
@@ -92,7 +92,7 @@ async fn r_o2_same_key_same_order() {
         .checkout(&buyer, key("k-1"), PaymentMethod::Invoice)
         .await
         .unwrap();
-    assert_eq!(again.id, first.id);
+    assert_eq!(again.id(), first.id());
     assert_eq!(f.store.orders_of(org).len(), 1, "one order for one key");
 
     // A credits order empties the cart; the retry with the emptied cart is the same order.
@@ -103,15 +103,15 @@ async fn r_o2_same_key_same_order() {
         .checkout(&buyer, key("k-2"), PaymentMethod::PlatformCredits)
         .await
         .unwrap();
-    assert_eq!(paid.status, OrderStatus::Fulfilled);
+    assert_eq!(paid.status(), OrderStatus::Fulfilled);
     // The invoice order left its line in the cart: this order buys both (10.00 + 20.00).
-    assert_eq!(paid.total, usd("30.00"));
+    assert_eq!(paid.total(), usd("30.00"));
     assert!(f.store.cart_items(org, buyer.user_id).is_empty());
     let retry = svc
         .checkout(&buyer, key("k-2"), PaymentMethod::PlatformCredits)
         .await
         .unwrap();
-    assert_eq!(retry.id, paid.id);
+    assert_eq!(retry.id(), paid.id());
     assert_eq!(credits(&f, &buyer), usd("20.00"), "debited once");
     assert_eq!(f.store.orders_of(org).len(), 2);
 }
@@ -154,11 +154,11 @@ async fn r_o3_credits_debited_atomically() {
     let buyer = owner(org);
     let t = f.tool(|b| b.price("30.00"));
     let order = buy(&f, &buyer, &[tool_ref(&t)]).await;
-    assert_eq!(order.total, usd("30.00"));
+    assert_eq!(order.total(), usd("30.00"));
     assert_eq!(credits(&f, &buyer), usd("20.00"));
     let p = common::purchase_of(&f, &buyer, tool_ref(&t));
     assert_eq!(
-        (p.status, p.amount, p.payment_method),
+        (p.status(), p.amount(), p.payment_method()),
         (
             PurchaseStatus::Active,
             usd("30.00"),
@@ -204,7 +204,7 @@ async fn r_o3_invoice_waits_for_mark_paid() {
         .checkout(&buyer, new_key(), PaymentMethod::Invoice)
         .await
         .unwrap();
-    assert_eq!(order.status, OrderStatus::PendingPayment);
+    assert_eq!(order.status(), OrderStatus::PendingPayment);
     assert!(!holds(&f, &buyer, &t).await, "nothing held before payment");
     assert_eq!(
         f.store.cart_items(buyer.org_id, buyer.user_id),
@@ -213,22 +213,22 @@ async fn r_o3_invoice_waits_for_mark_paid() {
     );
     let done = f
         .checkout_service()
-        .mark_paid(&admin_user(), order.id)
+        .mark_paid(&admin_user(), order.id())
         .await
         .unwrap();
     let Confirmation::Fulfilled(done) = done else {
         panic!("expected Fulfilled, got {done:?}")
     };
-    assert_eq!(done.status, OrderStatus::Fulfilled);
+    assert_eq!(done.status(), OrderStatus::Fulfilled);
     assert_eq!(
-        f.store.order(order.id).unwrap().status,
+        f.store.order(order.id()).unwrap().status(),
         OrderStatus::Fulfilled
     );
     assert!(holds(&f, &buyer, &t).await);
     assert!(f.store.cart_items(buyer.org_id, buyer.user_id).is_empty());
     let again = f
         .checkout_service()
-        .mark_paid(&admin_user(), order.id)
+        .mark_paid(&admin_user(), order.id())
         .await
         .unwrap();
     assert!(matches!(again, Confirmation::AlreadyFulfilled(_)));
@@ -246,8 +246,8 @@ async fn r_o3_zero_total_fulfils_at_once() {
         .checkout(&buyer, new_key(), PaymentMethod::CreditCard)
         .await
         .unwrap();
-    assert_eq!(order.status, OrderStatus::Fulfilled);
-    assert_eq!(order.total, usd("0"));
+    assert_eq!(order.status(), OrderStatus::Fulfilled);
+    assert_eq!(order.total(), usd("0"));
     assert!(
         f.payments.payments().is_empty(),
         "no payment for a zero total"
@@ -274,9 +274,9 @@ async fn r_o3_declined_card_fails_the_order() {
     );
     let orders = f.store.orders_of(org);
     assert_eq!(orders.len(), 1);
-    assert_eq!(orders[0].status, OrderStatus::Failed);
+    assert_eq!(orders[0].status(), OrderStatus::Failed);
     assert_eq!(
-        orders[0].failure_reason.as_deref(),
+        orders[0].failure_reason(),
         Some("payment_failed:card_declined")
     );
     assert!(!holds(&f, &buyer, &t).await);
@@ -306,7 +306,7 @@ async fn r_r2_a_card_order_with_a_recurring_tool_saves_the_card_its_subscription
         .checkout(&buyer, new_key(), PaymentMethod::CreditCard)
         .await
         .unwrap();
-    let reference = order.payment.unwrap().reference;
+    let reference = order.payment().unwrap().reference.clone();
     let payment = f
         .payments
         .payments()
@@ -344,8 +344,8 @@ async fn r_o4_confirm_twice_changes_nothing() {
         .checkout(&buyer, new_key(), PaymentMethod::CreditCard)
         .await
         .unwrap();
-    assert_eq!(order.status, OrderStatus::PendingPayment);
-    let reference = order.payment.clone().unwrap().reference;
+    assert_eq!(order.status(), OrderStatus::PendingPayment);
+    let reference = order.payment().unwrap().reference.clone();
     assert_eq!(f.payments.payments()[0].request.amount, usd("19.99"));
     f.payments
         .settle(
@@ -359,7 +359,7 @@ async fn r_o4_confirm_twice_changes_nothing() {
         .await
         .unwrap();
     assert!(
-        matches!(first, Confirmation::Fulfilled(ref o) if o.status == OrderStatus::Fulfilled),
+        matches!(first, Confirmation::Fulfilled(ref o) if o.status() == OrderStatus::Fulfilled),
         "{first:?}"
     );
     let after_first = f.store.snapshot();
@@ -369,7 +369,7 @@ async fn r_o4_confirm_twice_changes_nothing() {
         .await
         .unwrap();
     assert!(
-        matches!(second, Confirmation::AlreadyFulfilled(ref o) if o.id == order.id),
+        matches!(second, Confirmation::AlreadyFulfilled(ref o) if o.id() == order.id()),
         "{second:?}"
     );
     assert_eq!(
@@ -401,8 +401,8 @@ async fn r_o5_concurrent_checkout_one_wins() {
         .await
         .unwrap();
     let (ra, rb) = (
-        oa.payment.clone().unwrap().reference,
-        ob.payment.clone().unwrap().reference,
+        oa.payment().unwrap().reference.clone(),
+        ob.payment().unwrap().reference.clone(),
     );
     for r in [&ra, &rb] {
         f.payments
@@ -430,21 +430,21 @@ async fn r_o5_concurrent_checkout_one_wins() {
     );
     let (loser, item) = &lost[0];
     assert_eq!(*item, tool_ref(&t));
-    let stored = f.store.order(loser.id).unwrap();
-    assert_eq!(stored.status, OrderStatus::Failed);
-    assert_eq!(stored.failure_reason.as_deref(), Some("already_owned"));
+    let stored = f.store.order(loser.id()).unwrap();
+    assert_eq!(stored.status(), OrderStatus::Failed);
+    assert_eq!(stored.failure_reason(), Some("already_owned"));
     let active: Vec<_> = f
         .store
         .purchases_of(org)
         .into_iter()
-        .filter(|p| p.status == PurchaseStatus::Active)
+        .filter(|p| p.status() == PurchaseStatus::Active)
         .collect();
     assert_eq!(active.len(), 1, "one active purchase");
     let refunds = f.payments.refunds();
     assert_eq!(refunds.len(), 1, "the loser's payment is refunded");
     assert_eq!(
         refunds[0].reference,
-        loser.payment.clone().unwrap().reference
+        loser.payment().unwrap().reference.clone()
     );
     assert_eq!(refunds[0].amount, usd("49.00"));
     assert_eq!(f.store.tool(t.id).unwrap().stats.purchase_count, 1);
@@ -459,7 +459,7 @@ async fn r_o6_illegal_moves_rejected() {
     let order = buy(&f, &buyer, &[tool_ref(&t)]).await;
     let err = f
         .checkout_service()
-        .cancel(&buyer, order.id)
+        .cancel(&buyer, order.id())
         .await
         .unwrap_err();
     assert!(
@@ -467,7 +467,7 @@ async fn r_o6_illegal_moves_rejected() {
         "{err:?}"
     );
     assert_eq!(
-        f.store.order(order.id).unwrap().status,
+        f.store.order(order.id()).unwrap().status(),
         OrderStatus::Fulfilled
     );
     // A pending card order cancels, and so does its payment intent.
@@ -481,22 +481,22 @@ async fn r_o6_illegal_moves_rejected() {
         .unwrap();
     let cancelled = f
         .checkout_service()
-        .cancel(&buyer, pending.id)
+        .cancel(&buyer, pending.id())
         .await
         .unwrap();
-    assert_eq!(cancelled.status, OrderStatus::Cancelled);
+    assert_eq!(cancelled.status(), OrderStatus::Cancelled);
     assert_eq!(
-        f.store.order(pending.id).unwrap().status,
+        f.store.order(pending.id()).unwrap().status(),
         OrderStatus::Cancelled
     );
     assert_eq!(
         f.payments.cancels(),
-        vec![pending.payment.clone().unwrap().reference]
+        vec![pending.payment().unwrap().reference.clone()]
     );
     // A cancelled order cannot be cancelled again nor paid.
     let err = f
         .checkout_service()
-        .cancel(&buyer, pending.id)
+        .cancel(&buyer, pending.id())
         .await
         .unwrap_err();
     assert!(
@@ -506,7 +506,7 @@ async fn r_o6_illegal_moves_rejected() {
     // An invoice for a card order is the wrong method.
     let err = f
         .checkout_service()
-        .mark_paid(&admin_user(), pending.id)
+        .mark_paid(&admin_user(), pending.id())
         .await
         .unwrap_err();
     assert!(
@@ -533,19 +533,19 @@ async fn r_t3_other_org_sees_not_found() {
     let before = f.store.snapshot();
     let err = f
         .checkout_service()
-        .order(&stranger, order.id)
+        .order(&stranger, order.id())
         .await
         .unwrap_err();
     assert!(matches!(err, CheckoutError::NotFound), "{err:?}");
     let err = f
         .checkout_service()
-        .cancel(&stranger, order.id)
+        .cancel(&stranger, order.id())
         .await
         .unwrap_err();
     assert!(matches!(err, CheckoutError::NotFound), "{err:?}");
     let err = f
         .purchase_service()
-        .cancel(&stranger, purchase.id)
+        .cancel(&stranger, purchase.id())
         .await
         .unwrap_err();
     assert!(matches!(err, PurchaseError::NotFound), "{err:?}");
@@ -576,11 +576,11 @@ async fn r_t3_other_org_sees_not_found() {
     // The owning org sees its own.
     assert_eq!(
         f.checkout_service()
-            .order(&buyer, order.id)
+            .order(&buyer, order.id())
             .await
             .unwrap()
-            .id,
-        order.id
+            .id(),
+        order.id()
     );
     assert_eq!(
         f.checkout_service()

@@ -27,10 +27,10 @@ async fn r_r3_use_cases_take_the_time_from_the_clock_port() {
         .checkout(&buyer, new_key(), PaymentMethod::CreditCard)
         .await
         .unwrap();
-    assert_eq!((order.created_at, order.updated_at), (at, at));
+    assert_eq!((order.created_at(), order.updated_at()), (at, at));
     let purchase = f.store.purchases_of(buyer.org_id).pop().unwrap();
-    assert_eq!(purchase.created_at, at);
-    let Billing::Recurring { period, .. } = purchase.billing else {
+    assert_eq!(purchase.created_at(), at);
+    let Billing::Recurring { period, .. } = purchase.billing() else {
         panic!("recurring")
     };
     assert_eq!((period.start(), period.end()), (at, add_months(at, 1)));
@@ -116,7 +116,7 @@ async fn r_t2_an_actor_is_user_org_and_both_roles() {
         .checkout(&actor, new_key(), PaymentMethod::Invoice)
         .await;
     let order = order.unwrap();
-    assert_eq!((order.org_id, order.user_id), (org, actor.user_id));
+    assert_eq!((order.org_id(), order.user_id()), (org, actor.user_id));
     let audited = f
         .audit
         .events()

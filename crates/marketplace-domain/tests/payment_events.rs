@@ -51,7 +51,7 @@ async fn world() -> World {
         .checkout(&buyer, new_key(), PaymentMethod::CreditCard)
         .await
         .unwrap();
-    let reference = order.payment.unwrap().reference;
+    let reference = order.payment().unwrap().reference.clone();
     // The buyer paid at the provider: its state is final before any event arrives.
     f.payments
         .settle(&reference, PaymentState::Succeeded)
@@ -146,18 +146,18 @@ fn outcome(w: &World) -> Outcome {
             .collect();
     let now = w.f.clock.now();
     Outcome {
-        order_status: orders[0].status,
-        order_refunded: orders[0].refunded,
+        order_status: orders[0].status(),
+        order_refunded: orders[0].refunded(),
         purchases: purchases
             .iter()
             .map(|p| {
-                let (until, renew) = match p.billing {
+                let (until, renew) = match *p.billing() {
                     Billing::OneTime => (None, false),
                     Billing::Recurring {
                         period, auto_renew, ..
                     } => (Some(period.end()), auto_renew),
                 };
-                (p.status, p.refunded, until, renew)
+                (p.status(), p.refunded(), until, renew)
             })
             .collect(),
         entitled_tools: w
@@ -233,9 +233,9 @@ async fn r_r2_a_renewal_redelivered_extends_the_period_once() {
         w.f.store
             .purchases_of(w.buyer.org_id)
             .into_iter()
-            .find(|p| matches!(p.billing, Billing::Recurring { .. }))
+            .find(|p| matches!(p.billing(), Billing::Recurring { .. }))
             .unwrap();
-    let Billing::Recurring { period, .. } = monthly.billing else {
+    let Billing::Recurring { period, .. } = monthly.billing() else {
         unreachable!()
     };
     let now = w.f.clock.now();
@@ -265,7 +265,7 @@ async fn r_e2_subscription_deleted_expires_the_purchase_and_its_entitlement() {
         w.f.store
             .purchases_of(w.buyer.org_id)
             .iter()
-            .map(|p| p.status)
+            .map(|p| p.status())
             .collect();
     assert!(
         statuses.contains(&PurchaseStatus::Expired) && statuses.contains(&PurchaseStatus::Active),

@@ -53,7 +53,7 @@ async fn r_e1_bundle_grants_per_tool_without_duplicating_direct() {
         assert_eq!(of(t).len(), 1);
         assert_eq!(
             (of(t)[0].source, of(t)[0].purchase_id),
-            (EntitlementSource::Bundle, bundle_purchase.id)
+            (EntitlementSource::Bundle, bundle_purchase.id())
         );
     }
     // A bundle whose tools are all held is already owned.
@@ -83,24 +83,24 @@ async fn r_e2_refund_ends_only_its_entitlements() {
 
     // A partial refund keeps access.
     let p = svc
-        .refund(&admin, direct.id, Some(usd("15.00")))
+        .refund(&admin, direct.id(), Some(usd("15.00")))
         .await
         .unwrap();
     assert_eq!(
-        (p.status, p.refunded),
+        (p.status(), p.refunded()),
         (PurchaseStatus::Active, usd("15.00"))
     );
     assert!(holds(&f, &buyer, &a).await);
     assert_eq!(
-        f.store.order(direct.order_id).unwrap().status,
+        f.store.order(direct.order_id()).unwrap().status(),
         OrderStatus::PartiallyRefunded
     );
     assert_eq!(credits(&f, &buyer), usd("390.00"));
 
     // The full refund of the direct purchase: the bundle takes the tool over (R-E2).
-    let p = svc.refund(&admin, direct.id, None).await.unwrap();
+    let p = svc.refund(&admin, direct.id(), None).await.unwrap();
     assert_eq!(
-        (p.status, p.refunded),
+        (p.status(), p.refunded()),
         (PurchaseStatus::Refunded, usd("40.00"))
     );
     assert_eq!(credits(&f, &buyer), usd("415.00"));
@@ -112,9 +112,9 @@ async fn r_e2_refund_ends_only_its_entitlements() {
         holds(&f, &buyer, &other).await,
         "the other purchase of that order is untouched"
     );
-    let order = f.store.order(direct.order_id).unwrap();
+    let order = f.store.order(direct.order_id()).unwrap();
     assert_eq!(
-        (order.status, order.refunded),
+        (order.status(), order.refunded()),
         (OrderStatus::PartiallyRefunded, usd("40.00"))
     );
     let bundle_purchase = purchase_of(&f, &buyer, ItemRef::Bundle(bundle.id()));
@@ -128,22 +128,24 @@ async fn r_e2_refund_ends_only_its_entitlements() {
     assert_eq!(for_a.len(), 1);
     assert_eq!(
         (for_a[0].source, for_a[0].purchase_id),
-        (EntitlementSource::Bundle, bundle_purchase.id)
+        (EntitlementSource::Bundle, bundle_purchase.id())
     );
 
     // Refunding the bundle ends a and b, not `other`.
-    svc.refund(&admin, bundle_purchase.id, None).await.unwrap();
+    svc.refund(&admin, bundle_purchase.id(), None)
+        .await
+        .unwrap();
     assert!(!holds(&f, &buyer, &a).await);
     assert!(!holds(&f, &buyer, &b).await);
     assert!(holds(&f, &buyer, &other).await);
     assert_eq!(
-        f.store.order(bundle_purchase.order_id).unwrap().status,
+        f.store.order(bundle_purchase.order_id()).unwrap().status(),
         OrderStatus::Refunded
     );
     assert_eq!(credits(&f, &buyer), usd("495.00"));
     // Nothing more to refund.
     let err = svc
-        .refund(&admin, bundle_purchase.id, Some(usd("0.01")))
+        .refund(&admin, bundle_purchase.id(), Some(usd("0.01")))
         .await
         .unwrap_err();
     assert!(
@@ -199,16 +201,16 @@ async fn r_r2_cancel_then_expire() {
     let t = f.tool(|b| b.price("9.00").monthly());
     buy(&f, &buyer, &[tool_ref(&t)]).await;
     let p = purchase_of(&f, &buyer, tool_ref(&t));
-    let end = p.billing.paid_until().unwrap();
+    let end = p.billing().paid_until().unwrap();
     assert_eq!(end, t0() + Duration::days(31), "Jan 15 + 1 month");
-    let cancelled = f.purchase_service().cancel(&buyer, p.id).await.unwrap();
+    let cancelled = f.purchase_service().cancel(&buyer, p.id()).await.unwrap();
     assert_eq!(
-        cancelled.status,
+        cancelled.status(),
         PurchaseStatus::Active,
         "access until the period ends"
     );
     assert!(matches!(
-        cancelled.billing,
+        cancelled.billing(),
         Billing::Recurring {
             auto_renew: false,
             ..
@@ -222,7 +224,7 @@ async fn r_r2_cancel_then_expire() {
     assert_eq!(f.purchase_service().expire_due().await.unwrap(), 1);
     let expired = purchase_of(&f, &buyer, tool_ref(&t));
     assert_eq!(
-        (expired.status, expired.ended_at),
+        (expired.status(), expired.ended_at()),
         (PurchaseStatus::Expired, Some(end))
     );
     assert!(
@@ -237,7 +239,11 @@ async fn r_r2_cancel_then_expire() {
         "expires once"
     );
     // Cancelling again is refused: it is no longer active.
-    let err = f.purchase_service().cancel(&buyer, p.id).await.unwrap_err();
+    let err = f
+        .purchase_service()
+        .cancel(&buyer, p.id())
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -257,9 +263,9 @@ async fn r_r2_renewal_extends_access() {
     let t = f.tool(|b| b.price("99.00").annual());
     buy(&f, &buyer, &[tool_ref(&t)]).await;
     let p = purchase_of(&f, &buyer, tool_ref(&t));
-    let first_end = p.billing.paid_until().unwrap();
-    let renewed = f.purchase_service().renew(p.id).await.unwrap();
-    let new_end = renewed.billing.paid_until().unwrap();
+    let first_end = p.billing().paid_until().unwrap();
+    let renewed = f.purchase_service().renew(p.id()).await.unwrap();
+    let new_end = renewed.billing().paid_until().unwrap();
     assert_eq!(
         new_end,
         t0() + Duration::days(365 + 365),
@@ -274,7 +280,7 @@ async fn r_r2_renewal_extends_access() {
     buy(&f, &buyer, &[tool_ref(&one_time)]).await;
     let err = f
         .purchase_service()
-        .renew(purchase_of(&f, &buyer, tool_ref(&one_time)).id)
+        .renew(purchase_of(&f, &buyer, tool_ref(&one_time)).id())
         .await
         .unwrap_err();
     assert!(

@@ -136,7 +136,7 @@ impl World {
         self.f.set_org(owner.org_id, Tier::Elite, usd("1000.00"));
         common::buy(&self.f, &owner, &[item]).await;
         self.purchases
-            .push(common::purchase_of(&self.f, &owner, item).id);
+            .push(common::purchase_of(&self.f, &owner, item).id());
     }
 
     async fn apply(&mut self, op: &Op) {
@@ -152,9 +152,9 @@ impl World {
                 let p = self
                     .f
                     .store
-                    .with(|d| d.purchases.iter().find(|p| p.id == id).cloned())
+                    .with(|d| d.purchases.iter().find(|p| p.id() == id).cloned())
                     .unwrap();
-                if p.status == PurchaseStatus::Refunded {
+                if p.status() == PurchaseStatus::Refunded {
                     return;
                 }
                 let left = p.refundable().to_minor().unwrap();

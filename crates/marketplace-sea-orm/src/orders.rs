@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use marketplace_domain::catalog::{ItemRef, Page, PageRequest};
 use marketplace_domain::checkout::{
-    FulfilmentPlan, IdempotencyKey, KeyedOrder, Order, OrderLine, OrderRepository, OrderStatus,
-    PaymentMethod, PaymentRef, PlacedOrder,
+    FulfilmentPlan, IdempotencyKey, KeyedOrder, Order, OrderLine, OrderParts, OrderRepository,
+    OrderStatus, PaymentMethod, PaymentRef, PlacedOrder,
 };
 use marketplace_domain::ids::{OrderId, OrgId, UserId};
 use marketplace_domain::ports::RepoError;
@@ -31,19 +31,19 @@ use crate::tenant::{Scope, commit};
 
 fn order_model(o: &Order) -> orders::Model {
     orders::Model {
-        id: o.id.as_uuid(),
-        org_id: o.org_id.as_uuid(),
-        user_id: o.user_id.as_uuid(),
-        status: o.status.as_str().to_owned(),
-        payment_method: o.payment_method.as_str().to_owned(),
-        total_amount: o.total.amount(),
-        currency: o.total.currency().code().to_owned(),
-        payment_reference: o.payment.as_ref().map(|p| p.reference.clone()),
-        client_secret: o.payment.as_ref().and_then(|p| p.client_secret.clone()),
-        failure_reason: o.failure_reason.clone(),
-        refunded_amount: o.refunded.amount(),
-        created_at: o.created_at,
-        updated_at: o.updated_at,
+        id: o.id().as_uuid(),
+        org_id: o.org_id().as_uuid(),
+        user_id: o.user_id().as_uuid(),
+        status: o.status().as_str().to_owned(),
+        payment_method: o.payment_method().as_str().to_owned(),
+        total_amount: o.total().amount(),
+        currency: o.total().currency().code().to_owned(),
+        payment_reference: o.payment().map(|p| p.reference.clone()),
+        client_secret: o.payment().and_then(|p| p.client_secret.clone()),
+        failure_reason: o.failure_reason().map(str::to_owned),
+        refunded_amount: o.refunded().amount(),
+        created_at: o.created_at(),
+        updated_at: o.updated_at(),
     }
 }
 
@@ -106,7 +106,7 @@ async fn hydrate<C: ConnectionTrait>(
     models
         .into_iter()
         .map(|m| {
-            Ok(Order {
+            Ok(Order::restore(OrderParts {
                 id: OrderId::from_uuid(m.id),
                 org_id: OrgId::from_uuid(m.org_id),
                 user_id: UserId::from_uuid(m.user_id),
@@ -122,7 +122,7 @@ async fn hydrate<C: ConnectionTrait>(
                 failure_reason: m.failure_reason,
                 created_at: m.created_at,
                 updated_at: m.updated_at,
-            })
+            }))
         })
         .collect()
 }
@@ -141,7 +141,7 @@ async fn one<C: ConnectionTrait>(db: &C, cond: Condition) -> Result<Option<Order
 async fn insert_purchase(tx: &DatabaseTransaction, p: &Purchase) -> Result<(), RepoError> {
     insert_model(tx, purchase_model(p))
         .await
-        .map_err(|e| map_db_for(e, Some(p.item)))
+        .map_err(|e| map_db_for(e, Some(p.item())))
 }
 
 /// The writes of a fulfilment after the order has moved (R-O4): purchases (one active per
@@ -157,7 +157,7 @@ async fn apply_fulfilment(
     }
     insert_entitlements(tx, &plan.entitlements).await?;
     for p in &plan.purchases {
-        let res = match p.item {
+        let res = match p.item() {
             ItemRef::Tool(t) => {
                 tools::Entity::update_many()
                     .col_expr(
@@ -228,17 +228,17 @@ impl OrderRepository for SeaOrmStore {
         let order = &placed.order;
         self.atomically(|| async move {
             let tx = self
-                .begin(Scope::Org(order.org_id, Some(order.user_id)))
+                .begin(Scope::Org(order.org_id(), Some(order.user_id())))
                 .await?;
             insert_model(&tx, order_model(order))
                 .await
                 .map_err(map_db)?;
-            for (position, line) in (0_i32..).zip(&order.lines) {
+            for (position, line) in (0_i32..).zip(order.lines()) {
                 let (item_type, tool_id, bundle_id) = item_columns(line.item);
                 let row = order_lines::Model {
                     id: Uuid::now_v7(),
-                    order_id: order.id.as_uuid(),
-                    org_id: order.org_id.as_uuid(),
+                    order_id: order.id().as_uuid(),
+                    org_id: order.org_id().as_uuid(),
                     position,
                     item_type,
                     tool_id,
@@ -249,15 +249,15 @@ impl OrderRepository for SeaOrmStore {
                 insert_model(&tx, row).await.map_err(map_db)?;
             }
             let key = idempotency_keys::Model {
-                org_id: order.org_id.as_uuid(),
+                org_id: order.org_id().as_uuid(),
                 key: placed.key.as_str().to_owned(),
                 fingerprint: placed.fingerprint.clone(),
-                order_id: order.id.as_uuid(),
-                created_at: order.created_at,
+                order_id: order.id().as_uuid(),
+                created_at: order.created_at(),
             };
             insert_model(&tx, key).await.map_err(map_db)?;
             if let Some(debit) = placed.credit_debit {
-                crate::orgs::debit_credits(&tx, order.org_id, debit, order.created_at).await?;
+                crate::orgs::debit_credits(&tx, order.org_id(), debit, order.created_at()).await?;
             }
             if let Some(plan) = &placed.fulfilment {
                 apply_fulfilment(&tx, plan, self.now()).await?;

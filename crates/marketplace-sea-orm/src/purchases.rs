@@ -9,8 +9,8 @@ use marketplace_domain::ids::{OrderId, OrgId, PurchaseId, UserId};
 use marketplace_domain::paging::{Page, PageRequest};
 use marketplace_domain::ports::RepoError;
 use marketplace_domain::purchase::{
-    Billing, Interval, Period, Purchase, PurchaseEnd, PurchaseFilter, PurchaseRepository,
-    PurchaseStatus, RefundPlan,
+    Billing, Interval, Period, Purchase, PurchaseEnd, PurchaseFilter, PurchaseParts,
+    PurchaseRepository, PurchaseStatus, RefundPlan,
 };
 use marketplace_domain::revenue::Posting;
 use sea_orm::sea_query::Expr;
@@ -32,8 +32,8 @@ use crate::tenant::{Scope, commit};
 pub(crate) const ONE_TIME: &str = "ONE_TIME";
 
 pub(crate) fn purchase_model(p: &Purchase) -> purchases::Model {
-    let (purchase_type, tool_id, bundle_id) = item_columns(p.item);
-    let (billing, period_start, period_end, auto_renew) = match p.billing {
+    let (purchase_type, tool_id, bundle_id) = item_columns(p.item());
+    let (billing, period_start, period_end, auto_renew) = match *p.billing() {
         Billing::OneTime => (ONE_TIME, None, None, false),
         Billing::Recurring {
             interval,
@@ -47,29 +47,29 @@ pub(crate) fn purchase_model(p: &Purchase) -> purchases::Model {
         ),
     };
     purchases::Model {
-        id: p.id.as_uuid(),
-        org_id: p.org_id.as_uuid(),
-        user_id: p.user_id.as_uuid(),
-        order_id: p.order_id.as_uuid(),
+        id: p.id().as_uuid(),
+        org_id: p.org_id().as_uuid(),
+        user_id: p.user_id().as_uuid(),
+        order_id: p.order_id().as_uuid(),
         purchase_type,
         tool_id,
         bundle_id,
-        amount: p.amount.amount(),
-        currency: p.amount.currency().code().to_owned(),
-        payment_method: p.payment_method.as_str().to_owned(),
-        status: p.status.as_str().to_owned(),
-        refunded_amount: p.refunded.amount(),
+        amount: p.amount().amount(),
+        currency: p.amount().currency().code().to_owned(),
+        payment_method: p.payment_method().as_str().to_owned(),
+        status: p.status().as_str().to_owned(),
+        refunded_amount: p.refunded().amount(),
         billing: billing.to_owned(),
         period_start,
         period_end,
         auto_renew,
-        provider_subscription_id: p.subscription_ref.clone(),
-        created_at: p.created_at,
-        updated_at: p.ended_at.unwrap_or(p.created_at),
-        cancelled_at: (p.status == PurchaseStatus::Cancelled)
-            .then_some(p.ended_at)
+        provider_subscription_id: p.subscription_ref().map(str::to_owned),
+        created_at: p.created_at(),
+        updated_at: p.ended_at().unwrap_or(p.created_at()),
+        cancelled_at: (p.status() == PurchaseStatus::Cancelled)
+            .then_some(p.ended_at())
             .flatten(),
-        ended_at: p.ended_at,
+        ended_at: p.ended_at(),
     }
 }
 
@@ -84,7 +84,7 @@ fn to_purchase(m: purchases::Model) -> Result<Purchase, RepoError> {
         },
         _ => return Err(corrupt(T, "recurring purchase without a period")),
     };
-    Ok(Purchase {
+    Ok(Purchase::restore(PurchaseParts {
         id: PurchaseId::from_uuid(m.id),
         org_id: OrgId::from_uuid(m.org_id),
         user_id: UserId::from_uuid(m.user_id),
@@ -98,7 +98,7 @@ fn to_purchase(m: purchases::Model) -> Result<Purchase, RepoError> {
         subscription_ref: m.provider_subscription_id,
         created_at: m.created_at,
         ended_at: m.ended_at,
-    })
+    }))
 }
 
 async fn find_one<C: ConnectionTrait>(
@@ -116,8 +116,8 @@ async fn find_one<C: ConnectionTrait>(
 
 async fn exists<C: ConnectionTrait>(db: &C, p: &Purchase) -> Result<bool, RepoError> {
     Ok(purchases::Entity::find()
-        .filter(purchases::Column::Id.eq(p.id.as_uuid()))
-        .filter(purchases::Column::OrgId.eq(p.org_id.as_uuid()))
+        .filter(purchases::Column::Id.eq(p.id().as_uuid()))
+        .filter(purchases::Column::OrgId.eq(p.org_id().as_uuid()))
         .count(db)
         .await
         .map_err(map_db)?
@@ -296,7 +296,7 @@ impl PurchaseRepository for SeaOrmStore {
 
     async fn save(&self, purchase: &Purchase) -> Result<(), RepoError> {
         self.atomically(|| async move {
-            let tx = self.begin(Scope::Org(purchase.org_id, None)).await?;
+            let tx = self.begin(Scope::Org(purchase.org_id(), None)).await?;
             write_purchase(&tx, purchase, self.now(), Condition::all()).await?;
             commit(tx).await
         })
@@ -304,11 +304,11 @@ impl PurchaseRepository for SeaOrmStore {
     }
 
     async fn renew(&self, purchase: &Purchase) -> Result<(), RepoError> {
-        let Billing::Recurring { period, .. } = purchase.billing else {
+        let Billing::Recurring { period, .. } = purchase.billing() else {
             return Err(corrupt("purchases", "a one-time purchase does not renew"));
         };
         self.atomically(|| async move {
-            let tx = self.begin(Scope::Org(purchase.org_id, None)).await?;
+            let tx = self.begin(Scope::Org(purchase.org_id(), None)).await?;
             write_purchase(
                 &tx,
                 purchase,
@@ -318,8 +318,8 @@ impl PurchaseRepository for SeaOrmStore {
             .await?;
             entitlements::Entity::update_many()
                 .col_expr(entitlements::Column::EndsAt, Expr::val(Some(period.end())))
-                .filter(entitlements::Column::PurchaseId.eq(purchase.id.as_uuid()))
-                .filter(entitlements::Column::OrgId.eq(purchase.org_id.as_uuid()))
+                .filter(entitlements::Column::PurchaseId.eq(purchase.id().as_uuid()))
+                .filter(entitlements::Column::OrgId.eq(purchase.org_id().as_uuid()))
                 .filter(entitlements::Column::EndedAt.is_null())
                 .exec(&tx)
                 .await
@@ -331,9 +331,9 @@ impl PurchaseRepository for SeaOrmStore {
 
     async fn end(&self, end: &PurchaseEnd) -> Result<(), RepoError> {
         let p = &end.purchase;
-        let at = p.ended_at.unwrap_or_else(|| self.now());
+        let at = p.ended_at().unwrap_or_else(|| self.now());
         self.atomically(|| async move {
-            let tx = self.begin(Scope::Org(p.org_id, None)).await?;
+            let tx = self.begin(Scope::Org(p.org_id(), None)).await?;
             write_purchase(
                 &tx,
                 p,
@@ -341,7 +341,7 @@ impl PurchaseRepository for SeaOrmStore {
                 Condition::all().add(purchases::Column::Status.eq(PurchaseStatus::Active.as_str())),
             )
             .await?;
-            end_entitlements(&tx, p.org_id, end, at).await?;
+            end_entitlements(&tx, p.org_id(), end, at).await?;
             commit(tx).await
         })
         .await
@@ -351,11 +351,11 @@ impl PurchaseRepository for SeaOrmStore {
         let p = &plan.purchase;
         let at = plan.posting.occurred_at();
         let before = p
-            .refunded
+            .refunded()
             .checked_sub(plan.amount)
             .map_err(|e| corrupt("purchases", e))?;
         self.atomically(|| async move {
-            let tx = self.begin(Scope::Org(p.org_id, None)).await?;
+            let tx = self.begin(Scope::Org(p.org_id(), None)).await?;
             // Optimistic: the stored refunds must be what the plan started from.
             write_purchase(
                 &tx,
@@ -366,10 +366,10 @@ impl PurchaseRepository for SeaOrmStore {
             .await?;
             insert_posting(&tx, &plan.posting, self.now()).await?;
             if let Some(end) = &plan.end {
-                end_entitlements(&tx, p.org_id, end, at).await?;
+                end_entitlements(&tx, p.org_id(), end, at).await?;
             }
             if let Some(credits) = plan.credit_back {
-                credit_back(&tx, p.org_id, credits, at).await?;
+                credit_back(&tx, p.org_id(), credits, at).await?;
             }
             let res = orders::Entity::update_many()
                 .col_expr(
@@ -381,8 +381,8 @@ impl PurchaseRepository for SeaOrmStore {
                     add_rounded("refunded_amount", plan.amount.amount()),
                 )
                 .col_expr(orders::Column::UpdatedAt, Expr::val(at))
-                .filter(orders::Column::Id.eq(p.order_id.as_uuid()))
-                .filter(orders::Column::OrgId.eq(p.org_id.as_uuid()))
+                .filter(orders::Column::Id.eq(p.order_id().as_uuid()))
+                .filter(orders::Column::OrgId.eq(p.org_id().as_uuid()))
                 .filter(orders::Column::Status.is_in([
                     OrderStatus::Fulfilled.as_str(),
                     OrderStatus::PartiallyRefunded.as_str(),

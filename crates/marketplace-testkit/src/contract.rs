@@ -26,7 +26,7 @@ use marketplace_domain::checkout::{
 };
 use marketplace_domain::entitlement::{EntitlementSource, HoldingsRepository};
 use marketplace_domain::ids::{OrderId, OrgId, ReviewId, SellerId, UserId};
-use marketplace_domain::money::{Currency, Money};
+use marketplace_domain::money::Money;
 use marketplace_domain::org::OrgRepository;
 use marketplace_domain::ports::{Conflict, RepoError};
 use marketplace_domain::purchase::{
@@ -221,29 +221,22 @@ async fn order(
             price_at_purchase: o.price(),
         })
         .collect();
-    let total = ok(
-        Money::sum(Currency::USD, lines.iter().map(|l| l.price_at_purchase)),
-        "order total",
-    );
-    Order {
-        id: OrderId::from_uuid(unique_uuid()),
-        org_id: org,
-        user_id: user,
-        status: OrderStatus::PendingPayment,
-        payment_method: method,
-        lines,
-        total,
-        refunded: Money::zero(Currency::USD),
-        payment: None,
-        failure_reason: None,
-        created_at: at(),
-        updated_at: at(),
-    }
+    ok(
+        Order::place(
+            OrderId::from_uuid(unique_uuid()),
+            org,
+            user,
+            method,
+            lines,
+            at(),
+        ),
+        "order",
+    )
 }
 
 /// The domain's fulfilment plan of `order`, from what the ports hold now.
 async fn plan(p: &ContractPorts, order: &Order, now: DateTime<Utc>) -> FulfilmentPlan {
-    let items: Vec<ItemRef> = order.lines.iter().map(|l| l.item).collect();
+    let items: Vec<ItemRef> = order.lines().iter().map(|l| l.item).collect();
     let live = live(p, &items).await;
     let mut sellers: Vec<SellerId> = live
         .iter()
@@ -255,7 +248,7 @@ async fn plan(p: &ContractPorts, order: &Order, now: DateTime<Utc>) -> Fulfilmen
     sellers.sort_unstable();
     sellers.dedup();
     let terms = ok(p.catalog.seller_terms(&sellers).await, "seller_terms");
-    let holdings = ok(p.holdings.holdings(order.org_id, now).await, "holdings");
+    let holdings = ok(p.holdings.holdings(order.org_id(), now).await, "holdings");
     ok(
         plan_fulfilment(order, &live, &terms, &holdings, &UniqueIds, now),
         "plan_fulfilment",
@@ -267,11 +260,11 @@ fn key(text: &str) -> IdempotencyKey {
 }
 
 fn placed(order: &Order, key_text: &str) -> PlacedOrder {
-    let items: Vec<ItemRef> = order.lines.iter().map(|l| l.item).collect();
+    let items: Vec<ItemRef> = order.lines().iter().map(|l| l.item).collect();
     PlacedOrder {
         order: order.clone(),
         key: key(key_text),
-        fingerprint: fingerprint(&items, order.payment_method),
+        fingerprint: fingerprint(&items, order.payment_method()),
         credit_debit: None,
         fulfilment: None,
     }
@@ -281,9 +274,9 @@ fn placed(order: &Order, key_text: &str) -> PlacedOrder {
 async fn place_paid(p: &ContractPorts, order: &Order, key_text: &str) -> FulfilmentPlan {
     let plan = plan(p, order, at()).await;
     let mut fulfilled = order.clone();
-    fulfilled.status = OrderStatus::Fulfilled;
+    ok(fulfilled.fulfil(at()), "fulfil");
     let mut placed = placed(&fulfilled, key_text);
-    placed.credit_debit = (!order.total.is_zero()).then_some(order.total);
+    placed.credit_debit = (!order.total().is_zero()).then_some(order.total());
     placed.fulfilment = Some(plan.clone());
     ok(p.orders.place(&placed).await, "place a paid order");
     plan
@@ -292,7 +285,7 @@ async fn place_paid(p: &ContractPorts, order: &Order, key_text: &str) -> Fulfilm
 async fn purchase_of(p: &ContractPorts, org: OrgId, item: ItemRef) -> Purchase {
     let all = ok(p.purchases.list(org, None).await, "purchases.list");
     some(
-        all.into_iter().find(|x| x.item == item),
+        all.into_iter().find(|x| x.item() == item),
         "the purchase of the item",
     )
 }
@@ -810,13 +803,13 @@ pub async fn carts_and_tenant_isolation(p: &ContractPorts) {
     )
     .await;
     let plan = place_paid(p, &o, "iso-key").await;
-    let pid = plan.purchases[0].id;
+    let pid = plan.purchases[0].id();
     assert!(
-        ok(p.orders.get(org_a, o.id).await, "get").is_some(),
+        ok(p.orders.get(org_a, o.id()).await, "get").is_some(),
         "contract: the org sees its order"
     );
     assert_eq!(
-        ok(p.orders.get(org_b, o.id).await, "get"),
+        ok(p.orders.get(org_b, o.id()).await, "get"),
         None,
         "contract R-T3: another org's order is not found"
     );
@@ -824,7 +817,7 @@ pub async fn carts_and_tenant_isolation(p: &ContractPorts) {
         ok(p.orders.list(org_b, PageRequest::default()).await, "list")
             .items
             .iter()
-            .all(|x| x.org_id == org_b),
+            .all(|x| x.org_id() == org_b),
         "contract R-T3: list shows only the org's orders"
     );
     assert_eq!(
@@ -909,7 +902,7 @@ pub async fn place_idempotency_key_conflict(p: &ContractPorts) {
         "contract R-O2: the fingerprint is kept"
     );
     assert_eq!(
-        some(ok(p.orders.find(first.id).await, "find"), "find"),
+        some(ok(p.orders.find(first.id()).await, "find"), "find"),
         first
     );
 
@@ -921,7 +914,7 @@ pub async fn place_idempotency_key_conflict(p: &ContractPorts) {
         }
     }
     assert_eq!(
-        ok(p.orders.get(org, second.id).await, "get"),
+        ok(p.orders.get(org, second.id()).await, "get"),
         None,
         "contract: the refused order is not stored"
     );
@@ -932,11 +925,11 @@ pub async fn place_idempotency_key_conflict(p: &ContractPorts) {
 
     // Attaching a payment and moving states.
     let pay = PaymentRef {
-        reference: format!("pi_{}", second.id),
+        reference: format!("pi_{}", second.id()),
         client_secret: Some("secret".into()),
     };
     ok(
-        p.orders.attach_payment(second.id, &pay).await,
+        p.orders.attach_payment(second.id(), &pay).await,
         "attach_payment",
     );
     let found = some(
@@ -947,14 +940,14 @@ pub async fn place_idempotency_key_conflict(p: &ContractPorts) {
         "by payment",
     );
     assert_eq!(
-        (found.id, found.payment.clone()),
-        (second.id, Some(pay)),
+        (found.id(), found.payment().cloned()),
+        (second.id(), Some(pay)),
         "contract: the payment is attached"
     );
     ok(
         p.orders
             .transition(
-                second.id,
+                second.id(),
                 OrderStatus::PendingPayment,
                 OrderStatus::Cancelled,
                 None,
@@ -966,7 +959,7 @@ pub async fn place_idempotency_key_conflict(p: &ContractPorts) {
     match p
         .orders
         .transition(
-            second.id,
+            second.id(),
             OrderStatus::PendingPayment,
             OrderStatus::Failed,
             Some("x".into()),
@@ -979,9 +972,9 @@ pub async fn place_idempotency_key_conflict(p: &ContractPorts) {
             "contract: a transition from a state the order left must be Stale, got {other:?}"
         ),
     }
-    let got = some(ok(p.orders.get(org, second.id).await, "get"), "order");
+    let got = some(ok(p.orders.get(org, second.id()).await, "get"), "order");
     assert_eq!(
-        got.status,
+        got.status(),
         OrderStatus::Cancelled,
         "contract: the stale transition changed nothing"
     );
@@ -1009,9 +1002,9 @@ pub async fn place_with_credit_debit(p: &ContractPorts) {
         usd("20.00"),
         "contract R-O3: 30.00 debited from 50.00"
     );
-    let stored = some(ok(p.orders.get(org, o.id).await, "get"), "order");
+    let stored = some(ok(p.orders.get(org, o.id()).await, "get"), "order");
     assert_eq!(
-        stored.status,
+        stored.status(),
         OrderStatus::Fulfilled,
         "contract R-O3: paid at once and fulfilled"
     );
@@ -1036,9 +1029,9 @@ pub async fn place_with_credit_debit(p: &ContractPorts) {
     .await;
     let plan2 = plan(p, &o2, at()).await;
     let mut fulfilled = o2.clone();
-    fulfilled.status = OrderStatus::Fulfilled;
+    ok(fulfilled.fulfil(at()), "fulfil");
     let mut too_much = placed(&fulfilled, "credits-2");
-    too_much.credit_debit = Some(o2.total);
+    too_much.credit_debit = Some(o2.total());
     too_much.fulfilment = Some(plan2);
     match p.orders.place(&too_much).await {
         Err(RepoError::InsufficientCredits) => {}
@@ -1052,7 +1045,7 @@ pub async fn place_with_credit_debit(p: &ContractPorts) {
         "contract R-O3: the balance is unchanged"
     );
     assert_eq!(
-        ok(p.orders.get(org, o2.id).await, "get"),
+        ok(p.orders.get(org, o2.id()).await, "get"),
         None,
         "contract R-O3: no order stored"
     );
@@ -1067,7 +1060,7 @@ pub async fn place_with_credit_debit(p: &ContractPorts) {
     assert!(
         ok(p.purchases.list(org, None).await, "list")
             .iter()
-            .all(|x| x.item != ItemRef::Tool(t2.id)),
+            .all(|x| x.item() != ItemRef::Tool(t2.id)),
         "contract R-O3: no purchase stored"
     );
     assert!(
@@ -1125,26 +1118,26 @@ pub async fn fulfil_stores_everything(p: &ContractPorts) {
     let plan = plan(p, &o, now).await;
     ok(p.orders.fulfil(&plan).await, "fulfil");
 
-    let stored = some(ok(p.orders.get(org, o.id).await, "get"), "order");
+    let stored = some(ok(p.orders.get(org, o.id()).await, "get"), "order");
     assert_eq!(
-        stored.status,
+        stored.status(),
         OrderStatus::Fulfilled,
         "contract R-O4: the order is FULFILLED"
     );
     let mut purchases = ok(p.purchases.list(org, None).await, "list");
-    purchases.sort_by_key(|x| x.id);
+    purchases.sort_by_key(|x| x.id());
     let mut want = plan.purchases.clone();
-    want.sort_by_key(|x| x.id);
+    want.sort_by_key(|x| x.id());
     assert_eq!(
         purchases, want,
         "contract R-O4: every purchase stored, every field"
     );
     let monthly = some(
-        purchases.iter().find(|x| x.item == ItemRef::Tool(t2.id)),
+        purchases.iter().find(|x| x.item() == ItemRef::Tool(t2.id)),
         "monthly purchase",
     );
     assert!(
-        matches!(monthly.billing, Billing::Recurring { .. }),
+        matches!(monthly.billing(), Billing::Recurring { .. }),
         "contract R-R1: a monthly tool is a recurring purchase"
     );
     let active = ok(
@@ -1259,7 +1252,7 @@ pub async fn fulfil_stores_everything(p: &ContractPorts) {
         "contract R-S2: held counts"
     );
     let later = monthly
-        .billing
+        .billing()
         .paid_until()
         .map(|u| u + Duration::seconds(1));
     let after = ok(
@@ -1276,11 +1269,11 @@ pub async fn fulfil_stores_everything(p: &ContractPorts) {
     );
 
     for purchase in &plan.purchases {
-        let postings = ok(p.purchases.postings(purchase.id).await, "postings");
+        let postings = ok(p.purchases.postings(purchase.id()).await, "postings");
         let sales: Vec<_> = plan
             .postings
             .iter()
-            .filter(|x| x.purchase_id() == Some(purchase.id))
+            .filter(|x| x.purchase_id() == Some(purchase.id()))
             .cloned()
             .collect();
         assert_eq!(
@@ -1420,7 +1413,7 @@ pub async fn second_fulfil_is_stale(p: &ContractPorts) {
     ok(
         p.orders
             .transition(
-                o2.id,
+                o2.id(),
                 OrderStatus::PendingPayment,
                 OrderStatus::Failed,
                 Some("payment_failed".into()),
@@ -1429,9 +1422,9 @@ pub async fn second_fulfil_is_stale(p: &ContractPorts) {
             .await,
         "transition",
     );
-    let failed = some(ok(p.orders.get(org, o2.id).await, "get"), "order");
+    let failed = some(ok(p.orders.get(org, o2.id()).await, "get"), "order");
     assert_eq!(
-        failed.failure_reason.as_deref(),
+        failed.failure_reason(),
         Some("payment_failed"),
         "contract: the failure reason is kept"
     );
@@ -1489,16 +1482,16 @@ pub async fn conflicting_active_purchase_stores_nothing(p: &ContractPorts) {
             "contract R-O5: a second active purchase must be Conflict(ActivePurchase), got {other:?}"
         ),
     }
-    let o2_now = some(ok(p.orders.get(org, o2.id).await, "get"), "order");
+    let o2_now = some(ok(p.orders.get(org, o2.id()).await, "get"), "order");
     assert_eq!(
-        o2_now.status,
+        o2_now.status(),
         OrderStatus::PendingPayment,
         "contract R-O5: the losing order is unchanged"
     );
     let bought = ok(p.purchases.list(org, None).await, "list");
     assert_eq!(bought.len(), 1, "contract R-O5: exactly one purchase");
     assert!(
-        bought.iter().all(|x| x.item == ItemRef::Tool(t.id)),
+        bought.iter().all(|x| x.item() == ItemRef::Tool(t.id)),
         "contract R-O5: nothing of the loser stored"
     );
     assert!(
@@ -1526,7 +1519,7 @@ pub async fn conflicting_active_purchase_stores_nothing(p: &ContractPorts) {
     );
     for purchase in &plan2.purchases {
         assert!(
-            ok(p.purchases.postings(purchase.id).await, "postings").is_empty(),
+            ok(p.purchases.postings(purchase.id()).await, "postings").is_empty(),
             "contract R-O5: no posting of the loser"
         );
     }
@@ -1542,9 +1535,9 @@ pub async fn conflicting_active_purchase_stores_nothing(p: &ContractPorts) {
     .await;
     let plan3 = plan(p, &o3, at()).await;
     let mut fulfilled = o3.clone();
-    fulfilled.status = OrderStatus::Fulfilled;
+    ok(fulfilled.fulfil(at()), "fulfil");
     let mut placed3 = placed(&fulfilled, "race-3");
-    placed3.credit_debit = Some(o3.total);
+    placed3.credit_debit = Some(o3.total());
     placed3.fulfilment = Some(plan3);
     assert!(
         matches!(
@@ -1554,7 +1547,7 @@ pub async fn conflicting_active_purchase_stores_nothing(p: &ContractPorts) {
         "contract R-O5: place with a conflicting fulfilment is Conflict(ActivePurchase)"
     );
     assert_eq!(
-        ok(p.orders.get(org, o3.id).await, "get"),
+        ok(p.orders.get(org, o3.id()).await, "get"),
         None,
         "contract R-O5: the order is not stored"
     );
@@ -1587,7 +1580,7 @@ pub async fn refund_partial_then_full(p: &ContractPorts) {
     place_paid(p, &o, "refund-1").await;
     assert_eq!(credits(p, org).await, usd("50.00"));
     let mut purchase = purchase_of(p, org, ItemRef::Tool(t.id)).await;
-    let sale = ok(p.purchases.postings(purchase.id).await, "postings");
+    let sale = ok(p.purchases.postings(purchase.id()).await, "postings");
     assert_eq!(sale.len(), 1, "contract: one sale posting");
 
     // Partial: 10.00 of 40.00.
@@ -1614,15 +1607,18 @@ pub async fn refund_partial_then_full(p: &ContractPorts) {
         order_status: OrderStatus::PartiallyRefunded,
     };
     ok(p.purchases.refund(&partial).await, "partial refund");
-    let stored = some(ok(p.purchases.find(purchase.id).await, "find"), "purchase");
+    let stored = some(
+        ok(p.purchases.find(purchase.id()).await, "find"),
+        "purchase",
+    );
     assert_eq!(
-        (stored.status, stored.refunded),
+        (stored.status(), stored.refunded()),
         (PurchaseStatus::Active, usd("10.00")),
         "contract: a partial refund keeps the purchase active"
     );
-    let o_now = some(ok(p.orders.get(org, o.id).await, "get"), "order");
+    let o_now = some(ok(p.orders.get(org, o.id()).await, "get"), "order");
     assert_eq!(
-        (o_now.status, o_now.refunded),
+        (o_now.status(), o_now.refunded()),
         (OrderStatus::PartiallyRefunded, usd("10.00")),
         "contract: the order is PARTIALLY_REFUNDED by 10.00"
     );
@@ -1631,7 +1627,7 @@ pub async fn refund_partial_then_full(p: &ContractPorts) {
         usd("60.00"),
         "contract R-O3: credits given back"
     );
-    let postings = ok(p.purchases.postings(purchase.id).await, "postings");
+    let postings = ok(p.purchases.postings(purchase.id()).await, "postings");
     assert_eq!(
         postings.len(),
         2,
@@ -1666,7 +1662,7 @@ pub async fn refund_partial_then_full(p: &ContractPorts) {
         "refund posting",
     );
     let granted = ok(
-        p.purchases.entitlements_of(purchase.id).await,
+        p.purchases.entitlements_of(purchase.id()).await,
         "entitlements_of",
     );
     assert_eq!(
@@ -1680,7 +1676,7 @@ pub async fn refund_partial_then_full(p: &ContractPorts) {
         extent,
         posting: posting2,
         end: Some(PurchaseEnd {
-            at: purchase.ended_at.unwrap_or(purchase.created_at),
+            at: purchase.ended_at().unwrap_or(purchase.created_at()),
             purchase: purchase.clone(),
             end_entitlements: granted.iter().map(|e| e.id).collect(),
             successor_entitlements: Vec::new(),
@@ -1689,16 +1685,19 @@ pub async fn refund_partial_then_full(p: &ContractPorts) {
         order_status: OrderStatus::PartiallyRefunded,
     };
     ok(p.purchases.refund(&full).await, "full refund");
-    let stored = some(ok(p.purchases.find(purchase.id).await, "find"), "purchase");
+    let stored = some(
+        ok(p.purchases.find(purchase.id()).await, "find"),
+        "purchase",
+    );
     assert_eq!(
-        (stored.status, stored.refunded),
+        (stored.status(), stored.refunded()),
         (PurchaseStatus::Refunded, usd("40.00")),
         "contract: a full refund ends the purchase"
     );
-    assert_eq!(stored.ended_at, Some(later), "contract: ended_at is kept");
-    let o_now = some(ok(p.orders.get(org, o.id).await, "get"), "order");
+    assert_eq!(stored.ended_at(), Some(later), "contract: ended_at is kept");
+    let o_now = some(ok(p.orders.get(org, o.id()).await, "get"), "order");
     assert_eq!(
-        (o_now.status, o_now.refunded),
+        (o_now.status(), o_now.refunded()),
         (OrderStatus::PartiallyRefunded, usd("40.00")),
         "contract: the order keeps 10.00 of 50.00"
     );
@@ -1709,7 +1708,7 @@ pub async fn refund_partial_then_full(p: &ContractPorts) {
     );
     assert!(
         ok(
-            p.purchases.entitlements_of(purchase.id).await,
+            p.purchases.entitlements_of(purchase.id()).await,
             "entitlements_of"
         )
         .is_empty(),
@@ -1725,7 +1724,7 @@ pub async fn refund_partial_then_full(p: &ContractPorts) {
         "contract R-E2: the other purchase's tool still is"
     );
     assert_eq!(
-        ok(p.purchases.postings(purchase.id).await, "postings").len(),
+        ok(p.purchases.postings(purchase.id()).await, "postings").len(),
         3,
         "contract R-M5: sale and two refunds"
     );
@@ -1740,10 +1739,10 @@ pub async fn refund_partial_then_full(p: &ContractPorts) {
 
     // Refund the other purchase in full: the order is REFUNDED.
     let mut other = purchase_of(p, org, ItemRef::Tool(keep.id)).await;
-    let sale = ok(p.purchases.postings(other.id).await, "postings");
+    let sale = ok(p.purchases.postings(other.id()).await, "postings");
     let extent = ok(other.refund(usd("10.00"), later), "refund rule");
     let granted = ok(
-        p.purchases.entitlements_of(other.id).await,
+        p.purchases.entitlements_of(other.id()).await,
         "entitlements_of",
     );
     let last = RefundPlan {
@@ -1761,7 +1760,7 @@ pub async fn refund_partial_then_full(p: &ContractPorts) {
             "posting",
         ),
         end: Some(PurchaseEnd {
-            at: other.ended_at.unwrap_or(other.created_at),
+            at: other.ended_at().unwrap_or(other.created_at()),
             purchase: other.clone(),
             end_entitlements: granted.iter().map(|e| e.id).collect(),
             successor_entitlements: Vec::new(),
@@ -1770,9 +1769,9 @@ pub async fn refund_partial_then_full(p: &ContractPorts) {
         order_status: OrderStatus::Refunded,
     };
     ok(p.purchases.refund(&last).await, "last refund");
-    let o_now = some(ok(p.orders.get(org, o.id).await, "get"), "order");
+    let o_now = some(ok(p.orders.get(org, o.id()).await, "get"), "order");
     assert_eq!(
-        (o_now.status, o_now.refunded),
+        (o_now.status(), o_now.refunded()),
         (OrderStatus::Refunded, usd("50.00")),
         "contract: all refunded: REFUNDED"
     );
@@ -1800,7 +1799,7 @@ pub async fn renew_then_expire(p: &ContractPorts) {
     .await;
     place_paid(p, &o, "renew-1").await;
     let mut purchase = purchase_of(p, org, ItemRef::Tool(t.id)).await;
-    let first_end = some(purchase.billing.paid_until(), "a recurring period");
+    let first_end = some(purchase.billing().paid_until(), "a recurring period");
     assert_eq!(
         first_end,
         at() + Duration::days(31),
@@ -1808,18 +1807,22 @@ pub async fn renew_then_expire(p: &ContractPorts) {
     );
     let due = ok(p.purchases.due_to_expire(first_end).await, "due_to_expire");
     assert!(
-        due.iter().any(|x| x.id == purchase.id),
+        due.iter().any(|x| x.id() == purchase.id()),
         "contract R-R2: due at its period end"
     );
     let next = ok(purchase.renew(), "renew rule");
     ok(p.purchases.renew(&purchase).await, "renew");
-    let stored = some(ok(p.purchases.find(purchase.id).await, "find"), "purchase");
+    let stored = some(
+        ok(p.purchases.find(purchase.id()).await, "find"),
+        "purchase",
+    );
     assert_eq!(
-        stored.billing, purchase.billing,
+        stored.billing(),
+        purchase.billing(),
         "contract R-R2: the new period is stored"
     );
     let ents = ok(
-        p.purchases.entitlements_of(purchase.id).await,
+        p.purchases.entitlements_of(purchase.id()).await,
         "entitlements_of",
     );
     assert!(
@@ -1834,7 +1837,7 @@ pub async fn renew_then_expire(p: &ContractPorts) {
     assert!(
         !ok(p.purchases.due_to_expire(mid).await, "due")
             .iter()
-            .any(|x| x.id == purchase.id),
+            .any(|x| x.id() == purchase.id()),
         "contract R-R2: not due before the new end"
     );
 
@@ -1842,12 +1845,12 @@ pub async fn renew_then_expire(p: &ContractPorts) {
     ok(purchase.cancel_auto_renew(), "cancel rule");
     ok(p.purchases.save(&purchase).await, "save");
     let stored = some(
-        ok(p.purchases.get(org, purchase.id).await, "get"),
+        ok(p.purchases.get(org, purchase.id()).await, "get"),
         "purchase",
     );
     assert!(
         matches!(
-            stored.billing,
+            stored.billing(),
             Billing::Recurring {
                 auto_renew: false,
                 ..
@@ -1858,26 +1861,29 @@ pub async fn renew_then_expire(p: &ContractPorts) {
     let end_at = next.end();
     let due = ok(p.purchases.due_to_expire(end_at).await, "due");
     assert!(
-        due.iter().any(|x| x.id == purchase.id),
+        due.iter().any(|x| x.id() == purchase.id()),
         "contract R-R2: due at the new end"
     );
     ok(purchase.expire(end_at), "expire rule");
     let ending = PurchaseEnd {
-        at: purchase.ended_at.unwrap_or(purchase.created_at),
+        at: purchase.ended_at().unwrap_or(purchase.created_at()),
         purchase: purchase.clone(),
         end_entitlements: ents.iter().map(|e| e.id).collect(),
         successor_entitlements: Vec::new(),
     };
     ok(p.purchases.end(&ending).await, "end");
-    let stored = some(ok(p.purchases.find(purchase.id).await, "find"), "purchase");
+    let stored = some(
+        ok(p.purchases.find(purchase.id()).await, "find"),
+        "purchase",
+    );
     assert_eq!(
-        stored.status,
+        stored.status(),
         PurchaseStatus::Expired,
         "contract R-R2: EXPIRED"
     );
     assert!(
         ok(
-            p.purchases.entitlements_of(purchase.id).await,
+            p.purchases.entitlements_of(purchase.id()).await,
             "entitlements_of"
         )
         .is_empty(),
@@ -1894,7 +1900,7 @@ pub async fn renew_then_expire(p: &ContractPorts) {
     assert!(
         !ok(p.purchases.due_to_expire(end_at).await, "due")
             .iter()
-            .any(|x| x.id == purchase.id),
+            .any(|x| x.id() == purchase.id()),
         "contract: an expired purchase is not due again"
     );
 }

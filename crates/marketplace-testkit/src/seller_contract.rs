@@ -202,10 +202,10 @@ impl Market {
             "purchases",
         );
         some(
-            all.items.into_iter().find(|x| x.item == item),
+            all.items.into_iter().find(|x| x.item() == item),
             "the purchase",
         )
-        .id
+        .id()
     }
 
     async fn refund(

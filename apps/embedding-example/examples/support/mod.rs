@@ -90,7 +90,7 @@ pub async fn walk_through(store: &SeaOrmStore, storefront: &Storefront) -> anyho
 
     let key = format!("storefront-{}", tool.id);
     let order = storefront.buy_now(&owner, tool.id, &key).await?;
-    println!("order {}: {} {}", order.id, order.status, order.total);
+    println!("order {}: {} {}", order.id(), order.status(), order.total());
     println!("holds it now: {}", storefront.holds(&owner, tool.id).await?);
 
     match storefront

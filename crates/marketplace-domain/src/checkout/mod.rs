@@ -9,7 +9,8 @@ mod service;
 mod service_tests;
 
 pub use crate::order::{
-    IdempotencyKey, IllegalTransition, Order, OrderLine, OrderStatus, PaymentRef, fingerprint,
+    IdempotencyKey, IllegalTransition, InvalidOrder, Order, OrderLine, OrderParts, OrderRuleError,
+    OrderStatus, PaymentRef, fingerprint,
 };
 pub use crate::payment::{PaymentError, PaymentMethod};
 pub use plan::{FulfilmentPlan, PlanError, plan_fulfilment};

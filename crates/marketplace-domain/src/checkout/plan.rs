@@ -8,9 +8,8 @@ use crate::checkout::Order;
 use crate::entitlement::{Entitlement, Holdings, grant};
 use crate::ids::{OrderId, OrgId, PurchaseId, SellerId, UserId};
 use crate::item::ItemRef;
-use crate::money::Money;
 use crate::ports::{IdGenerator, IdGeneratorExt};
-use crate::purchase::{Billing, Period, Purchase, PurchaseStatus};
+use crate::purchase::{Billing, Period, Purchase};
 use crate::revenue::{
     Posting, RevenueError, SaleLine, SellerTerms, bundle_sale_lines, sale_posting,
 };
@@ -63,16 +62,16 @@ pub fn plan_fulfilment(
             .ok_or(PlanError::UnknownSeller(seller))
     };
     let mut plan = FulfilmentPlan {
-        order_id: order.id,
-        org_id: order.org_id,
-        user_id: order.user_id,
-        purchases: Vec::with_capacity(order.lines.len()),
+        order_id: order.id(),
+        org_id: order.org_id(),
+        user_id: order.user_id(),
+        purchases: Vec::with_capacity(order.lines().len()),
         entitlements: Vec::new(),
         postings: Vec::new(),
-        cart_items: order.lines.iter().map(|l| l.item).collect(),
+        cart_items: order.lines().iter().map(|l| l.item).collect(),
         at: now,
     };
-    for line in &order.lines {
+    for line in order.lines() {
         let offer = offers
             .iter()
             .find(|o| o.item() == line.item)
@@ -106,7 +105,7 @@ pub fn plan_fulfilment(
             }
         };
         plan.entitlements.extend(grant(
-            order.org_id,
+            order.org_id(),
             purchase_id,
             line.item,
             &offer.tool_ids(),
@@ -118,28 +117,15 @@ pub fn plan_fulfilment(
         if !gross.is_zero() {
             plan.postings.push(sale_posting(
                 ids.new_id(),
-                order.id,
+                order.id(),
                 Some(purchase_id),
-                order.org_id,
+                order.org_id(),
                 now,
                 &sale_lines,
             )?);
         }
-        plan.purchases.push(Purchase {
-            id: purchase_id,
-            org_id: order.org_id,
-            user_id: order.user_id,
-            order_id: order.id,
-            item: line.item,
-            amount: gross,
-            refunded: Money::zero(gross.currency()),
-            payment_method: order.payment_method,
-            status: PurchaseStatus::Active,
-            billing,
-            subscription_ref: None,
-            created_at: now,
-            ended_at: None,
-        });
+        plan.purchases
+            .push(Purchase::bought(purchase_id, order, line, billing, now));
     }
     Ok(plan)
 }

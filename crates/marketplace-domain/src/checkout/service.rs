@@ -17,7 +17,7 @@ use crate::checkout::{
 use crate::entitlement::HoldingsRepository;
 use crate::ids::{OrderId, SellerId};
 use crate::item::ItemRef;
-use crate::money::{Currency, Money};
+use crate::money::Money;
 use crate::org::OrgRepository;
 use crate::paging::{Page, PageRequest};
 use crate::payment::{PaymentError, PaymentMethod};
@@ -240,25 +240,16 @@ impl CheckoutService {
                 price_at_purchase: offer.price(),
             });
         }
-        let currency = lines
-            .first()
-            .map_or(Currency::USD, |l| l.price_at_purchase.currency());
-        let total = Money::sum(currency, lines.iter().map(|l| l.price_at_purchase))
-            .map_err(|e| CheckoutError::Infrastructure(RepoError::unavailable(e)))?;
-        let mut order = Order {
-            id: self.ids.new_id(),
-            org_id: actor.org_id,
-            user_id: actor.user_id,
-            status: OrderStatus::PendingPayment,
-            payment_method: method,
+        let mut order = Order::place(
+            self.ids.new_id(),
+            actor.org_id,
+            actor.user_id,
+            method,
             lines,
-            total,
-            refunded: Money::zero(currency),
-            payment: None,
-            failure_reason: None,
-            created_at: now,
-            updated_at: now,
-        };
+            now,
+        )
+        .map_err(|e| CheckoutError::Infrastructure(RepoError::unavailable(e)))?;
+        let total = order.total();
         let paid_at_once = total.is_zero() || method == PaymentMethod::PlatformCredits;
         let credit_debit =
             (method == PaymentMethod::PlatformCredits && !total.is_zero()).then_some(total);
@@ -270,8 +261,7 @@ impl CheckoutService {
         }
         let fulfilment = if paid_at_once {
             let plan = self.plan(&order, &live, &holdings, now).await?;
-            order.move_to(OrderStatus::Paid, now)?;
-            order.move_to(OrderStatus::Fulfilled, now)?;
+            order.fulfil(now)?;
             Some(plan)
         } else {
             None
@@ -302,7 +292,7 @@ impl CheckoutService {
                 actor,
                 "order.placed",
                 "order",
-                order.id.as_uuid(),
+                order.id().as_uuid(),
                 now,
             ))
             .await;
@@ -348,28 +338,27 @@ impl CheckoutService {
             .find_by_payment(reference)
             .await?
             .ok_or(CheckoutError::NotFound)?;
-        if order.status != OrderStatus::PendingPayment {
+        if order.status() != OrderStatus::PendingPayment {
             return Ok(order);
         }
         let now = self.clock.now();
         let reason = failure_reason(code.as_deref());
-        order.move_to(OrderStatus::Failed, now)?;
+        order.fail(reason.clone(), now)?;
         self.orders
             .transition(
-                order.id,
+                order.id(),
                 OrderStatus::PendingPayment,
                 OrderStatus::Failed,
-                Some(reason.clone()),
+                Some(reason),
                 now,
             )
             .await?;
-        order.failure_reason = Some(reason);
         self.audit
             .record(AuditEvent::system(
-                Some(order.org_id),
+                Some(order.org_id()),
                 "order.payment_failed",
                 "order",
-                order.id.as_uuid(),
+                order.id().as_uuid(),
                 now,
             ))
             .await;
@@ -387,14 +376,14 @@ impl CheckoutService {
     ) -> Result<Confirmation, CheckoutError> {
         self.policy.require(actor, Permission::ManageBilling)?;
         let order = self.orders.find(id).await?.ok_or(CheckoutError::NotFound)?;
-        if order.payment_method != PaymentMethod::Invoice {
+        if order.payment_method() != PaymentMethod::Invoice {
             return Err(CheckoutError::WrongPaymentMethod {
                 expected: PaymentMethod::Invoice,
             });
         }
-        if !order.status.awaits_payment() && order.status != OrderStatus::Fulfilled {
+        if !order.status().awaits_payment() && order.status() != OrderStatus::Fulfilled {
             return Err(IllegalTransition {
-                from: order.status,
+                from: order.status(),
                 to: OrderStatus::Paid,
             }
             .into());
@@ -424,9 +413,9 @@ impl CheckoutService {
             .await?
             .ok_or(CheckoutError::NotFound)?;
         let now = self.clock.now();
-        let from = order.status;
-        order.move_to(OrderStatus::Cancelled, now)?;
-        if let Some(payment) = &order.payment {
+        let from = order.status();
+        order.cancel(now)?;
+        if let Some(payment) = order.payment() {
             self.payments.cancel(&payment.reference).await?;
         }
         self.orders
@@ -479,8 +468,8 @@ impl CheckoutService {
     pub async fn reconcile(&self, before: DateTime<Utc>) -> Result<usize, CheckoutError> {
         let mut changed = 0;
         for order in self.orders.pending_card_orders(before).await? {
-            let order_id = order.id;
-            let Some(payment) = order.payment else {
+            let order_id = order.id();
+            let Some(payment) = order.payment() else {
                 continue;
             };
             match self.settle(&payment.reference).await {
@@ -510,10 +499,10 @@ impl CheckoutService {
             .await?
             .ok_or(CheckoutError::NotFound)?;
         match self.payments.payment_state(reference).await? {
-            PaymentState::Succeeded => match order.status {
+            PaymentState::Succeeded => match order.status() {
                 OrderStatus::Failed | OrderStatus::Cancelled => {
-                    let key = format!("order-{}-late-payment", order.id);
-                    self.payments.refund(reference, order.total, &key).await?;
+                    let key = format!("order-{}-late-payment", order.id());
+                    self.payments.refund(reference, order.total(), &key).await?;
                     Ok(Settlement::RefundedLatePayment(order))
                 }
                 _ => Ok(Settlement::Confirmed(self.fulfil(order).await?)),
@@ -541,7 +530,7 @@ impl CheckoutService {
             return Ok(None);
         };
         let same_request =
-            keyed.fingerprint == print || (cart_empty && keyed.order.payment_method == method);
+            keyed.fingerprint == print || (cart_empty && keyed.order.payment_method() == method);
         if same_request {
             Ok(Some(keyed.order))
         } else {
@@ -555,21 +544,23 @@ impl CheckoutService {
         save_for_renewals: bool,
     ) -> Result<Order, CheckoutError> {
         let request = PaymentRequest {
-            order_id: order.id,
-            org_id: order.org_id,
-            amount: order.total,
-            idempotency_key: format!("order-{}", order.id),
-            description: format!("Marketplace order {}", order.id),
+            order_id: order.id(),
+            org_id: order.org_id(),
+            amount: order.total(),
+            idempotency_key: format!("order-{}", order.id()),
+            description: format!("Marketplace order {}", order.id()),
             save_for_renewals,
         };
+        let mut order = order;
         let payment = match self.payments.create_payment(&request).await {
             Ok(p) => p,
             Err(PaymentError::Declined { code, .. }) => {
                 let now = self.clock.now();
                 let reason = failure_reason(code.as_deref());
+                order.fail(reason.clone(), now)?;
                 self.orders
                     .transition(
-                        order.id,
+                        order.id(),
                         OrderStatus::PendingPayment,
                         OrderStatus::Failed,
                         Some(reason),
@@ -581,11 +572,12 @@ impl CheckoutService {
             Err(e) => return Err(e.into()),
         };
         self.orders
-            .attach_payment(order.id, &payment.payment)
+            .attach_payment(order.id(), &payment.payment)
             .await?;
         let reference = payment.payment.reference.clone();
-        let mut order = order;
-        order.payment = Some(payment.payment);
+        order
+            .attach_payment(payment.payment)
+            .map_err(|e| CheckoutError::Infrastructure(RepoError::unavailable(e)))?;
         match payment.state {
             PaymentState::Succeeded => match self.confirm_payment(&reference).await? {
                 Confirmation::Fulfilled(o) | Confirmation::AlreadyFulfilled(o) => Ok(o),
@@ -602,34 +594,31 @@ impl CheckoutService {
     }
 
     async fn fulfil(&self, mut order: Order) -> Result<Confirmation, CheckoutError> {
-        if order.status == OrderStatus::Fulfilled {
+        if order.status() == OrderStatus::Fulfilled {
             return Ok(Confirmation::AlreadyFulfilled(order));
         }
-        if !order.status.awaits_payment() {
+        if !order.status().awaits_payment() {
             return Err(IllegalTransition {
-                from: order.status,
+                from: order.status(),
                 to: OrderStatus::Fulfilled,
             }
             .into());
         }
         let now = self.clock.now();
-        let items: Vec<ItemRef> = order.lines.iter().map(|l| l.item).collect();
+        let items: Vec<ItemRef> = order.lines().iter().map(|l| l.item).collect();
         let live = offers(self.catalog.as_ref(), &items).await?;
-        let holdings = self.holdings.holdings(order.org_id, now).await?;
+        let holdings = self.holdings.holdings(order.org_id(), now).await?;
         let plan = self.plan(&order, &live, &holdings, now).await?;
         match self.orders.fulfil(&plan).await {
             Ok(()) => {
-                if order.status == OrderStatus::PendingPayment {
-                    order.move_to(OrderStatus::Paid, now)?;
-                }
-                order.move_to(OrderStatus::Fulfilled, now)?;
+                order.fulfil(now)?;
                 self.start_subscriptions(&order, &plan).await;
                 self.audit
                     .record(AuditEvent::system(
-                        Some(order.org_id),
+                        Some(order.org_id()),
                         "order.fulfilled",
                         "order",
-                        order.id.as_uuid(),
+                        order.id().as_uuid(),
                         now,
                     ))
                     .await;
@@ -638,14 +627,14 @@ impl CheckoutService {
             Err(RepoError::Stale(_)) => {
                 let current = self
                     .orders
-                    .find(order.id)
+                    .find(order.id())
                     .await?
                     .ok_or(CheckoutError::NotFound)?;
-                if current.status == OrderStatus::Fulfilled {
+                if current.status() == OrderStatus::Fulfilled {
                     Ok(Confirmation::AlreadyFulfilled(current))
                 } else {
                     Err(IllegalTransition {
-                        from: current.status,
+                        from: current.status(),
                         to: OrderStatus::Fulfilled,
                     }
                     .into())
@@ -665,37 +654,37 @@ impl CheckoutService {
         let Some(purchases) = &self.subscriptions else {
             return;
         };
-        if order.payment_method != PaymentMethod::CreditCard {
+        if order.payment_method() != PaymentMethod::CreditCard {
             return;
         }
         for purchase in &plan.purchases {
             let crate::purchase::Billing::Recurring {
                 interval, period, ..
-            } = purchase.billing
+            } = *purchase.billing()
             else {
                 continue;
             };
             let request = crate::checkout::SubscriptionRequest {
-                purchase_id: purchase.id,
-                org_id: purchase.org_id,
-                amount: purchase.amount,
+                purchase_id: purchase.id(),
+                org_id: purchase.org_id(),
+                amount: purchase.amount(),
                 interval,
                 first_renewal_at: period.end(),
-                idempotency_key: format!("purchase-{}-subscription", purchase.id),
-                description: format!("Marketplace purchase {}", purchase.id),
-                payment_reference: order.payment.as_ref().map(|p| p.reference.clone()),
+                idempotency_key: format!("purchase-{}-subscription", purchase.id()),
+                description: format!("Marketplace purchase {}", purchase.id()),
+                payment_reference: order.payment().map(|p| p.reference.clone()),
             };
             match self.payments.subscribe(&request).await {
                 Ok(Some(subscription)) => {
                     let mut with_ref = purchase.clone();
-                    with_ref.subscription_ref = Some(subscription);
+                    with_ref.attach_subscription(subscription);
                     if let Err(e) = purchases.save(&with_ref).await {
-                        tracing::warn!(purchase_id = %purchase.id, error = %e, "subscription not recorded");
+                        tracing::warn!(purchase_id = %purchase.id(), error = %e, "subscription not recorded");
                     }
                 }
                 Ok(None) => {}
                 Err(e) => {
-                    tracing::warn!(purchase_id = %purchase.id, error = %e, "subscription not started")
+                    tracing::warn!(purchase_id = %purchase.id(), error = %e, "subscription not started")
                 }
             }
         }
@@ -709,32 +698,33 @@ impl CheckoutService {
         item: ItemRef,
         now: DateTime<Utc>,
     ) -> Result<Confirmation, CheckoutError> {
-        let from = order.status;
-        order.move_to(OrderStatus::Failed, now)?;
-        order.failure_reason = Some("already_owned".into());
+        let from = order.status();
+        order.fail("already_owned", now)?;
         // Refund first: if the refund fails the order still awaits payment, so
         // reconciliation meets the same conflict again and retries the (idempotent) refund.
-        if let (PaymentMethod::CreditCard, Some(payment)) = (order.payment_method, &order.payment) {
-            let key = format!("order-{}-lost-race", order.id);
+        if let (PaymentMethod::CreditCard, Some(payment)) =
+            (order.payment_method(), order.payment())
+        {
+            let key = format!("order-{}-lost-race", order.id());
             self.payments
-                .refund(&payment.reference, order.total, &key)
+                .refund(&payment.reference, order.total(), &key)
                 .await?;
         }
         self.orders
             .transition(
-                order.id,
+                order.id(),
                 from,
                 OrderStatus::Failed,
-                order.failure_reason.clone(),
+                order.failure_reason().map(str::to_owned),
                 now,
             )
             .await?;
         self.audit
             .record(AuditEvent::system(
-                Some(order.org_id),
+                Some(order.org_id()),
                 "order.failed_already_owned",
                 "order",
-                order.id.as_uuid(),
+                order.id().as_uuid(),
                 now,
             ))
             .await;

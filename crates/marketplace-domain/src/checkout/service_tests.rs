@@ -19,8 +19,8 @@ use crate::catalog::fixtures::{
 use crate::catalog::{Bundle, MockCatalogRepository, NotPurchasableReason, Tool};
 use crate::checkout::{
     CheckoutError, CheckoutPorts, CheckoutService, Confirmation, IdempotencyKey, KeyedOrder,
-    MockOrderRepository, MockPaymentGateway, Order, OrderLine, OrderStatus, Payment, PaymentRef,
-    PaymentRequest, PaymentState, PlacedOrder, fingerprint,
+    MockOrderRepository, MockPaymentGateway, Order, OrderLine, OrderParts, OrderStatus, Payment,
+    PaymentRef, PaymentRequest, PaymentState, PlacedOrder, fingerprint,
 };
 use crate::entitlement::{EntitlementSource, MockHoldingsRepository};
 use crate::ids::{OrderId, OrgId};
@@ -70,7 +70,7 @@ fn catalog_items() -> (Vec<Tool>, Vec<Bundle>) {
 
 /// An order of the caller's org for tool 1 and bundle 7 (35.00).
 fn order(status: OrderStatus, method: PaymentMethod, payment: Option<PaymentRef>) -> Order {
-    Order {
+    Order::restore(OrderParts {
         id: order_id(),
         org_id: org_id(),
         user_id: user_id(),
@@ -94,7 +94,7 @@ fn order(status: OrderStatus, method: PaymentMethod, payment: Option<PaymentRef>
         failure_reason: None,
         created_at: now(),
         updated_at: now(),
-    }
+    })
 }
 
 /// Every port as a bare mock: a method without an expectation panics when called.
@@ -298,9 +298,9 @@ async fn r_o1_an_invoice_checkout_places_one_pending_order_at_snapshot_prices() 
         .unwrap();
     let p = placed.only();
     assert_eq!(p.order, order);
-    assert_eq!(order.status, OrderStatus::PendingPayment);
+    assert_eq!(order.status(), OrderStatus::PendingPayment);
     let lines: Vec<(ItemRef, Decimal)> = order
-        .lines
+        .lines()
         .iter()
         .map(|l| (l.item, l.price_at_purchase.amount()))
         .collect();
@@ -308,7 +308,7 @@ async fn r_o1_an_invoice_checkout_places_one_pending_order_at_snapshot_prices() 
         lines,
         vec![(bundle_ref(7), dec!(25)), (tool_ref(1), dec!(10))]
     );
-    assert_eq!(order.total, usd(dec!(35)));
+    assert_eq!(order.total(), usd(dec!(35)));
     assert_eq!(p.key, key());
     assert_eq!(
         p.fingerprint,
@@ -330,14 +330,14 @@ async fn r_o3_platform_credits_are_debited_and_the_order_fulfilled_in_one_place(
         .checkout(&owner(), key(), PaymentMethod::PlatformCredits)
         .await
         .unwrap();
-    assert_eq!(order.status, OrderStatus::Fulfilled);
+    assert_eq!(order.status(), OrderStatus::Fulfilled);
     let p = placed.only();
-    assert_eq!(p.credit_debit, Some(order.total));
+    assert_eq!(p.credit_debit, Some(order.total()));
     assert_eq!(p.credit_debit, Some(usd(dec!(35))));
     let plan = p.fulfilment.expect("credits are paid at once");
-    assert_eq!(plan.order_id, order.id);
+    assert_eq!(plan.order_id, order.id());
     assert_eq!((plan.org_id, plan.user_id), (org_id(), user_id()));
-    let bought: Vec<ItemRef> = plan.purchases.iter().map(|p| p.item).collect();
+    let bought: Vec<ItemRef> = plan.purchases.iter().map(|p| p.item()).collect();
     assert_eq!(bought, vec![tool_ref(1), bundle_ref(7)]);
     assert_eq!(plan.cart_items, vec![tool_ref(1), bundle_ref(7)]);
     // R-E1: the tool directly, the bundle's two tools from the bundle.
@@ -412,7 +412,7 @@ async fn r_o3_a_zero_total_order_is_fulfilled_at_once_without_a_payment() {
         .checkout(&owner(), key(), PaymentMethod::CreditCard)
         .await
         .unwrap();
-    assert_eq!(order.status, OrderStatus::Fulfilled);
+    assert_eq!(order.status(), OrderStatus::Fulfilled);
     let p = placed.only();
     assert_eq!(p.credit_debit, None);
     let plan = p.fulfilment.unwrap();
@@ -472,17 +472,17 @@ async fn r_o3_a_card_checkout_creates_a_payment_keyed_by_the_order_then_attaches
     assert_eq!(p.credit_debit, None);
     assert_eq!(p.fulfilment, None, "a card order waits for the gateway");
     let request = requests.only();
-    assert_eq!(request.order_id, p.order.id);
+    assert_eq!(request.order_id, p.order.id());
     assert_eq!(request.org_id, org_id());
     assert_eq!(request.amount, usd(dec!(35)));
-    assert_eq!(request.idempotency_key, format!("order-{}", p.order.id));
+    assert_eq!(request.idempotency_key, format!("order-{}", p.order.id()));
     assert!(
         !request.save_for_renewals,
         "one-time items: no card to keep for renewals"
     );
-    assert_eq!(attached.only(), (p.order.id, card()));
-    assert_eq!(order.status, OrderStatus::PendingPayment);
-    assert_eq!(order.payment, Some(card()));
+    assert_eq!(attached.only(), (p.order.id(), card()));
+    assert_eq!(order.status(), OrderStatus::PendingPayment);
+    assert_eq!(order.payment(), Some(&card()));
 }
 
 #[tokio::test]
@@ -518,7 +518,7 @@ async fn r_o3_a_declined_card_moves_the_order_to_failed() {
     assert_eq!(
         transitions.only(),
         (
-            placed.only().order.id,
+            placed.only().order.id(),
             OrderStatus::PendingPayment,
             OrderStatus::Failed,
             Some("payment_failed:card_declined".to_owned())
@@ -548,7 +548,7 @@ async fn r_o4_a_card_payment_that_succeeds_at_once_is_fulfilled_once() {
         .times(1)
         .returning(move |_| {
             let mut o = stored.only().order;
-            o.payment = Some(card());
+            o.attach_payment(card()).unwrap();
             Ok(Some(o))
         });
     w.orders.expect_fulfil().times(1).returning(|_| Ok(()));
@@ -557,7 +557,7 @@ async fn r_o4_a_card_payment_that_succeeds_at_once_is_fulfilled_once() {
         .checkout(&owner(), key(), PaymentMethod::CreditCard)
         .await
         .unwrap();
-    assert_eq!(order.status, OrderStatus::Fulfilled);
+    assert_eq!(order.status(), OrderStatus::Fulfilled);
 }
 
 #[tokio::test]
@@ -707,14 +707,14 @@ async fn r_o4_confirming_a_pending_order_fulfils_it_once_in_one_plan() {
     let Confirmation::Fulfilled(o) = got else {
         panic!("expected a fulfilment, got {got:?}");
     };
-    assert_eq!(o.status, OrderStatus::Fulfilled);
+    assert_eq!(o.status(), OrderStatus::Fulfilled);
     let plan = plans.only();
     assert_eq!(plan.order_id, order_id());
     assert_eq!(plan.purchases.len(), 2);
     assert!(
         plan.purchases
             .iter()
-            .all(|p| p.order_id == order_id() && p.payment_method == PaymentMethod::CreditCard)
+            .all(|p| p.order_id() == order_id() && p.payment_method() == PaymentMethod::CreditCard)
     );
     assert_eq!(plan.postings.len(), 2);
 }
@@ -791,8 +791,8 @@ async fn r_o5_a_card_order_that_lost_the_race_fails_and_is_refunded_in_full() {
         panic!("expected the order to fail, got {got:?}");
     };
     assert_eq!(item, bundle_ref(7));
-    assert_eq!(order.status, OrderStatus::Failed);
-    assert_eq!(order.failure_reason.as_deref(), Some("already_owned"));
+    assert_eq!(order.status(), OrderStatus::Failed);
+    assert_eq!(order.failure_reason(), Some("already_owned"));
 }
 
 #[tokio::test]
@@ -927,7 +927,7 @@ async fn r_o6_cancelling_a_pending_card_order_cancels_its_payment_then_the_order
         .returning(|_, _, _, _, _| Ok(()));
     w.audit.expect_record().times(1).return_const(());
     let got = w.service().cancel(&owner(), order_id()).await.unwrap();
-    assert_eq!(got.status, OrderStatus::Cancelled);
+    assert_eq!(got.status(), OrderStatus::Cancelled);
 }
 
 #[tokio::test]
@@ -987,12 +987,12 @@ async fn r_o6_a_failure_report_fails_a_pending_order_once() {
         .payment_failed("pi_done", Some("insufficient_funds".into()))
         .await
         .unwrap();
-    assert_eq!(unchanged.status, OrderStatus::Fulfilled);
+    assert_eq!(unchanged.status(), OrderStatus::Fulfilled);
     let failed = svc
         .payment_failed("pi_123", Some("insufficient_funds".into()))
         .await
         .unwrap();
-    assert_eq!(failed.status, OrderStatus::Failed);
+    assert_eq!(failed.status(), OrderStatus::Failed);
 }
 
 #[tokio::test]
@@ -1003,11 +1003,13 @@ async fn r_o4_reconciliation_fulfils_succeeded_payments_and_leaves_pending_ones(
         PaymentMethod::CreditCard,
         Some(card()),
     );
-    let mut waiting = paid.clone();
-    waiting.id = OrderId::from_uuid(Uuid::from_u128(0x0D2));
-    waiting.payment = Some(PaymentRef {
-        reference: "pi_wait".to_owned(),
-        client_secret: None,
+    let waiting = Order::restore(OrderParts {
+        id: OrderId::from_uuid(Uuid::from_u128(0x0D2)),
+        payment: Some(PaymentRef {
+            reference: "pi_wait".to_owned(),
+            client_secret: None,
+        }),
+        ..paid.clone().into_parts()
     });
     let both = vec![paid, waiting];
     let lookup = both.clone();
@@ -1020,7 +1022,7 @@ async fn r_o4_reconciliation_fulfils_succeeded_payments_and_leaves_pending_ones(
         .returning(move |reference| {
             Ok(lookup
                 .iter()
-                .find(|o| o.payment.as_ref().is_some_and(|p| p.reference == reference))
+                .find(|o| o.payment().is_some_and(|p| p.reference == reference))
                 .cloned())
         });
     w.payments

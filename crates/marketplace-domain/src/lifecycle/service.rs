@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::access::{AccessPolicy, Actor, Forbidden, Permission};
 use crate::audit::{AuditEvent, AuditLog};
-use crate::checkout::{OrderRepository, OrderStatus, PaymentGateway};
+use crate::checkout::{OrderRepository, PaymentGateway};
 use crate::entitlement::{HeldPurchase, HoldingsRepository, successors};
 use crate::ids::PurchaseId;
 use crate::item::ItemRef;
@@ -122,7 +122,7 @@ impl PurchaseService {
             .await?
             .ok_or(PurchaseError::NotFound)?;
         purchase.cancel_auto_renew()?;
-        if let Some(subscription) = &purchase.subscription_ref {
+        if let Some(subscription) = purchase.subscription_ref() {
             self.payments
                 .cancel_subscription_at_period_end(subscription)
                 .await
@@ -162,14 +162,14 @@ impl PurchaseService {
             .ok_or(PurchaseError::NotFound)?;
         let amount = amount.unwrap_or_else(|| purchase.refundable());
         let plan = self.plan_refund(purchase, amount).await?;
-        if plan.purchase.payment_method == PaymentMethod::CreditCard {
+        if plan.purchase.payment_method() == PaymentMethod::CreditCard {
             let order = self
                 .orders
-                .find(plan.purchase.order_id)
+                .find(plan.purchase.order_id())
                 .await?
                 .ok_or(PurchaseError::NotFound)?;
-            if let Some(payment) = order.payment {
-                let key = format!("refund-{}-{}", id, plan.purchase.refunded.amount());
+            if let Some(payment) = order.payment() {
+                let key = format!("refund-{}-{}", id, plan.purchase.refunded().amount());
                 self.payments
                     .refund(&payment.reference, amount, &key)
                     .await
@@ -208,7 +208,7 @@ impl PurchaseService {
         self.purchases.refund(&plan).await?;
         self.audit
             .record(AuditEvent::system(
-                Some(plan.purchase.org_id),
+                Some(plan.purchase.org_id()),
                 "purchase.refunded",
                 "purchase",
                 id.as_uuid(),
@@ -287,10 +287,10 @@ impl PurchaseService {
             self.purchases.end(&end).await?;
             self.audit
                 .record(AuditEvent::system(
-                    Some(end.purchase.org_id),
+                    Some(end.purchase.org_id()),
                     "purchase.expired",
                     "purchase",
-                    end.purchase.id.as_uuid(),
+                    end.purchase.id().as_uuid(),
                     now,
                 ))
                 .await;
@@ -305,17 +305,16 @@ impl PurchaseService {
     /// `NotFound`, `Rule`, `Infrastructure`.
     pub async fn end_now(&self, id: PurchaseId) -> Result<Purchase, PurchaseError> {
         let mut purchase = self.find(id).await?;
-        if purchase.status != crate::purchase::PurchaseStatus::Active {
+        if purchase.status() != crate::purchase::PurchaseStatus::Active {
             return Ok(purchase);
         }
         let now = self.clock.now();
-        purchase.status = crate::purchase::PurchaseStatus::Expired;
-        purchase.ended_at = Some(now);
+        purchase.end_now(now)?;
         let end = self.plan_end(purchase, now).await?;
         self.purchases.end(&end).await?;
         self.audit
             .record(AuditEvent::system(
-                Some(end.purchase.org_id),
+                Some(end.purchase.org_id()),
                 "purchase.ended",
                 "purchase",
                 id.as_uuid(),
@@ -335,10 +334,10 @@ impl PurchaseService {
     /// Audits a change the provider or a job made (no acting user).
     async fn record(&self, purchase: &Purchase, action: &'static str) {
         let event = AuditEvent::system(
-            Some(purchase.org_id),
+            Some(purchase.org_id()),
             action,
             "purchase",
-            purchase.id.as_uuid(),
+            purchase.id().as_uuid(),
             self.clock.now(),
         );
         self.audit.record(event).await;
@@ -350,7 +349,7 @@ impl PurchaseService {
         amount: Money,
     ) -> Result<RefundPlan, PurchaseError> {
         let now = self.clock.now();
-        let postings = self.purchases.postings(purchase.id).await?;
+        let postings = self.purchases.postings(purchase.id()).await?;
         let (sales, earlier): (Vec<Posting>, Vec<Posting>) = postings
             .into_iter()
             .partition(|p| p.kind() == PostingKind::Sale);
@@ -358,20 +357,22 @@ impl PurchaseService {
             .into_iter()
             .next()
             .ok_or(PurchaseError::NothingToReverse)?;
-        let was_active = purchase.status == crate::purchase::PurchaseStatus::Active;
+        let was_active = purchase.status() == crate::purchase::PurchaseStatus::Active;
         let extent = purchase.refund(amount, now)?;
         let posting = refund_posting_after(self.ids.new_id(), &sale, &earlier, amount, now)?;
-        let order = self
+        let mut order = self
             .orders
-            .find(purchase.order_id)
+            .find(purchase.order_id())
             .await?
             .ok_or(PurchaseError::NotFound)?;
-        let order_status = match (extent, order.refunded.checked_add(amount)) {
-            (_, Ok(total)) if total == order.total => OrderStatus::Refunded,
-            _ => OrderStatus::PartiallyRefunded,
-        };
+        // The order's own rule says where the refund leaves it (R-O6); an order that
+        // cannot take it is out of step with its purchase, and nothing is refunded.
+        order
+            .record_refund(amount, now)
+            .map_err(|e| PurchaseError::Infrastructure(RepoError::unavailable(e)))?;
+        let order_status = order.status();
         let credit_back =
-            (purchase.payment_method == PaymentMethod::PlatformCredits).then_some(amount);
+            (purchase.payment_method() == PaymentMethod::PlatformCredits).then_some(amount);
         // An expired purchase's entitlements already ended: nothing more to end.
         let end = match extent {
             RefundExtent::Full if was_active => Some(self.plan_end(purchase.clone(), now).await?),
@@ -393,20 +394,25 @@ impl PurchaseService {
         purchase: Purchase,
         now: DateTime<Utc>,
     ) -> Result<PurchaseEnd, PurchaseError> {
-        let granted = self.purchases.entitlements_of(purchase.id).await?;
-        let holdings = self.holdings.holdings(purchase.org_id, now).await?;
-        let tools = match purchase.item {
+        let granted = self.purchases.entitlements_of(purchase.id()).await?;
+        let holdings = self.holdings.holdings(purchase.org_id(), now).await?;
+        let tools = match purchase.item() {
             ItemRef::Tool(t) => vec![t],
             ItemRef::Bundle(_) => granted.iter().map(|e| e.tool_id).collect(),
         };
         let ending = HeldPurchase {
-            purchase_id: purchase.id,
-            item: purchase.item,
+            purchase_id: purchase.id(),
+            item: purchase.item(),
             tools,
             price_model: None,
         };
-        let successor_entitlements =
-            successors(purchase.org_id, &ending, &holdings, self.ids.as_ref(), now);
+        let successor_entitlements = successors(
+            purchase.org_id(),
+            &ending,
+            &holdings,
+            self.ids.as_ref(),
+            now,
+        );
         Ok(PurchaseEnd {
             at: now,
             end_entitlements: granted.iter().map(|e| e.id).collect(),

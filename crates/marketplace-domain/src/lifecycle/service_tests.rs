@@ -16,7 +16,9 @@ use crate::catalog::fixtures::{
     Calls, bid, clock, holdings, member, now, org_id, owner, pid, platform_admin, seller,
     third_party, tid, usd, user_id,
 };
-use crate::checkout::{MockOrderRepository, MockPaymentGateway, Order, OrderStatus, PaymentRef};
+use crate::checkout::{
+    MockOrderRepository, MockPaymentGateway, Order, OrderParts, OrderStatus, PaymentRef,
+};
 use crate::entitlement::{Entitlement, EntitlementSource, MockHoldingsRepository};
 use crate::ids::{EntitlementId, OrderId, PostingId, PurchaseId};
 use crate::interval::Interval;
@@ -26,8 +28,8 @@ use crate::paging::{Page, PageRequest};
 use crate::payment::{PaymentError, PaymentMethod};
 use crate::ports::RepoError;
 use crate::purchase::{
-    Billing, MockPurchaseRepository, Period, Purchase, PurchaseEnd, PurchaseRuleError,
-    PurchaseStatus, RefundExtent, RefundPlan,
+    Billing, MockPurchaseRepository, Period, Purchase, PurchaseEnd, PurchaseParts,
+    PurchaseRuleError, PurchaseStatus, RefundExtent, RefundPlan,
 };
 use crate::revenue::{Account, Posting, PostingKind, SaleLine, balance, sale_posting};
 
@@ -49,7 +51,7 @@ fn monthly_from(start: DateTime<Utc>) -> Billing {
 
 /// Purchase 1 of tool 1 for 30.00 in order 0xD1.
 fn purchase(method: PaymentMethod, billing: Billing) -> Purchase {
-    Purchase {
+    Purchase::restore(PurchaseParts {
         id: pid(1),
         org_id: org_id(),
         user_id: user_id(),
@@ -63,7 +65,7 @@ fn purchase(method: PaymentMethod, billing: Billing) -> Purchase {
         subscription_ref: None,
         created_at: day(2025, 1, 1),
         ended_at: None,
-    }
+    })
 }
 
 fn card() -> PaymentRef {
@@ -75,7 +77,7 @@ fn card() -> PaymentRef {
 
 /// The fulfilled order the purchase came from.
 fn order(method: PaymentMethod) -> Order {
-    Order {
+    Order::restore(OrderParts {
         id: order_id(),
         org_id: org_id(),
         user_id: user_id(),
@@ -88,7 +90,7 @@ fn order(method: PaymentMethod) -> Order {
         failure_reason: None,
         created_at: day(2025, 1, 1),
         updated_at: day(2025, 1, 1),
-    }
+    })
 }
 
 /// The sale posting fulfilment made for purchase 1: 30.00 of a third-party tool.
@@ -310,9 +312,9 @@ async fn r_r2_cancelling_turns_auto_renew_off_keeps_access_and_saves_once() {
     w.audit.expect_record().times(1).return_const(());
     let got = w.service().cancel(&owner(), pid(1)).await.unwrap();
     assert_eq!(saved.only(), got);
-    assert_eq!(got.status, PurchaseStatus::Active);
+    assert_eq!(got.status(), PurchaseStatus::Active);
     assert!(matches!(
-        got.billing,
+        got.billing(),
         Billing::Recurring {
             auto_renew: false,
             ..
@@ -353,8 +355,8 @@ async fn r_m5_a_full_card_refund_refunds_the_gateway_then_stores_a_balanced_plan
         .unwrap();
     let plan = plans.only();
     assert_eq!(plan.purchase, got);
-    assert_eq!(got.status, PurchaseStatus::Refunded);
-    assert_eq!(got.refunded, usd(dec!(30)));
+    assert_eq!(got.status(), PurchaseStatus::Refunded);
+    assert_eq!(got.refunded(), usd(dec!(30)));
     assert_eq!(
         (plan.amount, plan.extent),
         (usd(dec!(30)), RefundExtent::Full)
@@ -385,8 +387,8 @@ async fn r_m5_a_partial_card_refund_reverses_in_proportion_and_ends_nothing() {
     let plan = plans.only();
     assert_eq!(plan.extent, RefundExtent::Partial);
     assert!(plan.end.is_none(), "a partial refund keeps the purchase");
-    assert_eq!(got.status, PurchaseStatus::Active);
-    assert_eq!(got.refunded, usd(dec!(10)));
+    assert_eq!(got.status(), PurchaseStatus::Active);
+    assert_eq!(got.refunded(), usd(dec!(10)));
     assert_reverses(&plan, usd(dec!(10)));
     // Fee and payout give back their shares: 5 % of 10.00 and the rest.
     let entries = plan.posting.entries();
@@ -512,7 +514,7 @@ async fn r_r2_a_paid_renewal_extends_the_period_from_its_end() {
     w.audit.expect_record().times(1).return_const(());
     let got = w.service().renew(pid(1)).await.unwrap();
     assert_eq!(renewed.only(), got);
-    let Billing::Recurring { period, .. } = got.billing else {
+    let Billing::Recurring { period, .. } = got.billing() else {
         panic!("still recurring");
     };
     assert_eq!(
@@ -524,14 +526,18 @@ async fn r_r2_a_paid_renewal_extends_the_period_from_its_end() {
 #[tokio::test]
 async fn r_r2_the_expiry_job_ends_only_purchases_whose_period_is_over() {
     let mut w = World::bare();
-    let mut over = purchase(PaymentMethod::CreditCard, monthly_from(day(2025, 1, 1)));
-    over.billing = Billing::Recurring {
-        interval: Interval::Monthly,
-        period: Period::starting(day(2025, 1, 1), Interval::Monthly),
-        auto_renew: false,
-    };
-    let mut running = purchase(PaymentMethod::CreditCard, monthly_from(day(2025, 3, 1)));
-    running.id = PurchaseId::from_uuid(Uuid::from_u128(2));
+    let over = purchase(
+        PaymentMethod::CreditCard,
+        Billing::Recurring {
+            interval: Interval::Monthly,
+            period: Period::starting(day(2025, 1, 1), Interval::Monthly),
+            auto_renew: false,
+        },
+    );
+    let running = Purchase::restore(PurchaseParts {
+        id: PurchaseId::from_uuid(Uuid::from_u128(2)),
+        ..purchase(PaymentMethod::CreditCard, monthly_from(day(2025, 3, 1))).into_parts()
+    });
     let due = vec![over, running];
     w.purchases
         .expect_due_to_expire()
@@ -558,23 +564,25 @@ async fn r_r2_the_expiry_job_ends_only_purchases_whose_period_is_over() {
         .return_const(());
     assert_eq!(w.service().expire_due().await.unwrap(), 1);
     let end = ended.only();
-    assert_eq!(end.purchase.id, pid(1));
-    assert_eq!(end.purchase.status, PurchaseStatus::Expired);
-    assert_eq!(end.purchase.ended_at, Some(now()));
+    assert_eq!(end.purchase.id(), pid(1));
+    assert_eq!(end.purchase.status(), PurchaseStatus::Expired);
+    assert_eq!(end.purchase.ended_at(), Some(now()));
     assert_eq!(end.end_entitlements, vec![direct_entitlement().id]);
 }
 
 #[tokio::test]
 async fn ending_a_purchase_that_already_ended_changes_nothing() {
     let mut w = World::bare();
-    let mut p = purchase(PaymentMethod::CreditCard, monthly_from(day(2025, 1, 1)));
-    p.status = PurchaseStatus::Expired;
+    let p = Purchase::restore(PurchaseParts {
+        status: PurchaseStatus::Expired,
+        ..purchase(PaymentMethod::CreditCard, monthly_from(day(2025, 1, 1))).into_parts()
+    });
     w.purchases
         .expect_find()
         .returning(move |_| Ok(Some(p.clone())));
     w.purchases.expect_end().times(0);
     let got = w.service().end_now(pid(1)).await.unwrap();
-    assert_eq!(got.status, PurchaseStatus::Expired);
+    assert_eq!(got.status(), PurchaseStatus::Expired);
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ use crate::entitlement::Entitlement;
 use crate::ids::{EntitlementId, OrderId, OrgId, PurchaseId, UserId};
 use crate::item::ItemRef;
 use crate::money::Money;
+use crate::order::{Order, OrderLine};
 use crate::paging::{Page, PageRequest};
 use crate::payment::PaymentMethod;
 use crate::ports::RepoError;
@@ -54,9 +55,9 @@ impl Billing {
     }
 }
 
-/// One tool or one bundle bought by an org (never both: [`ItemRef`]).
+/// Every field of a purchase, for adapters restoring one as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Purchase {
+pub struct PurchaseParts {
     pub id: PurchaseId,
     pub org_id: OrgId,
     pub user_id: UserId,
@@ -73,6 +74,15 @@ pub struct Purchase {
     pub subscription_ref: Option<String>,
     pub created_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// One tool or one bundle bought by an org (never both: [`ItemRef`]). It starts ACTIVE
+/// from an order line ([`Purchase::bought`]) and then changes only through its methods:
+/// refunds never exceed what was paid, and only an active purchase renews, expires or
+/// ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Purchase {
+    parts: PurchaseParts,
 }
 
 /// Why a purchase cannot make a move.
@@ -98,12 +108,128 @@ pub enum RefundExtent {
 }
 
 impl Purchase {
+    /// R-O4: the purchase a fulfilment makes of one line of `order`: ACTIVE, nothing
+    /// refunded, billed as `billing` from `now`.
+    #[must_use]
+    pub fn bought(
+        id: PurchaseId,
+        order: &Order,
+        line: &OrderLine,
+        billing: Billing,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let amount = line.price_at_purchase;
+        Self {
+            parts: PurchaseParts {
+                id,
+                org_id: order.org_id(),
+                user_id: order.user_id(),
+                order_id: order.id(),
+                item: line.item,
+                amount,
+                refunded: Money::zero(amount.currency()),
+                payment_method: order.payment_method(),
+                status: PurchaseStatus::Active,
+                billing,
+                subscription_ref: None,
+                created_at: now,
+                ended_at: None,
+            },
+        }
+    }
+
+    /// A purchase as stored.
+    #[must_use]
+    pub const fn restore(parts: PurchaseParts) -> Self {
+        Self { parts }
+    }
+
+    #[must_use]
+    pub fn into_parts(self) -> PurchaseParts {
+        self.parts
+    }
+
+    #[must_use]
+    pub const fn id(&self) -> PurchaseId {
+        self.parts.id
+    }
+
+    #[must_use]
+    pub const fn org_id(&self) -> OrgId {
+        self.parts.org_id
+    }
+
+    #[must_use]
+    pub const fn user_id(&self) -> UserId {
+        self.parts.user_id
+    }
+
+    #[must_use]
+    pub const fn order_id(&self) -> OrderId {
+        self.parts.order_id
+    }
+
+    #[must_use]
+    pub const fn item(&self) -> ItemRef {
+        self.parts.item
+    }
+
+    /// What was paid for it (the order line's price at purchase).
+    #[must_use]
+    pub const fn amount(&self) -> Money {
+        self.parts.amount
+    }
+
+    /// What has been refunded so far.
+    #[must_use]
+    pub const fn refunded(&self) -> Money {
+        self.parts.refunded
+    }
+
+    #[must_use]
+    pub const fn payment_method(&self) -> PaymentMethod {
+        self.parts.payment_method
+    }
+
+    #[must_use]
+    pub const fn status(&self) -> PurchaseStatus {
+        self.parts.status
+    }
+
+    #[must_use]
+    pub const fn billing(&self) -> &Billing {
+        &self.parts.billing
+    }
+
+    /// The payment provider's subscription, for recurring card purchases.
+    #[must_use]
+    pub fn subscription_ref(&self) -> Option<&str> {
+        self.parts.subscription_ref.as_deref()
+    }
+
+    #[must_use]
+    pub const fn created_at(&self) -> DateTime<Utc> {
+        self.parts.created_at
+    }
+
+    /// When it stopped (expiry, end, full refund); `None` while it runs.
+    #[must_use]
+    pub const fn ended_at(&self) -> Option<DateTime<Utc>> {
+        self.parts.ended_at
+    }
+
     /// What can still be refunded.
     #[must_use]
     pub fn refundable(&self) -> Money {
-        self.amount
-            .checked_sub(self.refunded)
-            .unwrap_or(Money::zero(self.amount.currency()))
+        self.parts
+            .amount
+            .checked_sub(self.parts.refunded)
+            .unwrap_or(Money::zero(self.parts.amount.currency()))
+    }
+
+    /// R-R2: the provider's subscription that renews this purchase.
+    pub fn attach_subscription(&mut self, subscription_ref: impl Into<String>) {
+        self.parts.subscription_ref = Some(subscription_ref.into());
     }
 
     /// R-R2: stop auto-renew; access stays until the period ends. Cancelling twice is a
@@ -113,7 +239,7 @@ impl Purchase {
     /// `NotActive`, `NotRecurring`.
     pub fn cancel_auto_renew(&mut self) -> Result<(), PurchaseRuleError> {
         self.require_active()?;
-        match &mut self.billing {
+        match &mut self.parts.billing {
             Billing::OneTime => Err(PurchaseRuleError::NotRecurring),
             Billing::Recurring { auto_renew, .. } => {
                 *auto_renew = false;
@@ -129,7 +255,7 @@ impl Purchase {
     /// `NotActive`, `NotRecurring`.
     pub fn renew(&mut self) -> Result<Period, PurchaseRuleError> {
         self.require_active()?;
-        match &mut self.billing {
+        match &mut self.parts.billing {
             Billing::OneTime => Err(PurchaseRuleError::NotRecurring),
             Billing::Recurring {
                 interval, period, ..
@@ -148,7 +274,7 @@ impl Purchase {
     /// `NotActive`, `NotRecurring`.
     pub fn renew_until(&mut self, paid_until: DateTime<Utc>) -> Result<bool, PurchaseRuleError> {
         self.require_active()?;
-        match &mut self.billing {
+        match &mut self.parts.billing {
             Billing::OneTime => Err(PurchaseRuleError::NotRecurring),
             Billing::Recurring {
                 interval, period, ..
@@ -172,7 +298,7 @@ impl Purchase {
     /// `NotActive`, `NotRecurring`.
     pub fn set_auto_renew(&mut self, on: bool) -> Result<bool, PurchaseRuleError> {
         self.require_active()?;
-        match &mut self.billing {
+        match &mut self.parts.billing {
             Billing::OneTime => Err(PurchaseRuleError::NotRecurring),
             Billing::Recurring { auto_renew, .. } => {
                 let changed = *auto_renew != on;
@@ -189,14 +315,14 @@ impl Purchase {
     /// `NotActive`, `NotRecurring`, `PeriodNotOver`.
     pub fn expire(&mut self, now: DateTime<Utc>) -> Result<(), PurchaseRuleError> {
         self.require_active()?;
-        match self.billing {
+        match self.parts.billing {
             Billing::OneTime => Err(PurchaseRuleError::NotRecurring),
             Billing::Recurring { period, .. } if now < period.end() => {
                 Err(PurchaseRuleError::PeriodNotOver)
             }
             Billing::Recurring { .. } => {
-                self.status = PurchaseStatus::Expired;
-                self.ended_at = Some(now);
+                self.parts.status = PurchaseStatus::Expired;
+                self.parts.ended_at = Some(now);
                 Ok(())
             }
         }
@@ -213,34 +339,50 @@ impl Purchase {
         amount: Money,
         now: DateTime<Utc>,
     ) -> Result<RefundExtent, PurchaseRuleError> {
-        if self.status == PurchaseStatus::Refunded {
-            return Err(PurchaseRuleError::NotActive(self.status));
+        if self.parts.status == PurchaseStatus::Refunded {
+            return Err(PurchaseRuleError::NotActive(self.parts.status));
         }
-        if amount.currency() != self.amount.currency() || amount.is_negative() || amount.is_zero() {
+        if amount.currency() != self.parts.amount.currency()
+            || amount.is_negative()
+            || amount.is_zero()
+        {
             return Err(PurchaseRuleError::InvalidRefund);
         }
         let remaining = self.refundable();
         if amount.amount() > remaining.amount() {
             return Err(PurchaseRuleError::RefundTooLarge { remaining });
         }
-        self.refunded = self
+        self.parts.refunded = self
+            .parts
             .refunded
             .checked_add(amount)
             .map_err(|_| PurchaseRuleError::InvalidRefund)?;
         if amount == remaining {
-            self.status = PurchaseStatus::Refunded;
-            self.ended_at = self.ended_at.or(Some(now));
+            self.parts.status = PurchaseStatus::Refunded;
+            self.parts.ended_at = self.parts.ended_at.or(Some(now));
             Ok(RefundExtent::Full)
         } else {
             Ok(RefundExtent::Partial)
         }
     }
 
+    /// R-E2: ends an active purchase now, whatever its period (the provider deleted its
+    /// subscription): EXPIRED from `now`.
+    ///
+    /// # Errors
+    /// `NotActive`.
+    pub fn end_now(&mut self, now: DateTime<Utc>) -> Result<(), PurchaseRuleError> {
+        self.require_active()?;
+        self.parts.status = PurchaseStatus::Expired;
+        self.parts.ended_at = Some(now);
+        Ok(())
+    }
+
     fn require_active(&self) -> Result<(), PurchaseRuleError> {
-        if self.status == PurchaseStatus::Active {
+        if self.parts.status == PurchaseStatus::Active {
             Ok(())
         } else {
-            Err(PurchaseRuleError::NotActive(self.status))
+            Err(PurchaseRuleError::NotActive(self.parts.status))
         }
     }
 }
@@ -348,7 +490,7 @@ mod tests {
     use uuid::Uuid;
 
     fn purchase(billing: Billing) -> Purchase {
-        Purchase {
+        Purchase::restore(PurchaseParts {
             id: PurchaseId::from_uuid(Uuid::from_u128(1)),
             org_id: OrgId::from_uuid(Uuid::from_u128(2)),
             user_id: UserId::from_uuid(Uuid::from_u128(3)),
@@ -362,7 +504,7 @@ mod tests {
             subscription_ref: None,
             created_at: Utc::now(),
             ended_at: None,
-        }
+        })
     }
 
     fn monthly_from(y: i32, m: u32, d: u32) -> Billing {
@@ -377,7 +519,7 @@ mod tests {
     #[test]
     fn r_r2_renewal_extends_the_period_from_its_end() {
         let mut p = purchase(monthly_from(2025, 1, 31));
-        let first_end = p.billing.paid_until().unwrap();
+        let first_end = p.billing().paid_until().unwrap();
         let next = p.renew().unwrap();
         assert_eq!(next.start(), first_end);
         assert_eq!(
@@ -390,9 +532,9 @@ mod tests {
     fn r_r2_cancel_keeps_access_until_the_period_ends_then_expires() {
         let mut p = purchase(monthly_from(2025, 1, 1));
         p.cancel_auto_renew().unwrap();
-        assert_eq!(p.status, PurchaseStatus::Active);
+        assert_eq!(p.status(), PurchaseStatus::Active);
         assert!(matches!(
-            p.billing,
+            p.billing(),
             Billing::Recurring {
                 auto_renew: false,
                 ..
@@ -403,9 +545,9 @@ mod tests {
             .single()
             .unwrap();
         assert_eq!(p.expire(before_end), Err(PurchaseRuleError::PeriodNotOver));
-        let end = p.billing.paid_until().unwrap();
+        let end = p.billing().paid_until().unwrap();
         p.expire(end).unwrap();
-        assert_eq!(p.status, PurchaseStatus::Expired);
+        assert_eq!(p.status(), PurchaseStatus::Expired);
         assert_eq!(
             p.renew(),
             Err(PurchaseRuleError::NotActive(PurchaseStatus::Expired))
@@ -417,7 +559,7 @@ mod tests {
         let mut p = purchase(monthly_from(2025, 1, 31));
         let target = Utc.with_ymd_and_hms(2025, 3, 28, 0, 0, 0).single().unwrap();
         assert_eq!(p.renew_until(target), Ok(true));
-        assert_eq!(p.billing.paid_until(), Some(target));
+        assert_eq!(p.billing().paid_until(), Some(target));
         assert_eq!(
             p.renew_until(target),
             Ok(false),
@@ -425,7 +567,7 @@ mod tests {
         );
         let earlier = Utc.with_ymd_and_hms(2025, 2, 1, 0, 0, 0).single().unwrap();
         assert_eq!(p.renew_until(earlier), Ok(false));
-        assert_eq!(p.billing.paid_until(), Some(target));
+        assert_eq!(p.billing().paid_until(), Some(target));
     }
 
     #[test]
@@ -433,6 +575,58 @@ mod tests {
         let mut p = purchase(Billing::OneTime);
         assert_eq!(p.cancel_auto_renew(), Err(PurchaseRuleError::NotRecurring));
         assert_eq!(p.renew(), Err(PurchaseRuleError::NotRecurring));
+    }
+
+    #[test]
+    fn r_e2_ending_now_expires_an_active_purchase_whatever_its_period() {
+        let mut p = purchase(monthly_from(2025, 1, 1));
+        let mid_period = Utc.with_ymd_and_hms(2025, 1, 10, 0, 0, 0).single().unwrap();
+        p.end_now(mid_period).unwrap();
+        assert_eq!(
+            (p.status(), p.ended_at()),
+            (PurchaseStatus::Expired, Some(mid_period))
+        );
+        assert_eq!(
+            p.end_now(mid_period),
+            Err(PurchaseRuleError::NotActive(PurchaseStatus::Expired)),
+            "an ended purchase does not end again"
+        );
+        assert_eq!(p.ended_at(), Some(mid_period), "unchanged");
+    }
+
+    #[test]
+    fn r_o4_a_bought_purchase_starts_active_from_its_order_line() {
+        let line = OrderLine {
+            item: ItemRef::Tool(crate::ids::ToolId::from_uuid(Uuid::from_u128(5))),
+            name: "Tool 5".into(),
+            price_at_purchase: Money::new(dec!(12.50), Currency::USD).unwrap(),
+        };
+        let order = Order::place(
+            OrderId::from_uuid(Uuid::from_u128(4)),
+            OrgId::from_uuid(Uuid::from_u128(2)),
+            UserId::from_uuid(Uuid::from_u128(3)),
+            PaymentMethod::PlatformCredits,
+            vec![line.clone()],
+            Utc::now(),
+        )
+        .unwrap();
+        let now = Utc::now();
+        let mut p = Purchase::bought(
+            PurchaseId::from_uuid(Uuid::from_u128(1)),
+            &order,
+            &line,
+            Billing::OneTime,
+            now,
+        );
+        assert_eq!(p.status(), PurchaseStatus::Active);
+        assert_eq!((p.order_id(), p.org_id()), (order.id(), order.org_id()));
+        assert_eq!((p.item(), p.amount()), (line.item, line.price_at_purchase));
+        assert_eq!(p.refunded(), Money::zero(Currency::USD));
+        assert_eq!(p.payment_method(), PaymentMethod::PlatformCredits);
+        assert_eq!((p.created_at(), p.ended_at()), (now, None));
+        assert_eq!(p.subscription_ref(), None);
+        p.attach_subscription("sub_1");
+        assert_eq!(p.subscription_ref(), Some("sub_1"));
     }
 
     #[test]
@@ -451,7 +645,7 @@ mod tests {
             p.refund(usd(dec!(20.00)), Utc::now()),
             Ok(RefundExtent::Full)
         );
-        assert_eq!(p.status, PurchaseStatus::Refunded);
+        assert_eq!(p.status(), PurchaseStatus::Refunded);
         assert_eq!(
             p.refund(usd(dec!(0.01)), Utc::now()),
             Err(PurchaseRuleError::NotActive(PurchaseStatus::Refunded))

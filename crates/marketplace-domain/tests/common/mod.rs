@@ -41,7 +41,7 @@ pub async fn buy(f: &Fakes, actor: &Actor, items: &[ItemRef]) -> Order {
         .checkout(actor, new_key(), PaymentMethod::PlatformCredits)
         .await
         .unwrap();
-    assert_eq!(order.status, OrderStatus::Fulfilled);
+    assert_eq!(order.status(), OrderStatus::Fulfilled);
     order
 }
 
@@ -50,7 +50,7 @@ pub fn purchase_of(f: &Fakes, actor: &Actor, item: ItemRef) -> Purchase {
     f.store
         .purchases_of(actor.org_id)
         .into_iter()
-        .find(|p| p.item == item)
+        .find(|p| p.item() == item)
         .expect("a purchase of the item")
 }
 

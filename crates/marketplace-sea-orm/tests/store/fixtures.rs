@@ -5,12 +5,11 @@ use marketplace_domain::audit::{AuditEvent, AuditLog};
 use marketplace_domain::cart::{Cart, CartLine, CartRepository};
 use marketplace_domain::catalog::{CatalogRepository, ItemRef, Offer, Tool, offers};
 use marketplace_domain::checkout::{
-    IdempotencyKey, Order, OrderLine, OrderRepository, OrderStatus, PaymentMethod, PlacedOrder,
-    fingerprint, plan_fulfilment,
+    IdempotencyKey, Order, OrderLine, OrderRepository, PaymentMethod, PlacedOrder, fingerprint,
+    plan_fulfilment,
 };
 use marketplace_domain::entitlement::HoldingsRepository;
 use marketplace_domain::ids::{OrderId, OrgId, ReviewId, SellerId, UserId};
-use marketplace_domain::money::{Currency, Money};
 use marketplace_domain::org::OrgRepository;
 use marketplace_domain::ports::UuidV7Ids;
 use marketplace_domain::revenue::{FeeRate, SellerKind, SellerTerms};
@@ -64,28 +63,22 @@ pub async fn order(
             price_at_purchase: o.price(),
         })
         .collect();
-    let total = Money::sum(Currency::USD, lines.iter().map(|l| l.price_at_purchase)).unwrap();
-    Order {
-        id: OrderId::from_uuid(unique_uuid()),
-        org_id: org,
-        user_id: user,
-        status: OrderStatus::PendingPayment,
-        payment_method: method,
+    Order::place(
+        OrderId::from_uuid(unique_uuid()),
+        org,
+        user,
+        method,
         lines,
-        total,
-        refunded: Money::zero(Currency::USD),
-        payment: None,
-        failure_reason: None,
-        created_at: t0(),
-        updated_at: t0(),
-    }
+        t0(),
+    )
+    .unwrap()
 }
 
 pub async fn plan(
     store: &SeaOrmStore,
     order: &Order,
 ) -> marketplace_domain::checkout::FulfilmentPlan {
-    let items: Vec<ItemRef> = order.lines.iter().map(|l| l.item).collect();
+    let items: Vec<ItemRef> = order.lines().iter().map(|l| l.item).collect();
     let live: Vec<Offer> = offers(store, &items).await.unwrap();
     let sellers: Vec<SellerId> = live
         .iter()
@@ -95,16 +88,16 @@ pub async fn plan(
         })
         .collect();
     let terms = store.seller_terms(&sellers).await.unwrap();
-    let holdings = store.holdings(order.org_id, t0()).await.unwrap();
+    let holdings = store.holdings(order.org_id(), t0()).await.unwrap();
     plan_fulfilment(order, &live, &terms, &holdings, &UuidV7Ids, t0()).unwrap()
 }
 
 pub fn placed(order: &Order, key: &str) -> PlacedOrder {
-    let items: Vec<ItemRef> = order.lines.iter().map(|l| l.item).collect();
+    let items: Vec<ItemRef> = order.lines().iter().map(|l| l.item).collect();
     PlacedOrder {
         order: order.clone(),
         key: IdempotencyKey::parse(key).unwrap(),
-        fingerprint: fingerprint(&items, order.payment_method),
+        fingerprint: fingerprint(&items, order.payment_method()),
         credit_debit: None,
         fulfilment: None,
     }
@@ -132,9 +125,9 @@ pub async fn populate(store: &SeaOrmStore, org: OrgId, t: &Tool, other: &Tool) {
     )
     .await;
     let plan = plan(store, &o).await;
-    o.status = OrderStatus::Fulfilled;
+    o.fulfil(t0()).unwrap();
     let mut p = placed(&o, "populate");
-    p.credit_debit = Some(o.total);
+    p.credit_debit = Some(o.total());
     p.fulfilment = Some(plan);
     store.place(&p).await.unwrap();
     // reviews, review_votes, review_flags:

@@ -222,7 +222,7 @@ async fn a_pool_of_one_connection_carries_no_tenant_over() {
             tx.commit().await.unwrap();
             // The store alternating tenants on that one connection.
             let list = PurchaseRepository::list(&store, me, None).await.unwrap();
-            assert!(!list.is_empty() && list.iter().all(|p| p.org_id == me));
+            assert!(!list.is_empty() && list.iter().all(|p| p.org_id() == me));
         }
         // Platform scope is transaction-local too.
         let _ = PurchaseRepository::find(

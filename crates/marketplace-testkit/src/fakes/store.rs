@@ -77,22 +77,22 @@ impl StoreData {
     fn has_active(&self, org: OrgId, item: ItemRef) -> bool {
         self.purchases
             .iter()
-            .any(|p| p.org_id == org && p.item == item && p.status == PurchaseStatus::Active)
+            .any(|p| p.org_id() == org && p.item() == item && p.status() == PurchaseStatus::Active)
     }
 
     /// Everything a fulfilment must satisfy before any of it is written.
     fn check_fulfilment(&self, plan: &FulfilmentPlan) -> Result<(), RepoError> {
         let mut items = HashSet::new();
         for p in &plan.purchases {
-            if p.org_id != plan.org_id {
+            if p.org_id() != plan.org_id {
                 return Err(RepoError::Stale("purchase of another org in the plan"));
             }
-            if !items.insert(p.item) || self.has_active(p.org_id, p.item) {
+            if !items.insert(p.item()) || self.has_active(p.org_id(), p.item()) {
                 return Err(RepoError::Conflict(Conflict::ActivePurchase {
-                    item: p.item,
+                    item: p.item(),
                 }));
             }
-            if self.purchases.iter().any(|q| q.id == p.id) {
+            if self.purchases.iter().any(|q| q.id() == p.id()) {
                 return Err(RepoError::Conflict(Conflict::Key { table: "purchases" }));
             }
         }
@@ -123,7 +123,7 @@ impl StoreData {
         self.entitlements.extend(plan.entitlements.iter().cloned());
         self.postings.extend(plan.postings.iter().cloned());
         for p in &plan.purchases {
-            match p.item {
+            match p.item() {
                 ItemRef::Tool(id) => {
                     if let Some(tool) = self.tools.get_mut(&id) {
                         tool.stats.purchase_count += 1;
@@ -161,16 +161,16 @@ impl StoreData {
     fn held(&self, org: OrgId) -> Vec<HeldPurchase> {
         self.purchases
             .iter()
-            .filter(|p| p.org_id == org && p.status == PurchaseStatus::Active)
+            .filter(|p| p.org_id() == org && p.status() == PurchaseStatus::Active)
             .map(|p| {
-                let (tools, price_model) = match p.item {
+                let (tools, price_model) = match p.item() {
                     ItemRef::Tool(t) => (vec![t], self.tools.get(&t).map(|t| t.pricing.model())),
                     ItemRef::Bundle(b) => {
                         let tools = self.bundles.get(&b).map_or_else(
                             || {
                                 self.entitlements
                                     .iter()
-                                    .filter(|e| e.purchase_id == p.id)
+                                    .filter(|e| e.purchase_id == p.id())
                                     .map(|e| e.tool_id)
                                     .collect()
                             },
@@ -180,8 +180,8 @@ impl StoreData {
                     }
                 };
                 HeldPurchase {
-                    purchase_id: p.id,
-                    item: p.item,
+                    purchase_id: p.id(),
+                    item: p.item(),
                     tools,
                     price_model,
                 }
@@ -256,10 +256,10 @@ impl InMemoryStore {
             .lock()
             .orders
             .values()
-            .filter(|o| o.order.org_id == org)
+            .filter(|o| o.order.org_id() == org)
             .map(|o| o.order.clone())
             .collect();
-        v.sort_by_key(|o| (o.created_at, o.id));
+        v.sort_by_key(|o| (o.created_at(), o.id()));
         v
     }
 
@@ -269,7 +269,7 @@ impl InMemoryStore {
         self.lock()
             .purchases
             .iter()
-            .filter(|p| p.org_id == org)
+            .filter(|p| p.org_id() == org)
             .cloned()
             .collect()
     }
@@ -524,7 +524,7 @@ impl OrderRepository for InMemoryStore {
             .lock()
             .orders
             .values()
-            .find(|o| o.order.org_id == org && o.key == *key)
+            .find(|o| o.order.org_id() == org && o.key == *key)
             .map(|o| KeyedOrder {
                 order: o.order.clone(),
                 fingerprint: o.fingerprint.clone(),
@@ -536,20 +536,20 @@ impl OrderRepository for InMemoryStore {
         let order = &placed.order;
         if d.orders
             .values()
-            .any(|o| o.order.org_id == order.org_id && o.key == placed.key)
+            .any(|o| o.order.org_id() == order.org_id() && o.key == placed.key)
         {
             return Err(RepoError::Conflict(Conflict::IdempotencyKey));
         }
-        if d.orders.contains_key(&order.id) {
+        if d.orders.contains_key(&order.id()) {
             return Err(RepoError::Conflict(Conflict::Key { table: "orders" }));
         }
         let debited = match placed.credit_debit {
             Some(debit) => {
                 let mut org = d
                     .orgs
-                    .get(&order.org_id)
+                    .get(&order.org_id())
                     .cloned()
-                    .unwrap_or_else(|| Organization::provisioned(order.org_id));
+                    .unwrap_or_else(|| Organization::provisioned(order.org_id()));
                 org.debit_credits(debit)
                     .map_err(|_| RepoError::InsufficientCredits)?;
                 Some(org)
@@ -557,7 +557,7 @@ impl OrderRepository for InMemoryStore {
             None => None,
         };
         if let Some(plan) = &placed.fulfilment {
-            if plan.order_id != order.id || plan.org_id != order.org_id {
+            if plan.order_id != order.id() || plan.org_id != order.org_id() {
                 return Err(RepoError::Stale("fulfilment of another order"));
             }
             d.check_fulfilment(plan)?;
@@ -567,7 +567,7 @@ impl OrderRepository for InMemoryStore {
             d.orgs.insert(org.id(), org);
         }
         d.orders.insert(
-            order.id,
+            order.id(),
             StoredOrder {
                 order: order.clone(),
                 key: placed.key.clone(),
@@ -586,7 +586,7 @@ impl OrderRepository for InMemoryStore {
             .lock()
             .orders
             .get(&id)
-            .filter(|o| o.order.org_id == org)
+            .filter(|o| o.order.org_id() == org)
             .map(|o| o.order.clone()))
     }
 
@@ -599,12 +599,7 @@ impl OrderRepository for InMemoryStore {
             .lock()
             .orders
             .values()
-            .find(|o| {
-                o.order
-                    .payment
-                    .as_ref()
-                    .is_some_and(|p| p.reference == reference)
-            })
+            .find(|o| o.order.payment().is_some_and(|p| p.reference == reference))
             .map(|o| o.order.clone()))
     }
 
@@ -613,36 +608,35 @@ impl OrderRepository for InMemoryStore {
             .lock()
             .orders
             .values()
-            .filter(|o| o.order.org_id == org)
+            .filter(|o| o.order.org_id() == org)
             .map(|o| o.order.clone())
             .collect();
-        newest_first(&mut v, |o| (o.created_at, o.id));
+        newest_first(&mut v, |o| (o.created_at(), o.id()));
         Ok(Page::slice(v, page))
     }
 
     async fn attach_payment(&self, id: OrderId, payment: &PaymentRef) -> Result<(), RepoError> {
         let mut d = self.lock();
         let stored = d.orders.get_mut(&id).ok_or(RepoError::NotFound)?;
-        if !stored.order.status.awaits_payment() {
-            return Err(RepoError::Stale("order no longer awaits payment"));
-        }
-        stored.order.payment = Some(payment.clone());
-        Ok(())
+        stored
+            .order
+            .attach_payment(payment.clone())
+            .map_err(|_| RepoError::Stale("order no longer awaits payment"))
     }
 
     async fn fulfil(&self, plan: &FulfilmentPlan) -> Result<(), RepoError> {
         let mut d = self.lock();
         let stored = d.orders.get(&plan.order_id).ok_or(RepoError::NotFound)?;
-        if stored.order.org_id != plan.org_id {
+        if stored.order.org_id() != plan.org_id {
             return Err(RepoError::NotFound);
         }
-        if !stored.order.status.awaits_payment() {
-            return Err(RepoError::Stale("order no longer awaits payment"));
-        }
+        let mut fulfilled = stored.order.clone();
+        fulfilled
+            .fulfil(plan.at)
+            .map_err(|_| RepoError::Stale("order no longer awaits payment"))?;
         d.check_fulfilment(plan)?;
         if let Some(stored) = d.orders.get_mut(&plan.order_id) {
-            stored.order.status = OrderStatus::Fulfilled;
-            stored.order.updated_at = plan.at;
+            stored.order = fulfilled;
         }
         d.apply_fulfilment(plan);
         Ok(())
@@ -658,15 +652,16 @@ impl OrderRepository for InMemoryStore {
     ) -> Result<(), RepoError> {
         let mut d = self.lock();
         let stored = d.orders.get_mut(&id).ok_or(RepoError::NotFound)?;
-        if stored.order.status != from {
+        if stored.order.status() != from {
             return Err(RepoError::Stale("order is no longer in the expected state"));
         }
-        stored.order.status = to;
-        if reason.is_some() {
-            stored.order.failure_reason = reason;
-        }
-        stored.order.updated_at = at;
-        Ok(())
+        // The moves the use cases make, through the order's own rules (R-O6).
+        let moved = match (to, reason) {
+            (OrderStatus::Failed, Some(reason)) => stored.order.fail(reason, at),
+            (OrderStatus::Cancelled, None) => stored.order.cancel(at),
+            _ => return Err(RepoError::Stale("not a move an order makes by transition")),
+        };
+        moved.map_err(|_| RepoError::Stale("R-O6 forbids this move"))
     }
 
     async fn pending_card_orders(&self, before: DateTime<Utc>) -> Result<Vec<Order>, RepoError> {
@@ -675,13 +670,13 @@ impl OrderRepository for InMemoryStore {
             .orders
             .values()
             .filter(|o| {
-                o.order.status == OrderStatus::PendingPayment
-                    && o.order.payment_method == PaymentMethod::CreditCard
-                    && o.order.created_at < before
+                o.order.status() == OrderStatus::PendingPayment
+                    && o.order.payment_method() == PaymentMethod::CreditCard
+                    && o.order.created_at() < before
             })
             .map(|o| o.order.clone())
             .collect();
-        v.sort_by_key(|o| (o.created_at, o.id));
+        v.sort_by_key(|o| (o.created_at(), o.id()));
         Ok(v)
     }
 }
@@ -693,10 +688,10 @@ impl PurchaseRepository for InMemoryStore {
             .lock()
             .purchases
             .iter()
-            .filter(|p| p.org_id == org && status.is_none_or(|s| p.status == s))
+            .filter(|p| p.org_id() == org && status.is_none_or(|s| p.status() == s))
             .cloned()
             .collect();
-        newest_first(&mut v, |p| (p.created_at, p.id));
+        newest_first(&mut v, |p| (p.created_at(), p.id()));
         Ok(v)
     }
 
@@ -715,12 +710,12 @@ impl PurchaseRepository for InMemoryStore {
             .lock()
             .purchases
             .iter()
-            .find(|p| p.id == id && p.org_id == org)
+            .find(|p| p.id() == id && p.org_id() == org)
             .cloned())
     }
 
     async fn find(&self, id: PurchaseId) -> Result<Option<Purchase>, RepoError> {
-        Ok(self.lock().purchases.iter().find(|p| p.id == id).cloned())
+        Ok(self.lock().purchases.iter().find(|p| p.id() == id).cloned())
     }
 
     async fn find_by_subscription(
@@ -731,7 +726,7 @@ impl PurchaseRepository for InMemoryStore {
             .lock()
             .purchases
             .iter()
-            .find(|p| p.subscription_ref.as_deref() == Some(subscription_ref))
+            .find(|p| p.subscription_ref() == Some(subscription_ref))
             .cloned())
     }
 
@@ -763,7 +758,7 @@ impl PurchaseRepository for InMemoryStore {
         let stored = d
             .purchases
             .iter_mut()
-            .find(|p| p.id == purchase.id && p.org_id == purchase.org_id)
+            .find(|p| p.id() == purchase.id() && p.org_id() == purchase.org_id())
             .ok_or(RepoError::NotFound)?;
         *stored = purchase.clone();
         Ok(())
@@ -774,15 +769,15 @@ impl PurchaseRepository for InMemoryStore {
         let stored = d
             .purchases
             .iter_mut()
-            .find(|p| p.id == purchase.id && p.org_id == purchase.org_id)
+            .find(|p| p.id() == purchase.id() && p.org_id() == purchase.org_id())
             .ok_or(RepoError::NotFound)?;
-        if stored.status != PurchaseStatus::Active {
+        if stored.status() != PurchaseStatus::Active {
             return Err(RepoError::Stale("purchase is no longer active"));
         }
         *stored = purchase.clone();
-        let until = purchase.billing.paid_until();
+        let until = purchase.billing().paid_until();
         for e in &mut d.entitlements {
-            if e.purchase_id == purchase.id && e.ended_at.is_none() {
+            if e.purchase_id == purchase.id() && e.ended_at.is_none() {
                 e.until = until;
             }
         }
@@ -795,9 +790,9 @@ impl PurchaseRepository for InMemoryStore {
         let stored = d
             .purchases
             .iter_mut()
-            .find(|x| x.id == p.id && x.org_id == p.org_id)
+            .find(|x| x.id() == p.id() && x.org_id() == p.org_id())
             .ok_or(RepoError::NotFound)?;
-        if stored.status != PurchaseStatus::Active {
+        if stored.status() != PurchaseStatus::Active {
             return Err(RepoError::Stale("purchase is no longer active"));
         }
         *stored = p.clone();
@@ -812,34 +807,36 @@ impl PurchaseRepository for InMemoryStore {
         let stored = d
             .purchases
             .iter()
-            .find(|x| x.id == p.id && x.org_id == p.org_id)
+            .find(|x| x.id() == p.id() && x.org_id() == p.org_id())
             .ok_or(RepoError::NotFound)?;
         let expected_before = p
-            .refunded
+            .refunded()
             .checked_sub(plan.amount)
             .map_err(|_| RepoError::Stale("refund currency"))?;
-        if stored.refunded != expected_before {
+        if stored.refunded() != expected_before {
             return Err(RepoError::Stale("purchase was refunded meanwhile"));
         }
-        let order = d
+        let mut order = d
             .orders
-            .get(&p.order_id)
+            .get(&p.order_id())
             .ok_or(RepoError::NotFound)?
             .order
             .clone();
-        if order.status != plan.order_status && !order.status.can_move_to(plan.order_status) {
-            return Err(RepoError::Stale("order cannot take this refund"));
-        }
-        let order_refunded = order
-            .refunded
-            .checked_add(plan.amount)
-            .map_err(|_| RepoError::Stale("refund currency"))?;
-        if order_refunded.amount() > order.total.amount() {
-            return Err(RepoError::Stale("refunds exceed the order total"));
+        order
+            .record_refund(plan.amount, plan.posting.occurred_at())
+            .map_err(|_| RepoError::Stale("order cannot take this refund"))?;
+        if order.status() != plan.order_status {
+            return Err(RepoError::Stale(
+                "the plan's order status is not the order's",
+            ));
         }
         let credited = match plan.credit_back {
             Some(back) => {
-                let mut org = d.orgs.get(&p.org_id).cloned().ok_or(RepoError::NotFound)?;
+                let mut org = d
+                    .orgs
+                    .get(&p.org_id())
+                    .cloned()
+                    .ok_or(RepoError::NotFound)?;
                 let grant = CreditGrant::new(back).map_err(RepoError::unavailable)?;
                 org.grant_credits(grant)
                     .map_err(|_| RepoError::Conflict(Conflict::CreditCurrency))?;
@@ -853,7 +850,7 @@ impl PurchaseRepository for InMemoryStore {
             }));
         }
         // Checked: write it all.
-        if let Some(stored) = d.purchases.iter_mut().find(|x| x.id == p.id) {
+        if let Some(stored) = d.purchases.iter_mut().find(|x| x.id() == p.id()) {
             *stored = p.clone();
         }
         d.postings.push(plan.posting.clone());
@@ -864,10 +861,8 @@ impl PurchaseRepository for InMemoryStore {
         if let Some(org) = credited {
             d.orgs.insert(org.id(), org);
         }
-        if let Some(stored) = d.orders.get_mut(&p.order_id) {
-            stored.order.status = plan.order_status;
-            stored.order.refunded = order_refunded;
-            stored.order.updated_at = plan.posting.occurred_at();
+        if let Some(stored) = d.orders.get_mut(&p.order_id()) {
+            stored.order = order;
         }
         Ok(())
     }
@@ -878,8 +873,8 @@ impl PurchaseRepository for InMemoryStore {
             .purchases
             .iter()
             .filter(|p| {
-                p.status == PurchaseStatus::Active
-                    && matches!(p.billing, Billing::Recurring { period, .. } if period.end() <= now)
+                p.status() == PurchaseStatus::Active
+                    && matches!(p.billing(), Billing::Recurring { period, .. } if period.end() <= now)
             })
             .cloned()
             .collect())
