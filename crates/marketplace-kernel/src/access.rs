@@ -120,7 +120,10 @@ impl Permission {
     /// | `UseCart`, `Review` | org OWNER, ADMIN, MEMBER |
     /// | `Purchase` | org OWNER, ADMIN |
     /// | `ModerateReviews` | platform SUPER_ADMIN, ADMIN, MODERATOR |
-    /// | `ManageCatalog`, `ManageBilling`, `ManageOrgs`, `ManageSellers` | platform SUPER_ADMIN, ADMIN |
+    /// | `ManageCatalog` (tools, bundles) | platform SUPER_ADMIN, ADMIN |
+    /// | `ManageBilling` (refunds, invoices paid) | platform SUPER_ADMIN, ADMIN |
+    /// | `ManageOrgs` (orgs, their credits) | platform SUPER_ADMIN, ADMIN |
+    /// | `ManageSellers` (sellers, tools, reports) | platform SUPER_ADMIN, ADMIN |
     /// | `ViewSellerAccount` | everyone (of the seller's org: a lookup scopes the data) |
     /// | `ManageSellerAccount` | org OWNER, ADMIN |
     ///
