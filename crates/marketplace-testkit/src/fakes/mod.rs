@@ -1,8 +1,15 @@
 //! In-memory fakes of every port, and [`Fakes`]: all of them wired into the domain's
 //! services.
 
+mod carts;
+mod catalog;
 mod gateway;
+mod holdings;
+mod orders;
+mod orgs;
+mod payment_events;
 mod payouts;
+mod purchases;
 mod reviews;
 mod sellers;
 mod store;
