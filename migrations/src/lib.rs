@@ -26,9 +26,9 @@ pub mod enums;
 pub mod m20250601_000001_create_schema;
 pub mod m20250601_000002_row_level_security;
 pub mod m20250601_000003_payouts;
-pub mod m20261130_000001_usage;
-pub mod m20261130_000001_module_installations;
 pub mod m20261130_000001_api_keys_and_licenses;
+pub mod m20261130_000001_module_installations;
+pub mod m20261130_000001_usage;
 pub mod seed;
 
 mod dialect;
