@@ -66,7 +66,6 @@ pub(crate) async fn insert_entitlements<C: ConnectionTrait>(
 }
 
 /// The org's entitlements in force at `now`, oldest first.
-/// The org's entitlements in force at `now`, oldest first.
 fn in_force_query(org: OrgId, now: DateTime<Utc>) -> Select<entitlements::Entity> {
     entitlements::Entity::find()
         .filter(entitlements::Column::OrgId.eq(org.as_uuid()))
