@@ -173,6 +173,32 @@ mod tests {
     }
 
     #[test]
+    fn r_s2_free_tools_in_the_cart_leave_a_growth_orgs_paid_slots_free() {
+        let free_line = Offer::Tool(tool_priced(52, PriceModel::Free, usd(dec!(0))));
+        let paid_line = Offer::Tool(tool(53, dec!(5)));
+        let tenth = Offer::Tool(tool(54, dec!(5)));
+        let with_lines = |others: &[Offer]| {
+            check_item(
+                &tenth,
+                &Purchasability {
+                    tier: Tier::Growth,
+                    holdings: &held(9, 0, &[]),
+                    others,
+                },
+            )
+        };
+        // Nine paid tools held and a FREE tool in the cart: the tenth paid tool still fits.
+        assert_eq!(with_lines(std::slice::from_ref(&free_line)), Ok(vec![]));
+        // A paid tool in the cart takes the last slot.
+        assert_eq!(
+            with_lines(&[free_line, paid_line]),
+            Err(AddRefusal::QuotaExceeded {
+                limit: Limit::AtMost(10)
+            })
+        );
+    }
+
+    #[test]
     fn r_s2_tools_held_through_a_bundle_leave_a_growth_orgs_paid_slots_free() {
         let (t1, t2, t3) = (tool(61, dec!(5)), tool(62, dec!(5)), tool(63, dec!(5)));
         let b = bundle(6, dec!(12), &[&t1, &t2, &t3]);
