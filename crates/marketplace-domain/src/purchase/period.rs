@@ -59,6 +59,15 @@ mod tests {
     }
 
     #[test]
+    fn r_r1_a_stored_period_must_end_after_it_starts() {
+        let start = day(2025, 3, 1);
+        assert_eq!(Period::restore(start, start), None);
+        assert_eq!(Period::restore(start, day(2025, 2, 1)), None);
+        let period = Period::restore(start, day(2025, 4, 1)).unwrap();
+        assert_eq!((period.start(), period.end()), (start, day(2025, 4, 1)));
+    }
+
+    #[test]
     fn r_r1_month_end_clamps() {
         assert_eq!(
             Interval::Monthly.advance(day(2025, 1, 31)),
