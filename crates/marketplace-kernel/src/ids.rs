@@ -1,54 +1,56 @@
 //! Typed identifiers (R-T1): every id in a domain signature is a UUID newtype, so an
 //! `OrgId` can never be passed where a `ToolId` is expected.
 
-use std::fmt;
-use std::str::FromStr;
-
-use uuid::Uuid;
-
+/// Declares UUID newtypes with the conversions every id has (from and to `Uuid`, `Display`,
+/// `FromStr`, transparent serde). Context crates declare their own ids with it, so every id
+/// of every context behaves alike. The calling crate needs `serde` and `uuid`.
+#[macro_export]
 macro_rules! id_type {
     ($($(#[$doc:meta])* $name:ident),+ $(,)?) => {$(
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
+            ::serde::Serialize, ::serde::Deserialize,
+        )]
         #[serde(transparent)]
-        pub struct $name(Uuid);
+        pub struct $name(::uuid::Uuid);
 
         impl $name {
             /// Wraps a UUID that already names this kind of record.
             #[must_use]
-            pub const fn from_uuid(id: Uuid) -> Self {
+            pub const fn from_uuid(id: ::uuid::Uuid) -> Self {
                 Self(id)
             }
 
             /// The underlying UUID, for adapters.
             #[must_use]
-            pub const fn as_uuid(&self) -> Uuid {
+            pub const fn as_uuid(&self) -> ::uuid::Uuid {
                 self.0
             }
         }
 
-        impl From<Uuid> for $name {
-            fn from(id: Uuid) -> Self {
+        impl ::core::convert::From<::uuid::Uuid> for $name {
+            fn from(id: ::uuid::Uuid) -> Self {
                 Self(id)
             }
         }
 
-        impl From<$name> for Uuid {
+        impl ::core::convert::From<$name> for ::uuid::Uuid {
             fn from(id: $name) -> Self {
                 id.0
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::core::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 self.0.fmt(f)
             }
         }
 
-        impl FromStr for $name {
-            type Err = uuid::Error;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Uuid::parse_str(s).map(Self)
+        impl ::core::str::FromStr for $name {
+            type Err = ::uuid::Error;
+            fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
+                ::uuid::Uuid::parse_str(s).map(Self)
             }
         }
     )+};
@@ -84,6 +86,7 @@ id_type!(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
 
     #[test]
     fn r_t1_ids_round_trip_through_strings() {
