@@ -190,43 +190,54 @@ fn tenant_predicate(org_column: &str) -> String {
     )
 }
 
-fn policy_name(table: &str, command: Command) -> String {
-    format!("{table}_tenant_{}", command.sql().to_lowercase())
+/// Row-level security for one tenant table, the one shape every migration uses: ENABLE and
+/// FORCE, one policy per allowed command (`SELECT`, `INSERT`, `UPDATE`, `DELETE`) over the
+/// transaction's org or the platform scope, and the app role's grants for exactly those
+/// commands; a command without a policy is refused. `public_read` adds rows any tenant may
+/// read. PostgreSQL only.
+pub(crate) fn tenant_table_security(
+    table: &str,
+    org_column: &str,
+    commands: &[&str],
+    public_read: Option<&str>,
+) -> Vec<String> {
+    let tenant = tenant_predicate(org_column);
+    let mut sql = vec![
+        format!("ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"),
+        format!("ALTER TABLE {table} FORCE ROW LEVEL SECURITY"),
+    ];
+    for &verb in commands {
+        let clause = match (verb, public_read) {
+            ("SELECT", Some(public)) => format!("USING ({tenant} OR {public})"),
+            ("INSERT", _) => format!("WITH CHECK {tenant}"),
+            // USING picks the rows one may change, WITH CHECK stops moving them to another
+            // org.
+            ("UPDATE", _) => format!("USING {tenant} WITH CHECK {tenant}"),
+            _ => format!("USING {tenant}"),
+        };
+        sql.push(format!(
+            "CREATE POLICY {table}_tenant_{} ON {table} FOR {verb} TO PUBLIC {clause}",
+            verb.to_lowercase()
+        ));
+    }
+    sql.push(format!(
+        "GRANT {} ON {table} TO {APP_ROLE}",
+        commands.join(", ")
+    ));
+    sql
 }
 
 fn up_statements() -> Vec<String> {
     let mut sql = vec![create_role()];
 
     for guard in GUARDS {
-        let table = guard.table;
-        let tenant = tenant_predicate(guard.org_column);
-        sql.push(format!("ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"));
-        sql.push(format!("ALTER TABLE {table} FORCE ROW LEVEL SECURITY"));
-        for &command in guard.commands {
-            let name = policy_name(table, command);
-            let verb = command.sql();
-            let clause = match command {
-                Command::Select => match guard.public_read {
-                    Some(public) => format!("USING ({tenant} OR {public})"),
-                    None => format!("USING {tenant}"),
-                },
-                Command::Insert => format!("WITH CHECK {tenant}"),
-                // USING picks the rows one may change, WITH CHECK stops moving them to
-                // another org.
-                Command::Update => format!("USING {tenant} WITH CHECK {tenant}"),
-                Command::Delete => format!("USING {tenant}"),
-            };
-            sql.push(format!(
-                "CREATE POLICY {name} ON {table} FOR {verb} TO PUBLIC {clause}"
-            ));
-        }
-        let grants = guard
-            .commands
-            .iter()
-            .map(|c| c.sql())
-            .collect::<Vec<_>>()
-            .join(", ");
-        sql.push(format!("GRANT {grants} ON {table} TO {APP_ROLE}"));
+        let commands: Vec<&str> = guard.commands.iter().map(|c| c.sql()).collect();
+        sql.extend(tenant_table_security(
+            guard.table,
+            guard.org_column,
+            &commands,
+            guard.public_read,
+        ));
     }
 
     for (table, grants) in GLOBAL_GRANTS {
@@ -268,8 +279,8 @@ fn down_statements() -> Vec<String> {
         let table = guard.table;
         for &command in guard.commands {
             sql.push(format!(
-                "DROP POLICY IF EXISTS {} ON {table}",
-                policy_name(table, command)
+                "DROP POLICY IF EXISTS {table}_tenant_{} ON {table}",
+                command.sql().to_lowercase()
             ));
         }
         sql.push(format!("ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY"));

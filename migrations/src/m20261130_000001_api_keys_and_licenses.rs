@@ -29,7 +29,7 @@
 use sea_orm_migration::prelude::*;
 
 use crate::dialect::{Dialect, one_of};
-use crate::{APP_ROLE, ORG_SETTING, PLATFORM_SCOPE_SETTING};
+use crate::m20250601_000002_row_level_security::tenant_table_security;
 
 /// API keys, licenses and activations, with their row-level security.
 #[derive(Debug)]
@@ -197,41 +197,12 @@ fn create_statements(d: Dialect) -> Vec<String> {
     ]
 }
 
-fn tenant_predicate() -> String {
-    format!(
-        "(org_id = NULLIF(current_setting('{ORG_SETTING}', true), '')::uuid \
-         OR current_setting('{PLATFORM_SCOPE_SETTING}', true) = 'on')"
-    )
-}
-
-fn policy_name(table: &str, command: &str) -> String {
-    format!("{table}_tenant_{}", command.to_lowercase())
-}
-
-/// Row-level security, policies and grants, shaped like the first tenant tables'.
+/// Row-level security, policies and grants, in the shape every tenant table has.
 fn security_statements() -> Vec<String> {
-    let tenant = tenant_predicate();
-    let mut sql = Vec::new();
-    for (table, commands) in GRANTS {
-        sql.push(format!("ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"));
-        sql.push(format!("ALTER TABLE {table} FORCE ROW LEVEL SECURITY"));
-        for command in *commands {
-            let clause = match *command {
-                "INSERT" => format!("WITH CHECK {tenant}"),
-                "UPDATE" => format!("USING {tenant} WITH CHECK {tenant}"),
-                _ => format!("USING {tenant}"),
-            };
-            sql.push(format!(
-                "CREATE POLICY {name} ON {table} FOR {command} TO PUBLIC {clause}",
-                name = policy_name(table, command)
-            ));
-        }
-        sql.push(format!(
-            "GRANT {} ON {table} TO {APP_ROLE}",
-            commands.join(", ")
-        ));
-    }
-    sql
+    GRANTS
+        .iter()
+        .flat_map(|(table, commands)| tenant_table_security(table, "org_id", commands, None))
+        .collect()
 }
 
 fn up_statements(d: Dialect) -> Vec<String> {
@@ -277,6 +248,7 @@ impl MigrationTrait for Migration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::APP_ROLE;
 
     #[test]
     fn every_licensing_table_is_forced_under_row_level_security_with_grants() {

@@ -22,6 +22,7 @@ use sea_orm_migration::prelude::*;
 
 use crate::APP_ROLE;
 use crate::dialect::{Dialect, one_of};
+use crate::m20250601_000002_row_level_security::tenant_table_security;
 
 /// The module and installation tables.
 #[derive(Debug)]
@@ -256,41 +257,13 @@ fn immutability(d: Dialect) -> Vec<String> {
     }
 }
 
-/// The same predicate as the schema's other tenant tables: the transaction's org, or the
-/// platform scope.
-fn tenant_predicate() -> String {
-    format!(
-        "(org_id = NULLIF(current_setting('{}', true), '')::uuid \
-         OR current_setting('{}', true) = 'on')",
-        crate::ORG_SETTING,
-        crate::PLATFORM_SCOPE_SETTING
-    )
-}
-
-/// Row-level security (ENABLE + FORCE, a policy per allowed command) and the app role's
-/// grants; PostgreSQL only.
+/// Row-level security in the shape every tenant table has, and the app role's grants;
+/// PostgreSQL only.
 fn security() -> Vec<String> {
-    let tenant = tenant_predicate();
-    let mut sql = Vec::new();
-    for (table, commands) in MODULE_TENANT_TABLES {
-        sql.push(format!("ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"));
-        sql.push(format!("ALTER TABLE {table} FORCE ROW LEVEL SECURITY"));
-        for verb in *commands {
-            let clause = match *verb {
-                "SELECT" | "DELETE" => format!("USING {tenant}"),
-                "INSERT" => format!("WITH CHECK {tenant}"),
-                _ => format!("USING {tenant} WITH CHECK {tenant}"),
-            };
-            sql.push(format!(
-                "CREATE POLICY {table}_tenant_{lower} ON {table} FOR {verb} TO PUBLIC {clause}",
-                lower = verb.to_lowercase()
-            ));
-        }
-        sql.push(format!(
-            "GRANT {} ON {table} TO {APP_ROLE}",
-            commands.join(", ")
-        ));
-    }
+    let mut sql: Vec<String> = MODULE_TENANT_TABLES
+        .iter()
+        .flat_map(|(table, commands)| tenant_table_security(table, "org_id", commands, None))
+        .collect();
     // The catalog of versions is global: every tenant reads it, platform admins publish
     // and yank (the trigger keeps everything but the status as published).
     sql.push(format!(

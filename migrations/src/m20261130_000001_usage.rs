@@ -35,7 +35,7 @@
 use sea_orm_migration::prelude::*;
 
 use crate::dialect::{Dialect, one_of};
-use crate::{APP_ROLE, ORG_SETTING, PLATFORM_SCOPE_SETTING};
+use crate::m20250601_000002_row_level_security::tenant_table_security;
 
 /// The usage tables, their row-level security and the partition function.
 #[derive(Debug)]
@@ -227,36 +227,11 @@ fn add_partitions_function() -> String {
     )
 }
 
-fn tenant_predicate() -> String {
-    format!(
-        "(org_id = NULLIF(current_setting('{ORG_SETTING}', true), '')::uuid \
-         OR current_setting('{PLATFORM_SCOPE_SETTING}', true) = 'on')"
-    )
-}
-
 fn row_level_security() -> Vec<String> {
-    let tenant = tenant_predicate();
-    let mut sql = Vec::new();
-    for (table, commands) in GUARDS {
-        sql.push(format!("ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"));
-        sql.push(format!("ALTER TABLE {table} FORCE ROW LEVEL SECURITY"));
-        for command in *commands {
-            let clause = match *command {
-                "INSERT" => format!("WITH CHECK {tenant}"),
-                "UPDATE" => format!("USING {tenant} WITH CHECK {tenant}"),
-                _ => format!("USING {tenant}"),
-            };
-            sql.push(format!(
-                "CREATE POLICY {table}_tenant_{} ON {table} FOR {command} TO PUBLIC {clause}",
-                command.to_lowercase()
-            ));
-        }
-        sql.push(format!(
-            "GRANT {} ON {table} TO {APP_ROLE}",
-            commands.join(", ")
-        ));
-    }
-    sql
+    GUARDS
+        .iter()
+        .flat_map(|(table, commands)| tenant_table_security(table, "org_id", commands, None))
+        .collect()
 }
 
 fn down_statements(d: Dialect) -> Vec<String> {
