@@ -26,9 +26,9 @@ pub mod enums;
 pub mod m20250601_000001_create_schema;
 pub mod m20250601_000002_row_level_security;
 pub mod m20250601_000003_payouts;
-pub mod m20261130_000001_api_keys_and_licenses;
-pub mod m20261130_000001_module_installations;
 pub mod m20261130_000001_usage;
+pub mod m20261130_000002_module_installations;
+pub mod m20261130_000003_api_keys_and_licenses;
 pub mod seed;
 
 mod dialect;
@@ -51,8 +51,8 @@ const TABLE_LISTS: &[&[&str]] = &[
     m20250601_000001_create_schema::TABLES,
     m20250601_000003_payouts::TABLES,
     m20261130_000001_usage::TABLES,
-    m20261130_000001_module_installations::TABLES,
-    m20261130_000001_api_keys_and_licenses::TABLES,
+    m20261130_000002_module_installations::TABLES,
+    m20261130_000003_api_keys_and_licenses::TABLES,
 ];
 
 const ALL_TABLES: [&str; count_tables(TABLE_LISTS)] = concat_tables(TABLE_LISTS);
@@ -95,8 +95,8 @@ impl sea_orm_migration::MigratorTrait for Migrator {
             Box::new(m20250601_000002_row_level_security::Migration),
             Box::new(m20250601_000003_payouts::Migration),
             Box::new(m20261130_000001_usage::Migration),
-            Box::new(m20261130_000001_module_installations::Migration),
-            Box::new(m20261130_000001_api_keys_and_licenses::Migration),
+            Box::new(m20261130_000002_module_installations::Migration),
+            Box::new(m20261130_000003_api_keys_and_licenses::Migration),
         ]
     }
 }

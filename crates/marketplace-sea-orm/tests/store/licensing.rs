@@ -18,7 +18,7 @@ use marketplace_licensing::license::{
     ActivationOutcome, Fingerprint, License, LicenseRepository, LicenseStatus, MachineName,
     NewActivation, StoredLicense,
 };
-use marketplace_migrations::m20261130_000001_api_keys_and_licenses::{
+use marketplace_migrations::m20261130_000003_api_keys_and_licenses::{
     API_KEY_SCOPES, LICENSE_STATUSES, LICENSING_TENANT_TABLES,
 };
 use marketplace_sea_orm::SeaOrmStore;

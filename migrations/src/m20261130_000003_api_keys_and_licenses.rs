@@ -37,7 +37,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261130_000001_api_keys_and_licenses"
+        "m20261130_000003_api_keys_and_licenses"
     }
 }
 

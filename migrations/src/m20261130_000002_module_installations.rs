@@ -30,7 +30,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261130_000001_module_installations"
+        "m20261130_000002_module_installations"
     }
 }
 
