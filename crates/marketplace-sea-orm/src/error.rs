@@ -197,6 +197,100 @@ const UNIQUE_KEYS: &[UniqueKey] = &[
         "payouts.seller_id, payouts.month",
         Meaning::Is(Conflict::PayoutMonth),
     ),
+    key("api_keys_pkey", "api_keys.id", "api_keys"),
+    unique(
+        "api_keys_digest_key",
+        "api_keys.digest",
+        Meaning::Is(Conflict::Duplicate("api key digest")),
+    ),
+    key("licenses_pkey", "licenses.id", "licenses"),
+    unique(
+        "licenses_entitlement_key",
+        "licenses.entitlement_id",
+        Meaning::Is(Conflict::Duplicate("license entitlement")),
+    ),
+    unique(
+        "license_activations_pkey",
+        "license_activations.license_id, license_activations.fingerprint",
+        Meaning::Is(Conflict::Duplicate("license activation")),
+    ),
+    // Usage: events are inserted with ON CONFLICT DO NOTHING and totals upserted, so a
+    // violation here is a bug, named by its table.
+    key(
+        "usage_event_ids_pkey",
+        "usage_event_ids.org_id, usage_event_ids.event_id",
+        "usage_event_ids",
+    ),
+    key(
+        "usage_events_pkey",
+        "usage_events.org_id, usage_events.event_id",
+        "usage_events",
+    ),
+    key(
+        "usage_totals_pkey",
+        "usage_totals.org_id, usage_totals.tool_id, usage_totals.meter, usage_totals.period_start",
+        "usage_totals",
+    ),
+    key(
+        "usage_buckets_pkey",
+        "usage_buckets.org_id, usage_buckets.tool_id, usage_buckets.meter, \
+         usage_buckets.granularity, usage_buckets.bucket_start",
+        "usage_buckets",
+    ),
+    key(
+        "usage_distinct_keys_pkey",
+        "usage_distinct_keys.org_id, usage_distinct_keys.tool_id, usage_distinct_keys.meter, \
+         usage_distinct_keys.window_kind, usage_distinct_keys.window_start, usage_distinct_keys.key",
+        "usage_distinct_keys",
+    ),
+    // Modules.
+    unique(
+        "module_versions_pkey",
+        "module_versions.tool_id, module_versions.version",
+        Meaning::Is(Conflict::Duplicate("module version")),
+    ),
+    key(
+        "module_dependencies_pkey",
+        "module_dependencies.tool_id, module_dependencies.version, module_dependencies.depends_on",
+        "module_dependencies",
+    ),
+    key(
+        "org_platforms_pkey",
+        "org_platforms.org_id",
+        "org_platforms",
+    ),
+    key(
+        "installation_heads_pkey",
+        "installation_heads.org_id",
+        "installation_heads",
+    ),
+    key(
+        "installation_generations_pkey",
+        "installation_generations.org_id, installation_generations.generation",
+        "installation_generations",
+    ),
+    key(
+        "installation_lockfiles_pkey",
+        "installation_lockfiles.org_id, installation_lockfiles.generation, \
+         installation_lockfiles.tool_id",
+        "installation_lockfiles",
+    ),
+    key(
+        "installation_flags_pkey",
+        "installation_flags.org_id, installation_flags.tool_id",
+        "installation_flags",
+    ),
+    key(
+        "install_attempts_pkey",
+        "install_attempts.id",
+        "install_attempts",
+    ),
+    key(
+        "module_update_notices_org_tool_version_key",
+        "module_update_notices.org_id, module_update_notices.tool_id, \
+         module_update_notices.version",
+        "module_update_notices",
+    ),
 ];
 
 /// The unique key a violation names: by constraint name on PostgreSQL; on SQLite by the
@@ -272,10 +366,7 @@ pub(crate) fn is_retryable(e: &RepoError) -> bool {
 mod tests {
     use std::collections::BTreeSet;
 
-    use marketplace_migrations::{
-        MigratorTrait, m20250601_000001_create_schema as create_schema,
-        m20250601_000003_payouts as payouts,
-    };
+    use marketplace_migrations::MigratorTrait;
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
     use super::*;
@@ -350,7 +441,7 @@ mod tests {
             }
         };
         let (mut columns, mut names) = (BTreeSet::new(), BTreeSet::new());
-        for table in create_schema::TABLES.iter().chain(payouts::TABLES) {
+        for table in marketplace_migrations::TABLES {
             for index in rows(format!("PRAGMA index_list('{table}')")).await {
                 if index.try_get::<i32>("", "unique").unwrap() != 1 {
                     continue;

@@ -15,7 +15,6 @@ use sea_orm::{
     QuerySelect,
 };
 
-use super::constraint::map_write;
 use super::entities::api_keys;
 use crate::SeaOrmStore;
 use crate::error::{corrupt, map_db};
@@ -86,7 +85,7 @@ impl ApiKeyRepository for SeaOrmStore {
         api_keys::Entity::insert(to_row(key, digest).into_active_model())
             .exec_without_returning(&tx)
             .await
-            .map_err(map_write)?;
+            .map_err(map_db)?;
         commit(tx).await
     }
 
@@ -181,7 +180,7 @@ impl ApiKeyRepository for SeaOrmStore {
             .filter(owned(org, id))
             .exec(&tx)
             .await
-            .map_err(map_write)?;
+            .map_err(map_db)?;
         commit(tx).await
     }
 }

@@ -19,7 +19,6 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::constraint::map_write;
 use super::entities::{license_activations, licenses};
 use crate::SeaOrmStore;
 use crate::convert::label;
@@ -162,7 +161,7 @@ impl SeaOrmStore {
         license_activations::Entity::insert(row.into_active_model())
             .exec_without_returning(tx)
             .await
-            .map_err(map_write)?;
+            .map_err(map_db)?;
         Ok(ActivationOutcome::Activated)
     }
 }
@@ -195,7 +194,7 @@ impl LicenseRepository for SeaOrmStore {
                 )
                 .exec_without_returning(&tx)
                 .await
-                .map_err(map_write)?;
+                .map_err(map_db)?;
             let stored = licenses::Entity::find()
                 .filter(licenses::Column::EntitlementId.eq(license.entitlement_id().as_uuid()))
                 .one(&tx)

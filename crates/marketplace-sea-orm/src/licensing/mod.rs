@@ -13,6 +13,5 @@
 //! [`LicenseRepository`]: marketplace_licensing::license::LicenseRepository
 
 mod api_keys;
-mod constraint;
 mod entities;
 mod licenses;
