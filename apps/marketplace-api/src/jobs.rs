@@ -19,11 +19,12 @@ const HOURLY: Duration = Duration::from_secs(3600);
 pub fn spawn(services: Services, reconcile_after: chrono::Duration) {
     if services.payouts.is_configured() {
         let payouts = services.payouts.clone();
+        let clock = services.clock.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(HOURLY);
             loop {
                 tick.tick().await;
-                match payouts.run_due(chrono::Utc::now()).await {
+                match payouts.run_due(clock.now()).await {
                     Ok(report) if report.has_problems() => {
                         tracing::warn!(?report, "payout run left problems; retrying next hour");
                     }
@@ -40,7 +41,7 @@ pub fn spawn(services: Services, reconcile_after: chrono::Duration) {
             if let Err(e) = services.purchases.expire_due().await {
                 tracing::warn!(error = ?e, "expiry job failed; retrying next minute");
             }
-            let cutoff = chrono::Utc::now() - reconcile_after;
+            let cutoff = services.clock.now() - reconcile_after;
             if let Err(e) = services.checkout.reconcile(cutoff).await {
                 tracing::warn!(error = ?e, "reconciliation job failed; retrying next minute");
             }

@@ -121,7 +121,7 @@ async fn main() -> anyhow::Result<()> {
             let after = older_than_secs.map_or(config.reconcile_after, |secs| {
                 chrono::Duration::seconds(secs.max(0))
             });
-            let cutoff = chrono::Utc::now() - after;
+            let cutoff = services.clock.now() - after;
             let changed = services.checkout.reconcile(cutoff).await?;
             println!("reconciled {changed} order(s)");
             Ok(())
@@ -138,7 +138,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Payouts { month } => {
             let services = runtime::services(&config).await?;
-            let now = chrono::Utc::now();
+            let now = services.clock.now();
             let month = match month {
                 Some(m) => YearMonth::parse(&m)?,
                 None => PayoutService::due_month(now),

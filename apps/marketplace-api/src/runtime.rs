@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use async_trait::async_trait;
 use marketplace_domain::checkout::PaymentGateway;
-use marketplace_domain::ports::{SystemClock, UuidV7Ids};
+use marketplace_domain::ports::{Clock, SystemClock, UuidV7Ids};
 use marketplace_sea_orm::{Database, SeaOrmStore};
 use marketplace_stripe::OfflineGateway;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -168,7 +168,8 @@ pub async fn services(config: &Config) -> anyhow::Result<Services> {
 /// Every port over one store.
 #[must_use]
 pub fn ports(db: &Database, payments: Arc<dyn PaymentGateway>) -> Ports {
-    let store: SeaOrmStore = db.store();
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let store: SeaOrmStore = db.store_with_clock(clock.clone());
     let store = Arc::new(store);
     Ports {
         catalog: store.clone(),
@@ -183,7 +184,7 @@ pub fn ports(db: &Database, payments: Arc<dyn PaymentGateway>) -> Ports {
         payouts: None,
         audit: store,
         payments,
-        clock: Arc::new(SystemClock),
+        clock,
         ids: Arc::new(UuidV7Ids),
         readiness: Arc::new(DbReadiness(db.clone())),
     }

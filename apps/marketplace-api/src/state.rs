@@ -67,6 +67,8 @@ pub struct Services {
     pub sellers: SellerService,
     pub payouts: PayoutService,
     pub readiness: Arc<dyn Readiness>,
+    /// The one clock the jobs and commands read, the same the use cases were given.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Services {
@@ -143,6 +145,7 @@ impl Services {
                 p.ids.clone(),
             ),
             readiness: p.readiness,
+            clock: p.clock,
         }
     }
 }
