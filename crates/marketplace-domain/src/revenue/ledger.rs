@@ -124,31 +124,6 @@ crate::labelled!(PostingKind, "posting kind", {
     Sale => "SALE", Refund => "REFUND", Payout => "PAYOUT", PayoutReversal => "PAYOUT_REVERSAL",
 });
 
-impl PostingKind {
-    /// The stable code adapters store.
-    #[must_use]
-    pub const fn code(&self) -> &'static str {
-        match self {
-            Self::Sale => "sale",
-            Self::Refund => "refund",
-            Self::Payout => "payout",
-            Self::PayoutReversal => "payout_reversal",
-        }
-    }
-
-    /// # Errors
-    /// [`RevenueError::InvalidPostingKind`] for an unknown code.
-    pub fn from_code(code: &str) -> Result<Self, RevenueError> {
-        match code {
-            "sale" => Ok(Self::Sale),
-            "refund" => Ok(Self::Refund),
-            "payout" => Ok(Self::Payout),
-            "payout_reversal" => Ok(Self::PayoutReversal),
-            _ => Err(RevenueError::InvalidPostingKind(code.to_owned())),
-        }
-    }
-}
-
 /// A set of entries that sums to zero in each currency. A `Posting` in hand always
 /// balances: its fields are private and every constructor checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -625,18 +600,10 @@ mod tests {
             Account::from_parts("cash", None),
             Err(RevenueError::InvalidAccount { .. })
         ));
-        for kind in [
-            PostingKind::Sale,
-            PostingKind::Refund,
-            PostingKind::Payout,
-            PostingKind::PayoutReversal,
-        ] {
-            assert_eq!(PostingKind::from_code(kind.code()), Ok(kind));
+        for kind in PostingKind::ALL {
+            assert_eq!(kind.as_str().parse::<PostingKind>(), Ok(*kind));
         }
-        assert_eq!(
-            PostingKind::from_code("Sale"),
-            Err(RevenueError::InvalidPostingKind("Sale".into()))
-        );
+        assert!("Sale".parse::<PostingKind>().is_err());
     }
 
     #[test]

@@ -85,9 +85,6 @@ pub enum RevenueError {
         code: String,
         seller: Option<SellerId>,
     },
-    /// A posting kind code that names no kind (from storage).
-    #[error("no posting kind {0:?}")]
-    InvalidPostingKind(String),
     /// One tool sold by two different sellers in one sale.
     #[error("tool {tool_id} appears with two different sellers")]
     ConflictingSeller { tool_id: ToolId },
