@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::extract::BadRequest;
+use crate::wire::labels::parse_label;
 use crate::wire::{MoneyDto, decimal_field};
 
 /// POST /v1/admin/sellers.
@@ -98,11 +99,7 @@ fn fee_rate(raw: Option<&str>) -> Result<Option<Decimal>, BadRequest> {
 }
 
 fn kind(raw: &str) -> Result<SellerKind, BadRequest> {
-    match raw {
-        "PLATFORM" => Ok(SellerKind::Platform),
-        "THIRD_PARTY" => Ok(SellerKind::ThirdParty),
-        _ => Err(BadRequest::field("kind", "must be PLATFORM or THIRD_PARTY")),
-    }
+    parse_label(raw).map_err(|message| BadRequest::field("kind", message))
 }
 
 /// PUT /v1/admin/tools/{id}/seller.

@@ -1,7 +1,6 @@
 //! A seller as the API shows it, to platform admins and to the seller's own users.
 
 use chrono::{DateTime, Utc};
-use marketplace_domain::revenue::SellerKind;
 use marketplace_domain::seller::Seller;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -36,21 +35,12 @@ pub struct SellerDto {
     pub created_at: DateTime<Utc>,
 }
 
-/// A seller kind's label on the wire.
-#[must_use]
-pub const fn kind_label(kind: SellerKind) -> &'static str {
-    match kind {
-        SellerKind::Platform => "PLATFORM",
-        SellerKind::ThirdParty => "THIRD_PARTY",
-    }
-}
-
 impl From<&Seller> for SellerDto {
     fn from(s: &Seller) -> Self {
         Self {
             id: s.id().as_uuid(),
             name: s.name().to_owned(),
-            kind: kind_label(s.kind()),
+            kind: s.kind().as_str(),
             fee_rate: s.fee_rate().value().normalize().to_string(),
             org_id: s.org_id().map(|o| o.as_uuid()),
             connect: s.connect().map(|c| ConnectDto {
