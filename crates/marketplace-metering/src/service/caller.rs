@@ -5,10 +5,11 @@
 //! keys. The HTTP layer builds a [`UsageCaller`] from either ([`UsageCaller::member`],
 //! [`UsageCaller::key_holder`]), so this crate needs neither the key store nor HTTP.
 //!
-//! The member rows join the kernel's `Permission` table (as `ReportUsage`, `ReadUsage` and
-//! `CheckAccess`) once that table's split has landed; until then they are kept here, in
-//! [`UsagePermission::held_by_member`], and nowhere else. The key rows are the API keys'
-//! scopes, named in [`UsagePermission::scope`].
+//! This context keeps no roles of its own: what a member may do is the kernel's matrix
+//! (`Permission::ViewHoldings` reads usage and asks for access, as it reads what the org
+//! holds), in [`UsagePermission::held_by_member`]; reporting usage has no member row at
+//! all, since hosts report with a key. The key rows are the API keys' scopes, named in
+//! [`UsagePermission::scope`].
 
 use marketplace_kernel::access::{AccessPolicy, Actor, Permission};
 use marketplace_kernel::ids::OrgId;
