@@ -47,6 +47,7 @@ mod tests {
     #[test]
     fn r_b1_recurring_intervals_round_trip_through_the_kernel_interval() {
         assert_eq!(BillingInterval::OneTime.recurring(), None);
+        assert!(!BillingInterval::OneTime.is_recurring());
         for interval in [Interval::Monthly, Interval::Annual] {
             let billing = BillingInterval::from(interval);
             assert!(billing.is_recurring());
