@@ -223,4 +223,30 @@ mod tests {
             })
         );
     }
+
+    #[test]
+    fn r_k2_a_bundle_purchase_still_active_is_already_owned_without_entitlements() {
+        // The bundle's purchase is ACTIVE but its entitlements lapsed (a recurring period
+        // over, before the expiry job ran): buying it again would only meet the store's
+        // one-active-purchase rule at fulfilment, so the cart refuses it now.
+        let (t1, t2) = (tool(81, dec!(5)), tool(82, dec!(5)));
+        let b = bundle(8, dec!(8), &[&t1, &t2]);
+        let purchase = HeldPurchase {
+            purchase_id: PurchaseId::from_uuid(Uuid::from_u128(0x881)),
+            item: ItemRef::Bundle(b.id()),
+            tools: vec![t1.id, t2.id],
+            price_model: None,
+        };
+        let lapsed = Holdings::new(vec![purchase], &[], crate::catalog::fixtures::now());
+        assert!(!lapsed.holds_tool(t1.id));
+        assert_eq!(
+            growth(&lapsed, &Offer::Bundle(b.clone())),
+            Err(AddRefusal::AlreadyOwned {
+                item: ItemRef::Bundle(b.id())
+            })
+        );
+        // Without the purchase the same bundle may be added.
+        let nothing = Holdings::new(vec![], &[], crate::catalog::fixtures::now());
+        assert_eq!(growth(&nothing, &Offer::Bundle(b)), Ok(vec![]));
+    }
 }
