@@ -454,12 +454,14 @@ mod tests {
             mk(t(2), Some(now - chrono::Duration::seconds(1)), None),
             mk(t(3), None, Some(now)),
             mk(t(4), Some(now + chrono::Duration::days(1)), None),
+            mk(t(5), Some(now), None),
         ];
         let h = Holdings::new(vec![], &ents, now);
         assert!(h.holds_tool(t(1)));
         assert!(!h.holds_tool(t(2)), "expired period");
         assert!(!h.holds_tool(t(3)), "ended");
         assert!(h.holds_tool(t(4)));
+        assert!(!h.holds_tool(t(5)), "a period's end is exclusive (R-R1)");
     }
 
     #[test]
