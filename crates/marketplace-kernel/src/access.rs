@@ -56,6 +56,11 @@ pub enum Permission {
     ViewSellerAccount,
     /// Onboard the seller the actor's org manages with the payout provider.
     ManageSellerAccount,
+    /// Plan, apply, roll back and uninstall the org's modules (R-I4, R-I5).
+    InstallModules,
+    /// Publish and yank module versions and read every tool's install success rate
+    /// (R-I1, R-I7).
+    PublishVersions,
 }
 
 /// One row of the matrix: who holds a permission.
@@ -96,7 +101,7 @@ const PLATFORM_MODERATORS: &[PlatformRole] = &[
 
 impl Permission {
     /// Every permission, in declaration order.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 14] = [
         Self::BrowseCatalog,
         Self::UseCart,
         Self::Purchase,
@@ -109,6 +114,8 @@ impl Permission {
         Self::ManageSellers,
         Self::ViewSellerAccount,
         Self::ManageSellerAccount,
+        Self::InstallModules,
+        Self::PublishVersions,
     ];
 
     /// The permission matrix (R-P1), one row per permission:
@@ -126,6 +133,11 @@ impl Permission {
     /// | `ManageSellers` (sellers, tools, reports) | platform SUPER_ADMIN, ADMIN |
     /// | `ViewSellerAccount` | everyone (of the seller's org: a lookup scopes the data) |
     /// | `ManageSellerAccount` | org OWNER, ADMIN |
+    /// | `InstallModules` (plan, apply, roll back, uninstall) | org OWNER, ADMIN |
+    /// | `PublishVersions` (versions, every tool's success rate) | platform SUPER_ADMIN, ADMIN |
+    ///
+    /// Reading the org's installations, updates, notices and history is `ViewHoldings`;
+    /// a seller's own install figures are `ViewSellerAccount`.
     ///
     /// The original marketplace let any member check out; only owners and admins spend the
     /// org's money here.
@@ -134,11 +146,15 @@ impl Permission {
         match self {
             Self::BrowseCatalog | Self::ViewHoldings | Self::ViewSellerAccount => Holders::Everyone,
             Self::UseCart | Self::Review => Holders::OrgRoles(ORG_PARTICIPANTS),
-            Self::Purchase | Self::ManageSellerAccount => Holders::OrgRoles(ORG_OWNERS_AND_ADMINS),
-            Self::ModerateReviews => Holders::PlatformRoles(PLATFORM_MODERATORS),
-            Self::ManageCatalog | Self::ManageBilling | Self::ManageOrgs | Self::ManageSellers => {
-                Holders::PlatformRoles(PLATFORM_ADMINS)
+            Self::Purchase | Self::ManageSellerAccount | Self::InstallModules => {
+                Holders::OrgRoles(ORG_OWNERS_AND_ADMINS)
             }
+            Self::ModerateReviews => Holders::PlatformRoles(PLATFORM_MODERATORS),
+            Self::ManageCatalog
+            | Self::ManageBilling
+            | Self::ManageOrgs
+            | Self::ManageSellers
+            | Self::PublishVersions => Holders::PlatformRoles(PLATFORM_ADMINS),
         }
     }
 }
@@ -209,14 +225,15 @@ mod tests {
             | Permission::ViewHoldings
             | Permission::ViewSellerAccount => true,
             Permission::UseCart | Permission::Review => o != O::Viewer,
-            Permission::Purchase | Permission::ManageSellerAccount => {
+            Permission::Purchase | Permission::ManageSellerAccount | Permission::InstallModules => {
                 matches!(o, O::Owner | O::Admin)
             }
             Permission::ModerateReviews => matches!(pr, P::SuperAdmin | P::Admin | P::Moderator),
             Permission::ManageCatalog
             | Permission::ManageBilling
             | Permission::ManageOrgs
-            | Permission::ManageSellers => matches!(pr, P::SuperAdmin | P::Admin),
+            | Permission::ManageSellers
+            | Permission::PublishVersions => matches!(pr, P::SuperAdmin | P::Admin),
         }
     }
 
@@ -238,7 +255,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(cells, 12 * 4 * 5, "every cell was walked");
+        assert_eq!(cells, 14 * 4 * 5, "every cell was walked");
         for o in ORG_ROLES {
             for pr in PLATFORM_ROLES {
                 let a = actor(o, pr);
@@ -270,6 +287,7 @@ mod tests {
                     Permission::ManageBilling,
                     Permission::ManageOrgs,
                     Permission::ManageSellers,
+                    Permission::PublishVersions,
                 ] {
                     assert_eq!(
                         p.allows(&a, admin_only),
@@ -285,6 +303,11 @@ mod tests {
                     p.allows(&a, Permission::ManageSellerAccount),
                     matches!(o, OrgRole::Owner | OrgRole::Admin),
                     "only the org's owners and admins onboard its seller"
+                );
+                assert_eq!(
+                    p.allows(&a, Permission::InstallModules),
+                    matches!(o, OrgRole::Owner | OrgRole::Admin),
+                    "only the org's owners and admins change its installed modules"
                 );
             }
         }
@@ -307,6 +330,8 @@ mod tests {
             Permission::ManageSellers => 9,
             Permission::ViewSellerAccount => 10,
             Permission::ManageSellerAccount => 11,
+            Permission::InstallModules => 12,
+            Permission::PublishVersions => 13,
         };
         for (i, p) in Permission::ALL.into_iter().enumerate() {
             assert_eq!(position(p), i, "{p:?}");

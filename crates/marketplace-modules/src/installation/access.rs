@@ -1,44 +1,51 @@
-//! Who may do what with modules: this context's rows of the permission matrix.
-//!
-//! They join the kernel's `Permission` table (as `InstallModules` and `PublishVersions`,
-//! reading installations staying with `ViewHoldings`) once that table's split into
-//! catalog, billing, org and seller rights has landed; until then they are kept here, in
-//! this one function, and nowhere else.
+//! Who may do what with modules: the three rights this context asks for, each one a row
+//! of the kernel's permission matrix ([`Permission::holders`]), which alone says who
+//! holds it.
 
-use marketplace_kernel::access::{AccessPolicy, Actor, OrgRole, Permission, PlatformRole};
+use marketplace_kernel::access::{AccessPolicy, Actor, Permission};
 
 /// What an actor may be allowed to do with modules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum InstallPermission {
     /// See the org's installations, updates, notices and history; and, for an org that
-    /// manages a seller, the success rates of its tools. Every member of the org.
+    /// manages a seller, the success rates of its tools: the kernel's `ViewHoldings`.
     ViewInstallations,
-    /// Plan, apply, roll back and uninstall for the org: org OWNER and ADMIN, who speak
-    /// for it (the same people who may buy).
+    /// Plan, apply, roll back and uninstall for the org: the kernel's `InstallModules`.
     InstallModules,
-    /// Publish and yank versions, and read every tool's success rate: platform
-    /// SUPER_ADMIN and ADMIN (sellers will publish through their listings).
+    /// Publish and yank versions, and read every tool's success rate: the kernel's
+    /// `PublishVersions` (sellers will publish through their listings).
     PublishVersions,
+    /// Read a tool's published versions: the kernel's `BrowseCatalog`.
+    BrowseVersions,
+    /// Set the platform version an org runs: the kernel's `ManageOrgs`.
+    SetPlatformVersion,
 }
 
 impl InstallPermission {
     /// Every permission, in declaration order.
-    pub const ALL: [Self; 3] = [
+    pub const ALL: [Self; 5] = [
         Self::ViewInstallations,
         Self::InstallModules,
         Self::PublishVersions,
+        Self::BrowseVersions,
+        Self::SetPlatformVersion,
     ];
 
-    /// Whether `actor` holds this permission: the matrix rows, in one place.
+    /// The row of the kernel's matrix this right is.
+    #[must_use]
+    pub const fn permission(self) -> Permission {
+        match self {
+            Self::ViewInstallations => Permission::ViewHoldings,
+            Self::InstallModules => Permission::InstallModules,
+            Self::PublishVersions => Permission::PublishVersions,
+            Self::BrowseVersions => Permission::BrowseCatalog,
+            Self::SetPlatformVersion => Permission::ManageOrgs,
+        }
+    }
+
+    /// Whether `actor` holds this permission, as the kernel's matrix says.
     #[must_use]
     pub fn allows(self, actor: &Actor) -> bool {
-        match self {
-            Self::ViewInstallations => AccessPolicy.allows(actor, Permission::ViewHoldings),
-            Self::InstallModules => matches!(actor.org_role, OrgRole::Owner | OrgRole::Admin),
-            Self::PublishVersions => matches!(
-                actor.platform_role,
-                PlatformRole::SuperAdmin | PlatformRole::Admin
-            ),
-        }
+        AccessPolicy.allows(actor, self.permission())
     }
 }

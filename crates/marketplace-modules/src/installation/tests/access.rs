@@ -22,18 +22,20 @@ const PLATFORM_ROLES: [PlatformRole; 5] = [
 
 /// The rows as the rulebook states them, written out apart from
 /// [`InstallPermission::allows`]: installing is for the org's OWNER and ADMIN, publishing
-/// for the platform's SUPER_ADMIN and ADMIN, reading for every member.
+/// and setting an org's platform for the platform's SUPER_ADMIN and ADMIN, reading for
+/// every member, a tool's versions for everyone.
 fn documented(permission: InstallPermission, o: OrgRole, p: PlatformRole) -> bool {
     match permission {
         InstallPermission::ViewInstallations => true,
         InstallPermission::InstallModules => matches!(o, OrgRole::Owner | OrgRole::Admin),
-        InstallPermission::PublishVersions => {
+        InstallPermission::PublishVersions | InstallPermission::SetPlatformVersion => {
             matches!(p, PlatformRole::SuperAdmin | PlatformRole::Admin)
         }
+        InstallPermission::BrowseVersions => true,
     }
 }
 
-/// Joins the kernel's r_p1 matrix test once these rows move into its `Permission` table.
+/// These rights are rows of the kernel's matrix, and the rows say what the rulebook says.
 #[test]
 fn r_p1_install_permissions_join_the_matrix() {
     let mut cells = 0;
@@ -49,7 +51,7 @@ fn r_p1_install_permissions_join_the_matrix() {
             }
         }
     }
-    assert_eq!(cells, 3 * 4 * 5);
+    assert_eq!(cells, 5 * 4 * 5);
 }
 
 fn install_request() -> ChangeRequest {
