@@ -55,7 +55,7 @@ pub use conflict::Conflict;
 pub use entitlement::Entitlements;
 pub use generation::{Generation, GenerationNumber};
 pub use lockfile::Lockfile;
-pub use outcome::{Attempt, AttemptKind, Outcome, SuccessRate, success_rates};
+pub use outcome::{Attempt, AttemptKind, Outcome, SuccessRate, TARGET_PERCENT, success_rates};
 pub use plan::{InstallPlan, NotEarlier, RollbackPlan, StalePlan, Step, diff};
 pub use registry::{AddModuleError, ModuleEntry, Pricing, PublishError, Registry, YankError};
 pub use release::{Dependency, DependencyKind, NewRelease, Release, ReleaseStatus};

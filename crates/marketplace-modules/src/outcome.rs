@@ -48,6 +48,9 @@ impl<M> Attempt<M> {
     }
 }
 
+/// The success rate the platform holds every tool to, in percent (seed 002: above 95%).
+pub const TARGET_PERCENT: u8 = 95;
+
 /// Successful attempts out of all attempts; never over zero attempts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SuccessRate {
@@ -76,6 +79,11 @@ impl SuccessRate {
     pub fn percent(self) -> u8 {
         let percent = u128::from(self.succeeded) * 100 / u128::from(self.attempts);
         u8::try_from(percent).unwrap_or(100)
+    }
+
+    /// Whether the rate meets the platform's target, [`TARGET_PERCENT`], exactly.
+    pub fn meets_target(self) -> bool {
+        self.at_least(TARGET_PERCENT)
     }
 
     /// Whether the rate is at least `percent` %, exactly.

@@ -30,8 +30,10 @@ impl fmt::Display for Named {
 /// What was not found, in the actor's org or in the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Missing {
-    /// The actor's org has no installation record at all.
+    /// The actor's org has no platform version yet, so nothing can be installed for it.
     Org,
+    /// The platform does not know the org at all.
+    UnknownOrg,
     /// The catalog does not list the tool.
     Tool(ToolId),
     /// The catalog lists the tool, but not this version.
@@ -45,7 +47,10 @@ pub enum Missing {
 impl fmt::Display for Missing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Org => f.write_str("the organization has no installations"),
+            Self::Org => {
+                f.write_str("the platform has not set this organization's platform version yet")
+            }
+            Self::UnknownOrg => f.write_str("no such organization"),
             Self::Tool(tool) => write!(f, "tool {tool} is not in the catalog"),
             Self::Version { tool, version } => write!(f, "tool {tool} has no version {version}"),
             Self::Installation(tool) => write!(f, "tool {tool} is not installed"),

@@ -29,6 +29,9 @@ mod tests;
 pub use access::InstallPermission;
 pub use change::ChangeRequest;
 pub use error::{InstallError, Missing, Named, PublishingError};
-pub use records::{AttemptRecord, ChangeKind, GenerationRecord, InstallationState, UpdateNotice};
+pub use records::{
+    AttemptRecord, ChangeKind, GenerationRecord, InstallationState, InstalledSet, InstalledTool,
+    ListedRelease, UpdateNotice,
+};
 pub use resolution::OrgModules;
 pub use service::{InstallationService, PublishedVersion};

@@ -77,6 +77,16 @@ pub trait ModuleCatalog: Send + Sync {
     /// [`RepoError::NotFound`] when the tool has no such version.
     async fn yank(&self, tool: ToolId, version: &Version) -> Result<(), RepoError>;
 
+    /// When each version of `tool` was published; empty for a tool with no versions or
+    /// one the catalog does not list.
+    ///
+    /// # Errors
+    /// [`RepoError::Unavailable`] only.
+    async fn release_dates(
+        &self,
+        tool: ToolId,
+    ) -> Result<BTreeMap<Version, DateTime<Utc>>, RepoError>;
+
     /// The tools published by the seller `org` manages (none for an org that manages no
     /// seller).
     ///
@@ -101,6 +111,13 @@ pub trait Installations: Send + Sync {
     /// # Errors
     /// [`RepoError::NotFound`] for an unknown org.
     async fn state(&self, org: OrgId) -> Result<InstallationState, RepoError>;
+
+    /// Sets the host platform version `org` runs (R-I2), which makes the org known to the
+    /// installation service; its installations are left as they are.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] for an org the platform does not know.
+    async fn set_platform(&self, org: OrgId, version: &Version) -> Result<(), RepoError>;
 
     /// Makes `record`'s generation the org's current one, if the current one is still
     /// `record.follows()`: the generation, its lockfile, the history entry and the removal

@@ -214,3 +214,31 @@ pub struct UpdateNotice {
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
 }
+
+/// One installed tool as the org sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstalledTool {
+    pub tool: ToolId,
+    /// The catalog's name for it.
+    pub name: String,
+    pub version: Version,
+    /// False when the entitlement to it ended (R-I6): flagged disabled, or a paid tool the
+    /// org no longer holds. It stays installed, pinned at its version.
+    pub enabled: bool,
+}
+
+/// The org's installed set: what it runs on and what it has (R-I2, R-I6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstalledSet {
+    pub platform: Version,
+    pub generation: GenerationNumber,
+    /// In tool id order.
+    pub tools: Vec<InstalledTool>,
+}
+
+/// A published version of a tool, as the catalog lists it (R-I1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedRelease {
+    pub release: crate::release::Release<ToolId>,
+    pub published_at: DateTime<Utc>,
+}

@@ -248,6 +248,27 @@ impl ModuleCatalog for SeaOrmStore {
         exists.map(|_| ()).ok_or(RepoError::NotFound)
     }
 
+    async fn release_dates(
+        &self,
+        tool: ToolId,
+    ) -> Result<BTreeMap<Version, DateTime<Utc>>, RepoError> {
+        let rows = query_all(
+            &self.conn,
+            "SELECT version, published_at FROM module_versions WHERE tool_id = ?",
+            vec![tool.as_uuid().into()],
+        )
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let version = labels::version(VERSIONS, &get::<String>(row, VERSIONS, "version")?)?;
+                Ok((
+                    version,
+                    get::<DateTime<Utc>>(row, VERSIONS, "published_at")?,
+                ))
+            })
+            .collect()
+    }
+
     async fn published_by(&self, org: OrgId) -> Result<Vec<ToolId>, RepoError> {
         let rows = query_all(
             &self.conn,

@@ -146,32 +146,6 @@ async fn load_state(
 }
 
 impl SeaOrmStore {
-    /// Sets the host platform version `org` runs (R-I2): the platform's own setting,
-    /// which makes the org known to the installation service.
-    ///
-    /// # Errors
-    /// `Unavailable` (also for an org the store does not know).
-    pub async fn set_platform_version(
-        &self,
-        org: OrgId,
-        version: &Version,
-    ) -> Result<(), RepoError> {
-        let tx = self.begin(Scope::Org(org, None)).await?;
-        execute(
-            &tx,
-            "INSERT INTO org_platforms (org_id, platform_version, updated_at) VALUES (?, ?, ?)
-             ON CONFLICT (org_id) DO UPDATE
-             SET platform_version = excluded.platform_version, updated_at = excluded.updated_at",
-            vec![
-                org.as_uuid().into(),
-                version.to_string().into(),
-                self.now().into(),
-            ],
-        )
-        .await?;
-        commit(tx).await
-    }
-
     /// Writes `record` after the head was checked: the generation, its lockfile, the
     /// flags of tools it no longer holds dropped, and the head moved.
     async fn write_generation(
@@ -241,6 +215,32 @@ impl Installations for SeaOrmStore {
         let state = load_state(&tx, org).await?;
         commit(tx).await?;
         Ok(state)
+    }
+
+    async fn set_platform(&self, org: OrgId, version: &Version) -> Result<(), RepoError> {
+        let tx = self.begin(Scope::Org(org, None)).await?;
+        let known = query_one(
+            &tx,
+            "SELECT id FROM organizations WHERE id = ?",
+            vec![org.as_uuid().into()],
+        )
+        .await?;
+        if known.is_none() {
+            return Err(RepoError::NotFound);
+        }
+        execute(
+            &tx,
+            "INSERT INTO org_platforms (org_id, platform_version, updated_at) VALUES (?, ?, ?)
+             ON CONFLICT (org_id) DO UPDATE
+             SET platform_version = excluded.platform_version, updated_at = excluded.updated_at",
+            vec![
+                org.as_uuid().into(),
+                version.to_string().into(),
+                self.now().into(),
+            ],
+        )
+        .await?;
+        commit(tx).await
     }
 
     async fn apply(&self, org: OrgId, record: &GenerationRecord) -> Result<(), ApplyError> {

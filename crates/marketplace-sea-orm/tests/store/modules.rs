@@ -60,6 +60,7 @@ on_both_backends!(
     r_i1_a_version_is_published_once_and_never_changes,
     r_i1_yanking_is_idempotent_and_keeps_the_release,
     r_i1_published_by_lists_the_sellers_tools,
+    r_i1_release_dates_name_each_versions_publication,
     r_i4_apply_stores_generations_in_order_and_refuses_stale_ones,
     r_i4_history_reads_newest_first_with_kind_and_steps,
     r_i4_state_of_an_org_without_a_platform_is_not_found,
@@ -106,7 +107,9 @@ async fn publish(store: &SeaOrmStore, tool: ToolId, release: NewRelease<ToolId>)
 /// An org on platform 2.0.0.
 async fn tenant(store: &SeaOrmStore) -> OrgId {
     let id = org(store, "0").await;
-    store.set_platform_version(id, &v("2.0.0")).await.unwrap();
+    Installations::set_platform(store, id, &v("2.0.0"))
+        .await
+        .unwrap();
     id
 }
 
@@ -185,6 +188,27 @@ async fn r_i1_registry_is_the_closure_of_the_roots_over_dependencies(db: TestDb)
             .next()
             .is_none()
     );
+    db.finish().await;
+}
+
+async fn r_i1_release_dates_name_each_versions_publication(db: TestDb) {
+    let store = db.store();
+    let tool = module(&store, "Exports", Pricing::Free).await;
+    let other = module(&store, "Imports", Pricing::Free).await;
+    let later = t0() + chrono::Duration::days(3);
+    publish(&store, tool, NewRelease::new(v("1.0.0"), req("*"))).await;
+    ModuleCatalog::publish(&store, tool, &NewRelease::new(v("1.1.0"), req("*")), later)
+        .await
+        .unwrap();
+    publish(&store, other, NewRelease::new(v("9.0.0"), req("*"))).await;
+    let dates = store.release_dates(tool).await.unwrap();
+    assert_eq!(
+        dates.into_iter().collect::<Vec<_>>(),
+        [(v("1.0.0"), t0()), (v("1.1.0"), later)],
+        "each version with its own time, and no other tool's"
+    );
+    let unknown = ToolId::from_uuid(uuid::Uuid::new_v4());
+    assert!(store.release_dates(unknown).await.unwrap().is_empty());
     db.finish().await;
 }
 
@@ -370,13 +394,17 @@ async fn r_i4_state_of_an_org_without_a_platform_is_not_found(db: TestDb) {
         Installations::state(&store, unknown).await,
         Err(RepoError::NotFound)
     ));
-    store
-        .set_platform_version(unknown, &v("3.1.0"))
+    Installations::set_platform(&store, unknown, &v("3.1.0"))
         .await
         .unwrap();
     let state = Installations::state(&store, unknown).await.unwrap();
     assert_eq!(state.platform(), &v("3.1.0"));
     assert_eq!(state.current(), &Generation::initial());
+    let stranger = OrgId::from_uuid(uuid::Uuid::new_v4());
+    assert!(matches!(
+        Installations::set_platform(&store, stranger, &v("3.1.0")).await,
+        Err(RepoError::NotFound)
+    ));
     db.finish().await;
 }
 
@@ -690,6 +718,9 @@ impl Installations for MeetingFirst {
             self.barrier.wait().await;
         }
         state
+    }
+    async fn set_platform(&self, org: OrgId, version: &Version) -> Result<(), RepoError> {
+        self.store.set_platform(org, version).await
     }
     async fn apply(&self, org: OrgId, record: &GenerationRecord) -> Result<(), ApplyError> {
         self.store.apply(org, record).await

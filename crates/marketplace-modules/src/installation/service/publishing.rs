@@ -17,7 +17,7 @@ use super::{InstallationService, require};
 use crate::installation::access::InstallPermission;
 use crate::installation::error::{Missing, PublishingError};
 use crate::installation::ports::PublishStoreError;
-use crate::installation::records::UpdateNotice;
+use crate::installation::records::{ListedRelease, UpdateNotice};
 use crate::installation::resolution::OrgModules;
 
 /// A version just published, and how many orgs were told of it.
@@ -48,7 +48,21 @@ impl InstallationService {
         release: NewRelease<ToolId>,
     ) -> Result<PublishedVersion, PublishingError> {
         require(actor, InstallPermission::PublishVersions).map_err(PublishingError::Forbidden)?;
-        let mut registry = self.catalog.registry(&[tool]).await?;
+        let roots: Vec<ToolId> = std::iter::once(tool)
+            .chain(release.dependencies.iter().map(|d| *d.module()))
+            .collect();
+        let mut registry = self.catalog.registry(&roots).await?;
+        if let Some(unknown) = release
+            .dependencies
+            .iter()
+            .map(|d| *d.module())
+            .find(|dependency| *dependency != tool && registry.module(dependency).is_none())
+        {
+            return Err(PublishingError::Invalid(FieldError::new(
+                "dependencies",
+                format!("tool {unknown} is not in the catalog"),
+            )));
+        }
         registry.publish(&tool, release.clone()).map_err(refusal)?;
         let version = release.version.clone();
         let published_at = self.clock.now();
@@ -79,6 +93,40 @@ impl InstallationService {
             published_at,
             notified,
         })
+    }
+
+    /// Every version of `tool`, oldest first, yanked ones included with their status, each
+    /// with when it was published (R-I1). Open to every authenticated actor.
+    ///
+    /// # Errors
+    /// `Forbidden`; `NotFound` for a tool the catalog does not list; `Infrastructure`,
+    /// also for a stored version without its publication time.
+    pub async fn versions(
+        &self,
+        actor: &Actor,
+        tool: ToolId,
+    ) -> Result<Vec<ListedRelease>, PublishingError> {
+        require(actor, InstallPermission::BrowseVersions).map_err(PublishingError::Forbidden)?;
+        let registry = self.catalog.registry(&[tool]).await?;
+        let entry = registry
+            .module(&tool)
+            .ok_or(PublishingError::NotFound(Missing::Tool(tool)))?;
+        let mut dates = self.catalog.release_dates(tool).await?;
+        entry
+            .releases()
+            .map(|release| {
+                let published_at = dates.remove(release.version()).ok_or_else(|| {
+                    PublishingError::Infrastructure(RepoError::Corrupt {
+                        table: "module_versions",
+                        detail: format!("{tool} {} has no publication time", release.version()),
+                    })
+                })?;
+                Ok(ListedRelease {
+                    release: release.clone(),
+                    published_at,
+                })
+            })
+            .collect()
     }
 
     /// Withdraws `version` of `tool` from new installs (R-I1); orgs that have it keep it.

@@ -14,7 +14,9 @@ use crate::updates::Update;
 use super::{InstallationService, require};
 use crate::installation::access::InstallPermission;
 use crate::installation::error::{InstallError, Missing, PublishingError};
-use crate::installation::records::{GenerationRecord, InstallationState, UpdateNotice};
+use crate::installation::records::{
+    GenerationRecord, InstallationState, InstalledSet, InstalledTool, UpdateNotice,
+};
 use crate::installation::resolution::OrgModules;
 
 impl InstallationService {
@@ -26,6 +28,36 @@ impl InstallationService {
     pub async fn installations(&self, actor: &Actor) -> Result<InstallationState, InstallError> {
         require(actor, InstallPermission::ViewInstallations).map_err(InstallError::Forbidden)?;
         self.state(actor.org_id).await
+    }
+
+    /// The org's installed tools with their names, each enabled or not (R-I6). Whether an
+    /// installation is enabled is decided here, from the entitlement answer of the moment
+    /// (R-E3) and the stored flag: a paid tool the org no longer holds reads as disabled
+    /// at once, with no job or event in between, exactly as resolutions pin it.
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound` for an org the store does not know, `Infrastructure`.
+    pub async fn installed(&self, actor: &Actor) -> Result<InstalledSet, InstallError> {
+        require(actor, InstallPermission::ViewInstallations).map_err(InstallError::Forbidden)?;
+        let state = self.state(actor.org_id).await?;
+        let (registry, held) = self.catalog_for(actor.org_id, &state, []).await?;
+        let modules = OrgModules::new(&state, &registry, held);
+        let tools = state
+            .current()
+            .lockfile()
+            .iter()
+            .map(|(tool, version)| InstalledTool {
+                tool: *tool,
+                name: registry.display_name(tool),
+                version: version.clone(),
+                enabled: !modules.pinned().contains(tool),
+            })
+            .collect();
+        Ok(InstalledSet {
+            platform: state.platform().clone(),
+            generation: state.current().number(),
+            tools,
+        })
     }
 
     /// Newer compatible versions of the org's enabled tools (R-I6).

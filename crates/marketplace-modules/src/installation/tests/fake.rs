@@ -43,6 +43,8 @@ pub enum ApplyAnswer {
 
 pub struct InMemoryInstallations {
     platform: Version,
+    /// Orgs whose platform was set apart from `platform`.
+    platforms: Mutex<BTreeMap<OrgId, Version>>,
     orgs: Mutex<BTreeMap<OrgId, OrgRows>>,
     answers: Mutex<Vec<ApplyAnswer>>,
     /// The first `rendezvous` reads of a state wait for each other, so that concurrent
@@ -58,6 +60,7 @@ impl InMemoryInstallations {
     pub fn new(platform: Version, rendezvous: usize) -> Self {
         Self {
             platform,
+            platforms: Mutex::new(BTreeMap::new()),
             orgs: Mutex::new(BTreeMap::new()),
             answers: Mutex::new(Vec::new()),
             rendezvous,
@@ -76,6 +79,15 @@ impl InMemoryInstallations {
             .unwrap_or_default()
     }
 
+    fn platform_of(&self, org: OrgId) -> Version {
+        self.platforms
+            .lock()
+            .unwrap()
+            .get(&org)
+            .cloned()
+            .unwrap_or_else(|| self.platform.clone())
+    }
+
     /// What each `apply` answered, in the order they were answered.
     pub fn answers(&self) -> Vec<ApplyAnswer> {
         self.answers.lock().unwrap().clone()
@@ -85,11 +97,12 @@ impl InMemoryInstallations {
 #[async_trait]
 impl Installations for InMemoryInstallations {
     async fn state(&self, org: OrgId) -> Result<InstallationState, RepoError> {
+        let platform = self.platform_of(org);
         let state = {
             let orgs = self.orgs.lock().unwrap();
             let rows = orgs.get(&org);
             InstallationState::new(
-                self.platform.clone(),
+                platform,
                 rows.map_or_else(Generation::initial, OrgRows::current),
                 rows.map(|rows| rows.disabled.clone()).unwrap_or_default(),
             )
@@ -98,6 +111,11 @@ impl Installations for InMemoryInstallations {
             self.barrier.wait().await;
         }
         Ok(state)
+    }
+
+    async fn set_platform(&self, org: OrgId, version: &Version) -> Result<(), RepoError> {
+        self.platforms.lock().unwrap().insert(org, version.clone());
+        Ok(())
     }
 
     async fn apply(&self, org: OrgId, record: &GenerationRecord) -> Result<(), ApplyError> {
@@ -171,7 +189,7 @@ impl Installations for InMemoryInstallations {
                 (
                     *org,
                     InstallationState::new(
-                        self.platform.clone(),
+                        self.platform_of(*org),
                         rows.current(),
                         rows.disabled.clone(),
                     ),

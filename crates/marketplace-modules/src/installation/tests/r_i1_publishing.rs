@@ -5,6 +5,7 @@ use marketplace_kernel::store::RepoError;
 
 use super::support::*;
 use crate::installation::ports::PublishStoreError;
+use crate::ReleaseStatus;
 use crate::installation::{Missing, PublishingError};
 
 #[tokio::test]
@@ -115,6 +116,93 @@ async fn r_i1_a_version_stays_published_when_its_notices_fail() {
 
     assert!(
         matches!(&result, Err(PublishingError::NoticesNotSent { version, .. }) if *version == v("3.0.0")),
+        "{result:?}"
+    );
+}
+
+/// A dependency on a tool the catalog does not list is refused before anything is stored:
+/// no resolution could ever meet it.
+#[tokio::test]
+async fn r_i1_a_release_depending_on_an_unlisted_tool_is_invalid() {
+    // No expectation on the catalog's publish: the refusal comes first.
+    let service = Ports::new().serving(catalog()).build();
+    let unlisted = tool(99);
+
+    let result = service
+        .publish_version(
+            &platform_admin(),
+            reports(),
+            release("3.0.0", "*").requires(unlisted, req("^1")),
+        )
+        .await;
+
+    assert!(
+        matches!(&result, Err(PublishingError::Invalid(fault)) if fault.field == "dependencies"),
+        "{result:?}"
+    );
+}
+
+/// The versions list: every release of the tool with its status and publication time.
+#[tokio::test]
+async fn r_i1_versions_list_every_release_with_its_status_and_time() {
+    let mut registry = catalog();
+    registry.yank(&data_core(), &v("1.1.0")).unwrap();
+    let mut ports = Ports::new().serving(registry);
+    ports.catalog.expect_release_dates().returning(|_| {
+        Ok(["1.0.0", "1.1.0", "2.0.0"]
+            .into_iter()
+            .map(|version| (v(version), now()))
+            .collect())
+    });
+    let service = ports.build();
+
+    let listed = service.versions(&viewer(), data_core()).await.unwrap();
+
+    let seen: Vec<(String, ReleaseStatus)> = listed
+        .iter()
+        .map(|l| (l.release.version().to_string(), l.release.status()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("1.0.0".to_owned(), ReleaseStatus::Published),
+            ("1.1.0".to_owned(), ReleaseStatus::Yanked),
+            ("2.0.0".to_owned(), ReleaseStatus::Published),
+        ]
+    );
+    assert!(listed.iter().all(|l| l.published_at == now()));
+}
+
+#[tokio::test]
+async fn r_i1_versions_of_an_unlisted_tool_are_not_found() {
+    let service = Ports::new().serving(catalog()).build();
+
+    let result = service.versions(&viewer(), tool(99)).await;
+
+    assert!(
+        matches!(result, Err(PublishingError::NotFound(Missing::Tool(t))) if t == tool(99)),
+        "{result:?}"
+    );
+}
+
+/// A stored version without its publication time is the store's inconsistency, not an
+/// empty answer.
+#[tokio::test]
+async fn r_i1_a_version_without_its_publication_time_is_an_infrastructure_fault() {
+    let mut ports = Ports::new().serving(catalog());
+    ports
+        .catalog
+        .expect_release_dates()
+        .returning(|_| Ok(std::collections::BTreeMap::new()));
+    let service = ports.build();
+
+    let result = service.versions(&viewer(), data_core()).await;
+
+    assert!(
+        matches!(
+            result,
+            Err(PublishingError::Infrastructure(RepoError::Corrupt { .. }))
+        ),
         "{result:?}"
     );
 }

@@ -315,3 +315,87 @@ async fn r_i6_notice_of_another_org_is_not_found() {
         "{result:?}"
     );
 }
+
+/// The installed set reads each installation as enabled or not from the entitlement of
+/// the moment: a paid tool the org no longer holds reads disabled with no flag written,
+/// a flagged one reads disabled, a free one never does; all stay installed.
+#[tokio::test]
+async fn r_i6_installed_tools_read_disabled_once_their_entitlement_ends() {
+    let installed = [
+        (data_core(), "1.0.0"),
+        (analytics(), "1.0.0"),
+        (crm_sync(), "1.0.0"),
+    ];
+    let read = |held: &[ToolId], flagged: &[ToolId]| {
+        let service = Ports::new()
+            .serving(catalog())
+            .holding(held)
+            .with_state(state_on(PLATFORM, 3, &installed, flagged))
+            .build();
+        async move { service.installed(&viewer()).await.unwrap() }
+    };
+    let enabled = |set: &crate::installation::InstalledSet| -> Vec<(ToolId, bool)> {
+        set.tools.iter().map(|t| (t.tool, t.enabled)).collect()
+    };
+
+    let held = read(&[analytics()], &[]).await;
+    assert_eq!(held.generation.get(), 3);
+    assert_eq!(held.platform, v(PLATFORM));
+    assert_eq!(
+        enabled(&held),
+        [(data_core(), true), (crm_sync(), true), (analytics(), true)]
+    );
+    assert_eq!(held.tools[2].name, "Analytics");
+
+    let lapsed = read(&[], &[]).await;
+    assert_eq!(
+        enabled(&lapsed),
+        [(data_core(), true), (crm_sync(), true), (analytics(), false)],
+        "the entitlement ended: disabled at once, still installed"
+    );
+
+    let flagged = read(&[analytics()], &[crm_sync()]).await;
+    assert_eq!(
+        enabled(&flagged),
+        [(data_core(), true), (crm_sync(), false), (analytics(), true)],
+        "a stored flag disables too"
+    );
+}
+
+/// The platform's admins set an org's platform version; build metadata is dropped, and
+/// an org the platform does not know is not found.
+#[tokio::test]
+async fn r_i2_the_platform_sets_an_orgs_platform_version() {
+    let mut ports = Ports::new();
+    ports
+        .installations
+        .expect_set_platform()
+        .withf(|o, version| *o == other_org() && *version == v("5.1.0"))
+        .times(1)
+        .returning(|_, _| Ok(()));
+    ports
+        .installations
+        .expect_set_platform()
+        .withf(|o, _| *o == org())
+        .returning(|_, _| Err(marketplace_kernel::store::RepoError::NotFound));
+    let service = ports.build();
+
+    service
+        .set_platform_version(&platform_admin(), other_org(), &v("5.1.0+build.7"))
+        .await
+        .unwrap();
+    let unknown = service
+        .set_platform_version(&platform_admin(), org(), &v("5.1.0"))
+        .await;
+    assert!(
+        matches!(unknown, Err(InstallError::NotFound(Missing::UnknownOrg))),
+        "{unknown:?}"
+    );
+    let denied = service
+        .set_platform_version(&owner(), other_org(), &v("6.0.0"))
+        .await;
+    assert!(
+        matches!(denied, Err(InstallError::Forbidden(_))),
+        "an org's owner does not choose its platform: {denied:?}"
+    );
+}
