@@ -1,14 +1,17 @@
-//! The embedded demo: one org per tier, users of each role, credits to spend, and tokens
-//! printed at start so a newcomer can call the API at once.
+//! The embedded demo: one org per tier, users of each role, credits to spend, modules with
+//! versions and dependencies on the orgs' platform, and tokens printed at start so a
+//! newcomer can call the API at once.
 
 use std::sync::Arc;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use marketplace_domain::access::{Actor, OrgRole, PlatformRole};
-use marketplace_domain::ids::{OrgId, UserId};
+use marketplace_domain::ids::{OrgId, ToolId, UserId};
 use marketplace_domain::money::{Currency, Money};
 use marketplace_domain::org::OrgRepository;
 use marketplace_domain::tier::Tier;
+use marketplace_modules::installation::ports::{Installations, ModuleCatalog, PublishStoreError};
+use marketplace_modules::{NewRelease, Requirement, Version};
 use uuid::Uuid;
 
 use crate::auth::TokenKeys;
@@ -128,4 +131,96 @@ pub fn tokens(keys: &TokenKeys) -> anyhow::Result<Vec<(String, String)>> {
         .into_iter()
         .map(|(label, actor)| Ok((label.to_owned(), keys.issue(&actor, Duration::hours(24))?)))
         .collect()
+}
+
+/// The platform version the demo orgs run; Demo Free Realty runs an older one, so a
+/// newcomer meets a platform conflict (R-I3) there.
+pub const DEMO_PLATFORM: &str = "5.2.0";
+const OLD_PLATFORM: &str = "4.9.0";
+
+/// One demo version: the seed tool's name, the version, its platform requirement and
+/// its dependencies (seed tool name, requirement).
+struct DemoVersion {
+    tool: &'static str,
+    version: &'static str,
+    platform: &'static str,
+    needs: &'static [(&'static str, &'static str)],
+}
+
+const fn demo(
+    tool: &'static str,
+    version: &'static str,
+    platform: &'static str,
+    needs: &'static [(&'static str, &'static str)],
+) -> DemoVersion {
+    DemoVersion {
+        tool,
+        version,
+        platform,
+        needs,
+    }
+}
+
+const SAI: &str = "Sai Universal Assistant";
+const RAG: &str = "RAG System";
+const HUB: &str = "AI Hub Management";
+
+/// Versions of four seed tools, forming a diamond: Lead Source Analysis (paid) needs RAG
+/// System and AI Hub Management, which both need Sai Universal Assistant (RAG any 1.x, AI
+/// Hub 1.1 or newer). Sai 2.0 needs platform 6.
+const DEMO_VERSIONS: &[DemoVersion] = &[
+    demo(SAI, "1.0.0", "*", &[]),
+    demo(SAI, "1.1.0", ">=5", &[]),
+    demo(SAI, "2.0.0", ">=6", &[]),
+    demo(RAG, "1.0.0", "*", &[(SAI, "^1")]),
+    demo(RAG, "1.1.0", "*", &[(SAI, "^1")]),
+    demo(HUB, "1.0.0", ">=5", &[(SAI, ">=1.1, <2")]),
+    demo(
+        "Lead Source Analysis",
+        "1.0.0",
+        "*",
+        &[(RAG, "^1"), (HUB, "^1")],
+    ),
+];
+
+/// The id of the seed tool called `name`.
+fn seed_tool(name: &str) -> anyhow::Result<ToolId> {
+    marketplace_migrations::seed::catalog()
+        .iter()
+        .find(|t| t.name == name)
+        .map(|t| ToolId::from_uuid(t.id()))
+        .ok_or_else(|| anyhow::anyhow!("no seed tool named {name:?}"))
+}
+
+/// Publishes the demo versions and sets the demo orgs' platform versions (idempotently: a
+/// version already published is left as it is). Run after [`provision`].
+///
+/// # Errors
+/// The store's; a malformed entry of the demo table.
+pub async fn provision_modules(
+    catalog: &Arc<dyn ModuleCatalog>,
+    installations: &Arc<dyn Installations>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    for entry in DEMO_VERSIONS {
+        let mut release = NewRelease::new(
+            Version::parse(entry.version)?,
+            Requirement::parse(entry.platform)?,
+        )
+        .with_notes(format!("{} {} (demo)", entry.tool, entry.version));
+        for (dependency, requirement) in entry.needs {
+            release = release.requires(seed_tool(dependency)?, Requirement::parse(requirement)?);
+        }
+        match catalog.publish(seed_tool(entry.tool)?, &release, now).await {
+            Ok(()) | Err(PublishStoreError::VersionTaken) => {}
+            Err(PublishStoreError::Store(e)) => return Err(e.into()),
+        }
+    }
+    for (i, o) in ORGS.iter().enumerate() {
+        let platform = if i == 0 { OLD_PLATFORM } else { DEMO_PLATFORM };
+        installations
+            .set_platform(o.id, &Version::parse(platform)?)
+            .await?;
+    }
+    Ok(())
 }

@@ -18,6 +18,7 @@ use marketplace_domain::purchase::PurchaseRuleError;
 use marketplace_domain::review::ReviewError;
 use marketplace_domain::seller::SellerError;
 use marketplace_domain::stats::StatsError;
+use marketplace_modules::installation::{InstallError, Missing, Named, PublishingError};
 use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -495,6 +496,89 @@ impl From<PaymentEventError> for ApiError {
             PaymentEventError::Checkout(c) => c.into(),
             PaymentEventError::Purchase(p) => p.into(),
             PaymentEventError::Infrastructure(i) => infrastructure(i),
+        }
+    }
+}
+
+fn named_detail(tool: &Named) -> Value {
+    json!({"tool_id": tool.tool.as_uuid(), "name": tool.name})
+}
+
+/// Installing, planning, rolling back and reading installations (R-I2..R-I6). A request
+/// that no set of versions satisfies is a 422 `unsatisfiable` whose message explains why
+/// in plain words (R-I3); what the org's current state refuses is a 409.
+impl From<InstallError> for ApiError {
+    fn from(e: InstallError) -> Self {
+        let message = e.to_string();
+        match e {
+            InstallError::Forbidden(_) => Self::forbidden(None, message, vec![]),
+            InstallError::NotFound(Missing::Org) => {
+                Self::conflict("no_platform_version", message, vec![])
+            }
+            InstallError::NotFound(Missing::Tool(tool)) => Self::unprocessable(
+                "unknown_tool",
+                message,
+                vec![json!({"tool_id": tool.as_uuid()})],
+            ),
+            InstallError::NotFound(Missing::Installation(tool)) => Self::unprocessable(
+                "not_installed",
+                message,
+                vec![json!({"tool_id": tool.as_uuid()})],
+            ),
+            InstallError::NotFound(
+                Missing::UnknownOrg | Missing::Version { .. } | Missing::Notice { .. },
+            ) => Self::NotFound,
+            InstallError::Conflict { tools, .. } => Self::unprocessable(
+                "unsatisfiable",
+                message,
+                tools
+                    .iter()
+                    .map(|tool| json!({"tool_id": tool.as_uuid()}))
+                    .collect(),
+            ),
+            InstallError::RequiredBy { dependents, .. } => Self::conflict(
+                "required_by",
+                message,
+                dependents.iter().map(named_detail).collect(),
+            ),
+            InstallError::NotEntitled(tool) => {
+                Self::forbidden(Some("not_entitled"), message, vec![named_detail(&tool)])
+            }
+            InstallError::TooComplex { .. } => Self::unprocessable("too_complex", message, vec![]),
+            InstallError::StaleGeneration { current, .. } => Self::conflict(
+                "stale_generation",
+                message,
+                vec![json!({"current_generation": current.get()})],
+            ),
+            InstallError::NoPreviousGeneration => {
+                Self::conflict("no_previous_generation", message, vec![])
+            }
+            InstallError::CatalogGap { .. } => Self::Internal(anyhow::Error::new(e)),
+            InstallError::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}
+
+/// Publishing and yanking versions, update notices and success rates (R-I1, R-I6, R-I7).
+impl From<PublishingError> for ApiError {
+    fn from(e: PublishingError) -> Self {
+        let message = e.to_string();
+        match e {
+            PublishingError::Forbidden(_) => Self::forbidden(None, message, vec![]),
+            PublishingError::NotFound(_) => Self::NotFound,
+            PublishingError::VersionExists { version, .. } => Self::conflict(
+                "version_exists",
+                message,
+                vec![json!({"version": version.to_string()})],
+            ),
+            PublishingError::Invalid(fault) => Self::unprocessable(
+                "invalid_fields",
+                "some fields are invalid",
+                field_details(&[fault]),
+            ),
+            // The version stands; POST .../notify sends the notices again.
+            PublishingError::NoticesNotSent { .. } => Self::Unavailable(anyhow::Error::new(e)),
+            PublishingError::Infrastructure(e) => infrastructure(e),
         }
     }
 }

@@ -8,8 +8,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::routes::sellers::{admin as seller_admin, payouts, profile, statements};
 use crate::routes::{
-    cart, catalog, catalog_admin, entitlements, health, moderation, orders, orgs, purchases,
-    reviews, stats, webhooks,
+    cart, catalog, catalog_admin, entitlements, health, installations, moderation, orders, orgs,
+    purchases, reviews, stats, versions, webhooks,
 };
 
 /// Declares the bearer scheme every authenticated route refers to.
@@ -54,6 +54,10 @@ impl Modify for BearerAuth {
         seller_admin::create_seller, seller_admin::list_sellers, seller_admin::update_seller, seller_admin::assign_tool,
         statements::revenue_report, profile::my_seller, statements::my_statement, statements::my_statement_csv,
         payouts::my_payouts, statements::seller_statement, payouts::start_onboarding,
+        versions::list_versions, versions::publish_version, versions::yank_version, versions::notify_update,
+        versions::platform_install_stats, versions::seller_install_stats,
+        installations::plan, installations::apply, installations::rollback, installations::list_installations,
+        installations::updates, installations::history, installations::notices, installations::mark_notice_read,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -65,6 +69,8 @@ impl Modify for BearerAuth {
         (name = "moderation", description = "Review moderation"),
         (name = "admin", description = "Platform administration"),
         (name = "sellers", description = "Sellers: administration, revenue reports, statements, payouts and Stripe Connect onboarding"),
+        (name = "modules", description = "Module versions and install success rates"),
+        (name = "installations", description = "The org's modules: plans, generations, rollbacks, updates and notices"),
         (name = "health", description = "Liveness and readiness"),
         (name = "webhooks", description = "Events from the payment provider"),
     )

@@ -26,6 +26,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         demo::provision(&ports.orgs)
             .await
             .context("provision the demo orgs")?;
+        demo::provision_modules(
+            &ports.module_catalog,
+            &ports.installations,
+            ports.clock.now(),
+        )
+        .await
+        .context("publish the demo module versions")?;
     }
     let services = Services::new(ports);
     let keys = TokenKeys::new(&config.jwt_secret, &config.jwt_issuer);

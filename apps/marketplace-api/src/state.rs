@@ -1,5 +1,6 @@
 //! The services the handlers call, built once from the ports.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -10,14 +11,19 @@ use marketplace_domain::checkout::{
     CheckoutPorts, CheckoutService, OrderRepository, PaymentGateway,
 };
 use marketplace_domain::entitlement::{EntitlementService, HoldingsRepository};
+use marketplace_domain::ids::{OrgId, ToolId};
 use marketplace_domain::lifecycle::PurchaseService;
 use marketplace_domain::org::{OrgRepository, OrgService};
 use marketplace_domain::payment_events::{PaymentEventLog, PaymentEventService};
-use marketplace_domain::ports::{Clock, IdGenerator};
+use marketplace_domain::ports::{Clock, IdGenerator, RepoError};
 use marketplace_domain::purchase::PurchaseRepository;
 use marketplace_domain::review::{ReviewRepository, ReviewService};
 use marketplace_domain::seller::{PayoutGateway, PayoutService, SellerRepository, SellerService};
 use marketplace_domain::stats::StatsService;
+use marketplace_modules::installation::InstallationService;
+use marketplace_modules::installation::ports::{
+    Entitlements, InstallLog, Installations, ModuleCatalog, Notices,
+};
 
 /// Whether the service can do its work (GET /readyz).
 #[async_trait]
@@ -46,6 +52,14 @@ pub struct Ports {
     /// Stripe Connect; `None` offline (onboarding and payouts then answer "not
     /// configured").
     pub payouts: Option<Arc<dyn PayoutGateway>>,
+    /// Module versions and their dependencies (R-I1).
+    pub module_catalog: Arc<dyn ModuleCatalog>,
+    /// Each org's platform version, generations and disabled flags (R-I2, R-I4).
+    pub installations: Arc<dyn Installations>,
+    /// Install, update and rollback attempts (R-I7).
+    pub install_log: Arc<dyn InstallLog>,
+    /// Update notices per org (R-I6).
+    pub update_notices: Arc<dyn Notices>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub readiness: Arc<dyn Readiness>,
@@ -66,9 +80,38 @@ pub struct Services {
     pub payment_events: PaymentEventService,
     pub sellers: SellerService,
     pub payouts: PayoutService,
+    pub installations: InstallationService,
     pub readiness: Arc<dyn Readiness>,
     /// The one clock the jobs and commands read, the same the use cases were given.
     pub clock: Arc<dyn Clock>,
+}
+
+/// The installation context's entitlement port answered by the domain's holdings: the one
+/// answer to "does org X hold tool Y now" (R-E3), so a module's candidates are exactly what
+/// the org holds or what is free (R-I2).
+#[derive(Clone)]
+#[allow(missing_debug_implementations)]
+pub struct HoldingsEntitlements {
+    holdings: Arc<dyn HoldingsRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl HoldingsEntitlements {
+    pub fn new(holdings: Arc<dyn HoldingsRepository>, clock: Arc<dyn Clock>) -> Self {
+        Self { holdings, clock }
+    }
+}
+
+#[async_trait]
+impl Entitlements for HoldingsEntitlements {
+    async fn held(&self, org: OrgId, tools: &[ToolId]) -> Result<BTreeSet<ToolId>, RepoError> {
+        let holdings = self.holdings.holdings(org, self.clock.now()).await?;
+        Ok(tools
+            .iter()
+            .copied()
+            .filter(|tool| holdings.holds_tool(*tool))
+            .collect())
+    }
 }
 
 impl Services {
@@ -143,6 +186,17 @@ impl Services {
                 p.payouts.clone(),
                 p.audit.clone(),
                 p.ids.clone(),
+            ),
+            installations: InstallationService::new(
+                p.module_catalog.clone(),
+                p.installations.clone(),
+                Arc::new(HoldingsEntitlements::new(
+                    p.holdings.clone(),
+                    p.clock.clone(),
+                )),
+                p.install_log.clone(),
+                p.update_notices.clone(),
+                p.clock.clone(),
             ),
             readiness: p.readiness,
             clock: p.clock,

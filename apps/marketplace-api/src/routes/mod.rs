@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod catalog_admin;
 pub mod entitlements;
 pub mod health;
+pub mod installations;
 pub mod moderation;
 pub mod orders;
 pub mod orgs;
@@ -13,6 +14,7 @@ pub mod purchases;
 pub mod reviews;
 pub mod sellers;
 pub mod stats;
+pub mod versions;
 pub mod webhooks;
 
 use actix_web::web;
@@ -33,6 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(catalog_admin::configure)
             .configure(orgs::configure)
             .configure(sellers::configure)
+            .configure(installations::configure)
+            .configure(versions::configure)
             .configure(webhooks::configure),
     );
 }

@@ -327,6 +327,63 @@ async fn the_binary_serves_the_readme_walk_through_and_stops_on_sigterm() {
     assert_eq!(t["avg_rating"], "5.00");
     assert_eq!(t["review_count"], 1);
 
+    // Modules (the README's lines): the demo's versions, plan, apply, list, roll back.
+    let hub = marketplace_migrations::seed::catalog()
+        .iter()
+        .find(|t| t.name == "AI Hub Management")
+        .unwrap()
+        .id();
+    let (status, versions) = api.get(&format!("/v1/tools/{hub}/versions"), &token).await;
+    assert_eq!(status, 200, "{versions}");
+    assert_eq!(versions["items"][0]["version"], "1.0.0");
+    let install = json!({"install": [{"tool_id": hub, "req": "^1"}]});
+    let (status, plan) = api
+        .send(
+            reqwest::Method::POST,
+            "/v1/installations/plan",
+            &token,
+            &install,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{plan}");
+    assert_eq!(
+        plan["changes"].as_array().unwrap().len(),
+        2,
+        "AI Hub and the Sai it needs: {plan}"
+    );
+    let (status, applied) = api
+        .send(
+            reqwest::Method::POST,
+            "/v1/installations/apply",
+            &token,
+            &install,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, &applied["generation"]),
+        (201, &json!(1)),
+        "{applied}"
+    );
+    let (status, installed) = api.get("/v1/installations", &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        installed["platform_version"],
+        marketplace_api::demo::DEMO_PLATFORM
+    );
+    assert_eq!(installed["items"].as_array().unwrap().len(), 2);
+    let (status, rolled) = api
+        .send(
+            reqwest::Method::POST,
+            "/v1/installations/rollback",
+            &token,
+            &json!({}),
+            None,
+        )
+        .await;
+    assert_eq!((status, &rolled["restores"]), (201, &json!(0)), "{rolled}");
+
     // The spec and the docs are served by the binary too.
     let r = http
         .get(format!("{}/openapi.json", env.base))

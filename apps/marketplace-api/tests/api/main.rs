@@ -12,6 +12,7 @@ mod checkout;
 mod e2e;
 mod errors;
 mod helpers;
+mod installations;
 mod openapi;
 mod purchases;
 mod reviews;

@@ -2,6 +2,7 @@
 
 use marketplace_domain::money::Money;
 use marketplace_domain::org::Organization;
+use marketplace_modules::Version;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -38,6 +39,26 @@ pub struct OrgBody {
     pub name: String,
     #[garde(skip)]
     pub tier: TierLabel,
+    /// The host platform version the org runs (R-I2), e.g. `5.2.0`: every module
+    /// resolution of the org is pinned to it. Left as it was when absent.
+    #[garde(length(min = 1, max = 100))]
+    pub platform_version: Option<String>,
+}
+
+impl OrgBody {
+    /// The platform version asked for, if any.
+    ///
+    /// # Errors
+    /// [`BadRequest`] when it is not a semver version.
+    pub fn platform_version(&self) -> Result<Option<Version>, BadRequest> {
+        self.platform_version
+            .as_deref()
+            .map(|text| {
+                Version::parse(text)
+                    .map_err(|e| BadRequest::field("platform_version", e.to_string()))
+            })
+            .transpose()
+    }
 }
 
 /// POST /v1/admin/orgs/{id}/credits.

@@ -18,12 +18,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/orgs/{id}/credits", web::post().to(grant_credits));
 }
 
-/// Creates or updates an org as the platform knows it (name and tier).
+/// Creates or updates an org as the platform knows it (name and tier), and sets the
+/// platform version it runs when `platform_version` is given (R-I2).
 #[utoipa::path(
     put, path = "/v1/admin/orgs/{id}", tag = "admin", params(("id" = Uuid, Path)), request_body = OrgBody,
     responses(
         (status = 200, description = "The org", body = OrgDto),
-        (status = 400, description = "Malformed id or body", body = ErrorBody),
+        (status = 400, description = "Malformed id or body, or a platform version that is not semver", body = ErrorBody),
         (status = 401, description = "Missing or bad token", body = ErrorBody),
         (status = 403, description = "Not a catalog admin", body = ErrorBody),
     ),
@@ -36,15 +37,14 @@ pub async fn put_org(
     body: ValidJson<OrgBody>,
 ) -> Result<web::Json<OrgDto>, ApiError> {
     let b = body.into_inner();
-    let org = svc
-        .orgs
-        .upsert(
-            &caller.0,
-            OrgId::from_uuid(id.into_inner()),
-            &b.name,
-            b.tier.0,
-        )
-        .await?;
+    let platform = b.platform_version()?;
+    let id = OrgId::from_uuid(id.into_inner());
+    let org = svc.orgs.upsert(&caller.0, id, &b.name, b.tier.0).await?;
+    if let Some(version) = platform {
+        svc.installations
+            .set_platform_version(&caller.0, id, &version)
+            .await?;
+    }
     Ok(web::Json(org.into()))
 }
 
