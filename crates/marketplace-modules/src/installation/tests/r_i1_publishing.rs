@@ -4,8 +4,8 @@
 use marketplace_kernel::store::RepoError;
 
 use super::support::*;
-use crate::installation::ports::PublishStoreError;
 use crate::ReleaseStatus;
+use crate::installation::ports::PublishStoreError;
 use crate::installation::{Missing, PublishingError};
 
 #[tokio::test]

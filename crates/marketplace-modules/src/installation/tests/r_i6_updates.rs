@@ -350,14 +350,22 @@ async fn r_i6_installed_tools_read_disabled_once_their_entitlement_ends() {
     let lapsed = read(&[], &[]).await;
     assert_eq!(
         enabled(&lapsed),
-        [(data_core(), true), (crm_sync(), true), (analytics(), false)],
+        [
+            (data_core(), true),
+            (crm_sync(), true),
+            (analytics(), false)
+        ],
         "the entitlement ended: disabled at once, still installed"
     );
 
     let flagged = read(&[analytics()], &[crm_sync()]).await;
     assert_eq!(
         enabled(&flagged),
-        [(data_core(), true), (crm_sync(), false), (analytics(), true)],
+        [
+            (data_core(), true),
+            (crm_sync(), false),
+            (analytics(), true)
+        ],
         "a stored flag disables too"
     );
 }
