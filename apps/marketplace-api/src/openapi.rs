@@ -56,6 +56,7 @@ impl Modify for BearerAuth {
         payouts::my_payouts, statements::seller_statement, payouts::start_onboarding,
         versions::list_versions, versions::publish_version, versions::yank_version, versions::notify_update,
         versions::platform_install_stats, versions::seller_install_stats,
+        versions::platform_install_attempts, versions::seller_install_attempts,
         installations::plan, installations::apply, installations::rollback, installations::list_installations,
         installations::updates, installations::history, installations::notices, installations::mark_notice_read,
     ),

@@ -785,6 +785,66 @@ async fn r_i7_success_rates_for_the_platform_and_the_seller() {
     app.get("/v1/sellers/me/install-stats", &org.owner)
         .await
         .expect_error(404, "not_found");
+
+    // The history behind the rate: every attempt with its outcome, reason and duration.
+    let history = app
+        .get(
+            &format!("/v1/admin/tools/{top}/install-attempts"),
+            &app.platform_admin,
+        )
+        .await
+        .expect(200);
+    let attempts = assert_list(&history, 2, 50, 0);
+    let mut outcomes: Vec<&str> = attempts
+        .iter()
+        .map(|a| a["outcome"].as_str().unwrap())
+        .collect();
+    outcomes.sort_unstable();
+    assert_eq!(outcomes, ["failed", "succeeded"]);
+    for a in &attempts {
+        assert_eq!(a["tool_id"], top.as_str());
+        assert_eq!(a["kind"], "install");
+        assert!(a["duration_ms"].is_u64(), "{a}");
+        assert_timestamp(&a["at"]);
+        assert!(a.get("org_id").is_none(), "the buyer is not named: {a}");
+    }
+    let failed = attempts.iter().find(|a| a["outcome"] == "failed").unwrap();
+    assert!(
+        failed["reason"].as_str().unwrap().contains("4.0.0"),
+        "the words the buyer read: {failed}"
+    );
+    let seller_view = app
+        .get(
+            &format!("/v1/sellers/me/tools/{top}/install-attempts"),
+            &seller_member,
+        )
+        .await
+        .expect(200);
+    assert_eq!(seller_view, history, "the seller reads its tool's history");
+    app.get(
+        &format!("/v1/sellers/me/tools/{core}/install-attempts"),
+        &seller_member,
+    )
+    .await
+    .expect_error(404, "not_found");
+    app.get(
+        &format!("/v1/sellers/me/tools/{top}/install-attempts"),
+        &org.owner,
+    )
+    .await
+    .expect_error(404, "not_found");
+    app.get(
+        &format!("/v1/admin/tools/{top}/install-attempts"),
+        &org.owner,
+    )
+    .await
+    .expect_error(403, "forbidden");
+    app.get(
+        &format!("/v1/admin/tools/{top}/install-attempts?limit=500"),
+        &app.platform_admin,
+    )
+    .await
+    .expect_error(400, "invalid_request");
 }
 
 /// Who may do what: 401 without a token everywhere; members and viewers read but do not
@@ -815,6 +875,14 @@ async fn installations_answer_401_403_and_keep_orgs_apart() {
             "/v1/admin/install-stats?tool_id=00000000-0000-0000-0000-000000000000",
         ),
         ("GET", "/v1/sellers/me/install-stats"),
+        (
+            "GET",
+            "/v1/admin/tools/00000000-0000-0000-0000-000000000000/install-attempts",
+        ),
+        (
+            "GET",
+            "/v1/sellers/me/tools/00000000-0000-0000-0000-000000000000/install-attempts",
+        ),
     ] {
         app.call(method, uri, None, Some(body.clone()))
             .await

@@ -196,6 +196,16 @@ pub trait InstallLog: Send + Sync {
         &self,
         tools: &[ToolId],
     ) -> Result<BTreeMap<ToolId, SuccessRate>, RepoError>;
+
+    /// The attempts on `tool` over every org, newest first.
+    ///
+    /// # Errors
+    /// [`RepoError::Unavailable`] only.
+    async fn attempts(
+        &self,
+        tool: ToolId,
+        page: PageRequest,
+    ) -> Result<Page<AttemptRecord>, RepoError>;
 }
 
 /// Update notices per org (R-I6).

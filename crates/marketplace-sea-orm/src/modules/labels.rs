@@ -29,16 +29,37 @@ pub(super) fn attempt_kind(kind: AttemptKind) -> &'static str {
     }
 }
 
+pub(super) fn read_attempt_kind(label: &str) -> Result<AttemptKind, RepoError> {
+    match label {
+        "INSTALL" => Ok(AttemptKind::Install),
+        "UPDATE" => Ok(AttemptKind::Update),
+        ROLLBACK => Ok(AttemptKind::Rollback),
+        other => Err(corrupt("install_attempts", format!("kind {other}"))),
+    }
+}
+
+/// The outcome a label and a reason were written from.
+pub(super) fn read_outcome(label: &str, reason: Option<String>) -> Result<Outcome, RepoError> {
+    match (label, reason) {
+        (SUCCEEDED, None) => Ok(Outcome::Succeeded),
+        (FAILED, Some(reason)) => Ok(Outcome::Failed { reason }),
+        (ROLLED_BACK, None) => Ok(Outcome::RolledBack),
+        (other, _) => Err(corrupt("install_attempts", format!("outcome {other}"))),
+    }
+}
+
 /// The outcome's label and, for a failure, its reason.
 pub(super) fn outcome(outcome: &Outcome) -> (&'static str, Option<String>) {
     match outcome {
         Outcome::Succeeded => (SUCCEEDED, None),
-        Outcome::Failed { reason } => ("FAILED", Some(reason.clone())),
-        Outcome::RolledBack => ("ROLLED_BACK", None),
+        Outcome::Failed { reason } => (FAILED, Some(reason.clone())),
+        Outcome::RolledBack => (ROLLED_BACK, None),
     }
 }
 
 pub(super) const SUCCEEDED: &str = "SUCCEEDED";
+const FAILED: &str = "FAILED";
+const ROLLED_BACK: &str = "ROLLED_BACK";
 
 pub(super) fn version(table: &'static str, text: &str) -> Result<Version, RepoError> {
     Version::parse(text).map_err(|e| corrupt(table, format!("version {text}: {e}")))

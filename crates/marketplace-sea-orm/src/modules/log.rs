@@ -1,18 +1,20 @@
 //! `InstallLog` over `install_attempts` (R-I7).
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use async_trait::async_trait;
-use marketplace_domain::ids::ToolId;
+use marketplace_domain::ids::{OrgId, ToolId, UserId};
+use marketplace_domain::paging::{Page, PageRequest};
 use marketplace_domain::ports::RepoError;
-use marketplace_modules::SuccessRate;
 use marketplace_modules::installation::AttemptRecord;
 use marketplace_modules::installation::ports::InstallLog;
+use marketplace_modules::{Attempt, SuccessRate};
 use sea_orm::Value;
 use uuid::Uuid;
 
 use super::labels::{self, SUCCEEDED};
-use super::sql::{execute, get, placeholders, query_all};
+use super::sql::{execute, get, placeholders, query_all, query_one};
 use crate::SeaOrmStore;
 use crate::error::corrupt;
 use crate::tenant::{Scope, commit};
@@ -95,5 +97,61 @@ impl InstallLog for SeaOrmStore {
             }
         }
         Ok(rates)
+    }
+
+    async fn attempts(
+        &self,
+        tool: ToolId,
+        page: PageRequest,
+    ) -> Result<Page<AttemptRecord>, RepoError> {
+        // Every org's attempts on the tool: the platform scope.
+        let tx = self.begin(Scope::Platform).await?;
+        let total = query_one(
+            &tx,
+            "SELECT COUNT(*) AS total FROM install_attempts WHERE tool_id = ?",
+            vec![tool.as_uuid().into()],
+        )
+        .await?
+        .map_or(Ok(0), |row| get::<i64>(&row, ATTEMPTS, "total"))?;
+        let rows = query_all(
+            &tx,
+            "SELECT org_id, user_id, kind, outcome, reason, duration_ms, at
+             FROM install_attempts WHERE tool_id = ?
+             ORDER BY at DESC, id DESC LIMIT ? OFFSET ?",
+            vec![
+                tool.as_uuid().into(),
+                i64::from(page.limit()).into(),
+                i64::try_from(page.offset()).unwrap_or(i64::MAX).into(),
+            ],
+        )
+        .await?;
+        commit(tx).await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                let duration = u64::try_from(get::<i64>(row, ATTEMPTS, "duration_ms")?)
+                    .map_err(|e| corrupt(ATTEMPTS, e))?;
+                Ok(AttemptRecord {
+                    org: OrgId::from_uuid(get::<Uuid>(row, ATTEMPTS, "org_id")?),
+                    by: UserId::from_uuid(get::<Uuid>(row, ATTEMPTS, "user_id")?),
+                    at: get(row, ATTEMPTS, "at")?,
+                    attempt: Attempt {
+                        module: tool,
+                        kind: labels::read_attempt_kind(&get::<String>(row, ATTEMPTS, "kind")?)?,
+                        outcome: labels::read_outcome(
+                            &get::<String>(row, ATTEMPTS, "outcome")?,
+                            get::<Option<String>>(row, ATTEMPTS, "reason")?,
+                        )?,
+                        duration: Duration::from_millis(duration),
+                    },
+                })
+            })
+            .collect::<Result<Vec<_>, RepoError>>()?;
+        Ok(Page {
+            items,
+            total: u64::try_from(total).unwrap_or_default(),
+            limit: page.limit(),
+            offset: page.offset(),
+        })
     }
 }

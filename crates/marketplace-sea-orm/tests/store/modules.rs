@@ -68,6 +68,7 @@ on_both_backends!(
     r_i6_holding_lists_the_orgs_whose_current_generation_has_the_tool,
     r_i6_notices_are_unique_and_keep_their_first_reading,
     r_i7_success_rates_count_every_orgs_attempts,
+    r_i7_a_tools_attempts_read_back_newest_first_across_orgs,
     tenancy_one_org_never_reads_anothers_installations,
     r_i4_concurrent_applies_for_one_org_store_exactly_one,
     r_i4_the_service_reapplies_the_loser_of_a_race_as_the_next_generation,
@@ -589,6 +590,50 @@ async fn r_i7_success_rates_count_every_orgs_attempts(db: TestDb) {
     assert_eq!(rates.len(), 2, "tools without attempts are left out");
     assert_eq!((rates[&a].succeeded(), rates[&a].attempts()), (2, 3));
     assert_eq!((rates[&b].succeeded(), rates[&b].attempts()), (0, 1));
+    db.finish().await;
+}
+
+async fn r_i7_a_tools_attempts_read_back_newest_first_across_orgs(db: TestDb) {
+    use marketplace_modules::Outcome::{Failed, RolledBack, Succeeded};
+    let store = db.store();
+    let (org, other) = (tenant(&store).await, tenant(&store).await);
+    let (a, b) = (
+        ToolId::from_uuid(uuid::Uuid::new_v4()),
+        ToolId::from_uuid(uuid::Uuid::new_v4()),
+    );
+    let at = |minutes: i64, record: AttemptRecord| AttemptRecord {
+        at: t0() + chrono::Duration::minutes(minutes),
+        ..record
+    };
+    let failed = Failed {
+        reason: "Analytics needs platform >=5.0.0, but your platform is 4.2.0.".into(),
+    };
+    let written = [
+        at(1, attempt(org, a, Succeeded)),
+        at(3, attempt(other, a, failed)),
+        at(2, attempt(org, a, RolledBack)),
+        at(4, attempt(org, b, Succeeded)),
+    ];
+    store.record(&written[..3]).await.unwrap();
+    store.record(&written[3..]).await.unwrap();
+
+    let all = store.attempts(a, page()).await.unwrap();
+    assert_eq!(
+        all.total, 3,
+        "every org's attempts on the tool, no other tool's"
+    );
+    assert_eq!(
+        all.items,
+        [written[1].clone(), written[2].clone(), written[0].clone()],
+        "newest first, each as it was written"
+    );
+    let second = store
+        .attempts(a, PageRequest::new(Some(1), Some(1)).unwrap())
+        .await
+        .unwrap();
+    assert_eq!((second.total, second.items), (3, vec![written[2].clone()]));
+    let none = ToolId::from_uuid(uuid::Uuid::new_v4());
+    assert_eq!(store.attempts(none, page()).await.unwrap().total, 0);
     db.finish().await;
 }
 

@@ -1,9 +1,11 @@
-//! The shapes of module versions (R-I1) and install success rates (R-I7).
+//! The shapes of module versions (R-I1), install success rates and attempts (R-I7).
 
 use chrono::{DateTime, Utc};
 use marketplace_domain::ids::ToolId;
-use marketplace_modules::installation::{ListedRelease, PublishedVersion};
-use marketplace_modules::{NewRelease, ReleaseStatus, Requirement, SuccessRate, Version};
+use marketplace_modules::installation::{AttemptRecord, ListedRelease, PublishedVersion};
+use marketplace_modules::{
+    AttemptKind, NewRelease, Outcome, ReleaseStatus, Requirement, SuccessRate, Version,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -184,4 +186,58 @@ pub struct InstallStatsListDto {
 pub struct InstallStatsQuery {
     /// One or more tool ids (repeated or comma-separated), at most 100.
     pub tool_id: Vec<Uuid>,
+}
+
+/// What an attempt tried.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptKindDto {
+    Install,
+    Update,
+    Rollback,
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeDto {
+    Succeeded,
+    Failed,
+    /// Applied, then undone.
+    RolledBack,
+}
+
+/// One install, update or rollback attempt on a tool (R-I7). The buying org is not named.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptDto {
+    pub tool_id: Uuid,
+    pub kind: AttemptKindDto,
+    pub outcome: OutcomeDto,
+    /// Why a failed attempt failed, in the words its buyer read.
+    pub reason: Option<String>,
+    pub duration_ms: u64,
+    /// When it ended.
+    pub at: DateTime<Utc>,
+}
+
+impl From<AttemptRecord> for AttemptDto {
+    fn from(r: AttemptRecord) -> Self {
+        let (outcome, reason) = match r.attempt.outcome {
+            Outcome::Succeeded => (OutcomeDto::Succeeded, None),
+            Outcome::Failed { reason } => (OutcomeDto::Failed, Some(reason)),
+            Outcome::RolledBack => (OutcomeDto::RolledBack, None),
+        };
+        Self {
+            tool_id: r.attempt.module.as_uuid(),
+            kind: match r.attempt.kind {
+                AttemptKind::Install => AttemptKindDto::Install,
+                AttemptKind::Update => AttemptKindDto::Update,
+                AttemptKind::Rollback => AttemptKindDto::Rollback,
+            },
+            outcome,
+            reason,
+            duration_ms: u64::try_from(r.attempt.duration.as_millis()).unwrap_or(u64::MAX),
+            at: r.at,
+        }
+    }
 }

@@ -14,8 +14,9 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{BadRequest, NoQuery, Query, ValidJson};
 use crate::routes::installations::parse_version;
 use crate::state::Services;
+use crate::wire::{ListDto, PageQuery};
 use dto::{
-    InstallStatsDto, InstallStatsListDto, InstallStatsQuery, NotifiedDto, PublishBody,
+    AttemptDto, InstallStatsDto, InstallStatsListDto, InstallStatsQuery, NotifiedDto, PublishBody,
     PublishedDto, VersionDto, VersionsDto,
 };
 use marketplace_modules::TARGET_PERCENT;
@@ -39,8 +40,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(platform_install_stats),
         )
         .route(
+            "/admin/tools/{id}/install-attempts",
+            web::get().to(platform_install_attempts),
+        )
+        .route(
             "/sellers/me/install-stats",
             web::get().to(seller_install_stats),
+        )
+        .route(
+            "/sellers/me/tools/{id}/install-attempts",
+            web::get().to(seller_install_attempts),
         );
 }
 
@@ -216,4 +225,62 @@ pub async fn seller_install_stats(
             .map(|(tool, rate)| InstallStatsDto::new(tool, rate))
             .collect(),
     }))
+}
+
+/// A tool's install, update and rollback attempts over every org, newest first (R-I7).
+#[utoipa::path(
+    get, path = "/v1/admin/tools/{id}/install-attempts", tag = "modules",
+    params(("id" = Uuid, Path), PageQuery),
+    responses(
+        (status = 200, description = "A page of attempts, newest first", body = ListDto<AttemptDto>),
+        (status = 400, description = "Malformed id or paging", body = ErrorBody),
+        (status = 401, description = "Missing or bad token", body = ErrorBody),
+        (status = 403, description = "Not a platform admin", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn platform_install_attempts(
+    svc: web::Data<Services>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    page: Query<PageQuery>,
+) -> Result<web::Json<ListDto<AttemptDto>>, ApiError> {
+    let page = svc
+        .installations
+        .attempts(
+            &caller.0,
+            ToolId::from_uuid(id.into_inner()),
+            page.into_inner().try_into()?,
+        )
+        .await?;
+    Ok(web::Json(ListDto::from_page(page, AttemptDto::from)))
+}
+
+/// The attempts on one of the caller's seller's tools, newest first (R-I7).
+#[utoipa::path(
+    get, path = "/v1/sellers/me/tools/{id}/install-attempts", tag = "sellers",
+    params(("id" = Uuid, Path), PageQuery),
+    responses(
+        (status = 200, description = "A page of attempts, newest first", body = ListDto<AttemptDto>),
+        (status = 400, description = "Malformed id or paging", body = ErrorBody),
+        (status = 401, description = "Missing or bad token", body = ErrorBody),
+        (status = 404, description = "The caller's seller does not publish this tool (or the org manages no seller)", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn seller_install_attempts(
+    svc: web::Data<Services>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    page: Query<PageQuery>,
+) -> Result<web::Json<ListDto<AttemptDto>>, ApiError> {
+    let page = svc
+        .installations
+        .seller_attempts(
+            &caller.0,
+            ToolId::from_uuid(id.into_inner()),
+            page.into_inner().try_into()?,
+        )
+        .await?;
+    Ok(web::Json(ListDto::from_page(page, AttemptDto::from)))
 }

@@ -15,7 +15,7 @@ use super::{InstallationService, require};
 use crate::installation::access::InstallPermission;
 use crate::installation::error::{InstallError, Missing, PublishingError};
 use crate::installation::records::{
-    GenerationRecord, InstallationState, InstalledSet, InstalledTool, UpdateNotice,
+    AttemptRecord, GenerationRecord, InstallationState, InstalledSet, InstalledTool, UpdateNotice,
 };
 use crate::installation::resolution::OrgModules;
 
@@ -136,6 +136,44 @@ impl InstallationService {
     ) -> Result<BTreeMap<ToolId, SuccessRate>, PublishingError> {
         require(actor, InstallPermission::PublishVersions).map_err(PublishingError::Forbidden)?;
         Ok(self.log.success_rates(tools).await?)
+    }
+
+    /// The attempts on `tool` over every org, newest first (R-I7), for the platform.
+    ///
+    /// # Errors
+    /// `Forbidden`, `Infrastructure`.
+    pub async fn attempts(
+        &self,
+        actor: &Actor,
+        tool: ToolId,
+        page: PageRequest,
+    ) -> Result<Page<AttemptRecord>, PublishingError> {
+        require(actor, InstallPermission::PublishVersions).map_err(PublishingError::Forbidden)?;
+        Ok(self.log.attempts(tool, page).await?)
+    }
+
+    /// The attempts on `tool`, newest first (R-I7), for the seller that publishes it: a
+    /// tool of another seller, or an org that manages no seller, finds nothing.
+    ///
+    /// # Errors
+    /// `Forbidden`; `NotFound` when the actor's seller does not publish `tool`;
+    /// `Infrastructure`.
+    pub async fn seller_attempts(
+        &self,
+        actor: &Actor,
+        tool: ToolId,
+        page: PageRequest,
+    ) -> Result<Page<AttemptRecord>, PublishingError> {
+        require(actor, InstallPermission::ViewInstallations).map_err(PublishingError::Forbidden)?;
+        if !self
+            .catalog
+            .published_by(actor.org_id)
+            .await?
+            .contains(&tool)
+        {
+            return Err(PublishingError::NotFound(Missing::Tool(tool)));
+        }
+        Ok(self.log.attempts(tool, page).await?)
     }
 
     /// The success rate of each tool the seller of the actor's org publishes (R-I7): empty

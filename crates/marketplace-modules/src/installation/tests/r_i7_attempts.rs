@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 
 use super::support::*;
-use crate::installation::{AttemptRecord, ChangeRequest};
+use crate::installation::{AttemptRecord, ChangeRequest, Missing, PublishingError};
 use crate::outcome::{AttemptKind, Outcome, SuccessRate};
 
 /// Records what the log is given.
@@ -182,5 +182,69 @@ async fn r_i7_an_org_that_publishes_nothing_reads_no_rates() {
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+fn an_attempt(outcome: Outcome) -> AttemptRecord {
+    AttemptRecord::new(
+        other_org(),
+        user(),
+        now(),
+        reports(),
+        AttemptKind::Install,
+        outcome,
+        Duration::from_millis(1200),
+    )
+}
+
+/// The history of a tool's attempts: the platform reads any tool's, a seller only its own
+/// tools'; another seller's tool is not found and the log is never asked.
+#[tokio::test]
+async fn r_i7_a_tools_attempts_go_to_the_platform_and_to_its_own_seller() {
+    let mut ports = Ports::new();
+    ports
+        .catalog
+        .expect_published_by()
+        .withf(|o| *o == org())
+        .returning(|_| Ok(vec![reports()]));
+    ports
+        .log
+        .expect_attempts()
+        .withf(|tool, _| *tool == reports())
+        .times(2)
+        .returning(|_, page| {
+            Ok(marketplace_kernel::paging::Page::slice(
+                vec![
+                    an_attempt(Outcome::Failed {
+                        reason: "no platform".to_owned(),
+                    }),
+                    an_attempt(Outcome::Succeeded),
+                ],
+                page,
+            ))
+        });
+    let service = ports.build();
+    let page = marketplace_kernel::paging::PageRequest::default();
+
+    let platform = service
+        .attempts(&platform_admin(), reports(), page)
+        .await
+        .unwrap();
+    assert_eq!(platform.total, 2);
+    let seller = service
+        .seller_attempts(&viewer(), reports(), page)
+        .await
+        .unwrap();
+    assert_eq!(seller.items, platform.items);
+
+    let theirs = service.seller_attempts(&viewer(), crm_sync(), page).await;
+    assert!(
+        matches!(theirs, Err(PublishingError::NotFound(Missing::Tool(t))) if t == crm_sync()),
+        "{theirs:?}"
+    );
+    let denied = service.attempts(&owner(), reports(), page).await;
+    assert!(
+        matches!(denied, Err(PublishingError::Forbidden(_))),
+        "{denied:?}"
     );
 }
