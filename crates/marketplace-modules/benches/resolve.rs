@@ -5,7 +5,10 @@
 //! same catalog.
 //!
 //! Besides criterion's figures, it prints p50 and p99 over 500 single installs and over 100
-//! plans of 50 modules at once, with how many resolved and how many were conflicts.
+//! plans of 50 modules at once, with how many resolved and how many were conflicts; then,
+//! for orgs that have one of those plans installed (about 200 to 260 modules each), p50
+//! and p99 of adding one more module (installed versions preferred) and of the updates
+//! check (R-I6), which resolves once per installed module.
 
 #![allow(clippy::unwrap_used)] // generated inputs: a catalog that fails to build should fail loudly
 
@@ -14,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use marketplace_modules::{
-    Generation, NewRelease, Pricing, Registry, Request, Requirement, ResolveError, Resolver,
-    Version,
+    Generation, GenerationNumber, Lockfile, NewRelease, Pricing, Registry, Request, Requirement,
+    ResolveError, Resolver, Version,
 };
 
 const MODULES: u32 = 1_000;
@@ -181,6 +184,54 @@ fn requests(
         .collect()
 }
 
+/// p50, p99 and max of `times`.
+fn percentiles(mut times: Vec<Duration>) -> (Duration, Duration, Duration) {
+    times.sort();
+    let at = |share: f64| times[((times.len() - 1) as f64 * share).round() as usize];
+    (at(0.50), at(0.99), times[times.len() - 1])
+}
+
+/// The lockfiles of the plans that resolved: orgs with about 200 modules installed.
+fn installed_sets(resolver: &Resolver<'_, u32>, plans: &[Request<u32>]) -> Vec<Lockfile<u32>> {
+    let initial = Generation::initial();
+    plans
+        .iter()
+        .filter_map(|request| resolver.plan(&initial, request).ok())
+        .map(|plan| plan.target().clone())
+        .collect()
+}
+
+/// One more module into each installed set, then the updates check of each set.
+fn installed_figures(resolver: &Resolver<'_, u32>, sets: &[Lockfile<u32>], more: &[Request<u32>]) {
+    let mut adds = Vec::new();
+    let mut added = 0;
+    for (lockfile, request) in sets.iter().zip(more.iter().cycle()) {
+        let current = Generation::restore(GenerationNumber::new(1), lockfile.clone());
+        let start = Instant::now();
+        let answer = resolver.plan(&current, request);
+        adds.push(start.elapsed());
+        added += usize::from(answer.is_ok());
+    }
+    let (p50, p99, max) = percentiles(adds);
+    println!(
+        "one more module into {} installed sets: p50 {p50:?}, p99 {p99:?}, max {max:?} ({added} resolved)",
+        sets.len()
+    );
+    let mut checks = Vec::new();
+    let mut found = 0;
+    for lockfile in sets {
+        let start = Instant::now();
+        let answer = resolver.updates(lockfile);
+        checks.push(start.elapsed());
+        found += answer.map_or(0, |updates| updates.len());
+    }
+    let (p50, p99, max) = percentiles(checks);
+    println!(
+        "updates check of {} installed sets: p50 {p50:?}, p99 {p99:?}, max {max:?} ({found} updates found)",
+        sets.len()
+    );
+}
+
 fn resolve(c: &mut Criterion) {
     let mut random = XorShift(0x5eed_0fc0_ffee);
     let registry = catalog(&mut random);
@@ -190,6 +241,9 @@ fn resolve(c: &mut Criterion) {
     let plans = requests(&registry, &mut random, 100, 50);
     report("single install, 500 targets", &measure(&resolver, &singles));
     report("plan of 50 modules, 100 plans", &measure(&resolver, &plans));
+    let sets = installed_sets(&resolver, &plans);
+    let more = requests(&registry, &mut random, 100, 1);
+    installed_figures(&resolver, &sets, &more);
 
     let initial = Generation::initial();
     let mut next = 0;
@@ -205,6 +259,11 @@ fn resolve(c: &mut Criterion) {
             black_box(resolver.plan(&initial, &plans[next]))
         });
     });
+    if let Some(installed) = sets.first() {
+        c.bench_function("updates check of an installed set", |b| {
+            b.iter(|| black_box(resolver.updates(installed)));
+        });
+    }
 }
 
 criterion_group! {
