@@ -86,6 +86,9 @@ impl<M: ModuleId> Resolver<'_, M> {
         module: &M,
         version: &Version,
     ) -> Result<bool, ResolveError<M>> {
+        if self.cannot_fit(installed, module, version) {
+            return Ok(false);
+        }
         let request = Request::new()
             .install(module.clone(), Requirement::exactly(version))
             .with_installed(InstalledPolicy::Keep);
@@ -94,6 +97,39 @@ impl<M: ModuleId> Resolver<'_, M> {
             Err(ResolveError::TooComplex { limit }) => Err(ResolveError::TooComplex { limit }),
             Err(_) => Ok(false),
         }
+    }
+}
+
+impl<M: ModuleId> Resolver<'_, M> {
+    /// Whether `module` at `version` fails a requirement the solver would meet at once,
+    /// with every other installed module held at its version: the release's platform
+    /// requirement, its requirements (required or optional) on installed modules, and the
+    /// installed modules' requirements on it. Each is necessary, so a `true` is the
+    /// solver's own answer, reached without it; a `false` still goes to the solver, which
+    /// also weighs new dependencies. Most candidates of an updates check stop here.
+    fn cannot_fit(&self, installed: &Lockfile<M>, module: &M, version: &Version) -> bool {
+        let Some(release) = self.registry().release(module, version) else {
+            return false;
+        };
+        // A pre-release platform is matched by the solver's own rules only.
+        if self.platform().pre.is_empty() && !release.platform().matches(self.platform()) {
+            return true;
+        }
+        let needs_other = release.dependencies().iter().any(|dependency| {
+            dependency.module() != module
+                && installed
+                    .get(dependency.module())
+                    .is_some_and(|held| !dependency.requirement().matches(held))
+        });
+        needs_other
+            || installed
+                .iter()
+                .filter(|(other, _)| *other != module)
+                .filter_map(|(other, held)| self.registry().release(other, held))
+                .flat_map(|dependent| dependent.dependencies())
+                .any(|dependency| {
+                    dependency.module() == module && !dependency.requirement().matches(version)
+                })
     }
 }
 

@@ -5,7 +5,8 @@
 use std::collections::BTreeSet;
 
 use marketplace_modules::{
-    Lockfile, NewRelease, Pricing, Registry, Request, ResolveError, Resolver, Version,
+    InstalledPolicy, Lockfile, NewRelease, Pricing, Registry, Request, Requirement, ResolveError,
+    Resolver, Update, Version,
 };
 use proptest::prelude::*;
 
@@ -194,6 +195,41 @@ impl Scenario {
             .resolve(&self.installed(), &self.request())
     }
 
+    /// R-I6 by its definition, with the solver alone: for each installed module, the
+    /// newest published version above the installed one (a pre-release only over a
+    /// pre-release) that resolves with everything else kept.
+    fn updates_by_definition(&self) -> Vec<Update<Id>> {
+        let registry = self.registry();
+        let entitled = self.entitled();
+        let entitlement = |m: &Id| entitled.contains(m);
+        let resolver = Resolver::new(&registry, &entitlement, self.platform());
+        let installed = self.installed();
+        let mut updates = Vec::new();
+        for (module, current) in &installed {
+            let entry = registry.module(module).unwrap();
+            let newer = entry.releases().rev().filter(|release| {
+                release.is_published()
+                    && release.version() > current
+                    && (release.version().pre.is_empty() || !current.pre.is_empty())
+            });
+            for release in newer {
+                let request = Request::new()
+                    .install(*module, Requirement::exactly(release.version()))
+                    .with_installed(InstalledPolicy::Keep);
+                if resolver.resolve(&installed, &request).is_ok() {
+                    updates.push(Update {
+                        module: *module,
+                        from: current.clone(),
+                        to: release.version().clone(),
+                        notes: release.notes().to_owned(),
+                    });
+                    break;
+                }
+            }
+        }
+        updates
+    }
+
     /// Every rule `solution` breaks, in words.
     fn broken_rules(&self, solution: &Lockfile<Id>) -> Vec<String> {
         let registry = self.registry();
@@ -326,5 +362,20 @@ proptest! {
             "tiny catalogs never exhaust the default budget"
         );
         prop_assert_eq!(answer.is_ok(), scenario.has_solution(), "{:?}", answer);
+    }
+
+    /// R-I6: the updates check, with its shortcuts, answers what asking the solver about
+    /// every candidate answers.
+    #[test]
+    fn r_i6_updates_are_what_the_solver_says_of_each_candidate(
+        scenario in scenario_strategy(true)
+    ) {
+        let registry = scenario.registry();
+        let entitled = scenario.entitled();
+        let entitlement = |m: &Id| entitled.contains(m);
+        let updates = Resolver::new(&registry, &entitlement, scenario.platform())
+            .updates(&scenario.installed())
+            .unwrap();
+        prop_assert_eq!(updates, scenario.updates_by_definition());
     }
 }
