@@ -29,6 +29,7 @@ pub mod m20250601_000003_payouts;
 pub mod m20261130_000001_usage;
 pub mod m20261130_000002_module_installations;
 pub mod m20261130_000003_api_keys_and_licenses;
+pub mod m20261201_000001_plans;
 pub mod seed;
 
 mod dialect;
@@ -36,6 +37,7 @@ mod dialect;
 pub use m20250601_000002_row_level_security::{
     APP_ROLE, APP_ROLE_DEFAULT_PASSWORD, ORG_SETTING, PLATFORM_SCOPE_SETTING, TENANT_TABLES,
 };
+pub use m20261201_000001_plans::fill_plans_from_price_models;
 pub use sea_orm_migration;
 pub use sea_orm_migration::MigratorTrait;
 pub use seed::{SeedBundle, SeedReport, SeedSeller, SeedTool, bundles, catalog, seed_catalog};
@@ -53,6 +55,7 @@ const TABLE_LISTS: &[&[&str]] = &[
     m20261130_000001_usage::TABLES,
     m20261130_000002_module_installations::TABLES,
     m20261130_000003_api_keys_and_licenses::TABLES,
+    m20261201_000001_plans::TABLES,
 ];
 
 const ALL_TABLES: [&str; count_tables(TABLE_LISTS)] = concat_tables(TABLE_LISTS);
@@ -97,6 +100,7 @@ impl sea_orm_migration::MigratorTrait for Migrator {
             Box::new(m20261130_000001_usage::Migration),
             Box::new(m20261130_000002_module_installations::Migration),
             Box::new(m20261130_000003_api_keys_and_licenses::Migration),
+            Box::new(m20261201_000001_plans::Migration),
         ]
     }
 }

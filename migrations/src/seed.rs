@@ -904,6 +904,8 @@ pub struct SeedReport {
     pub tool_tags: u64,
     pub bundles: u64,
     pub bundle_items: u64,
+    /// The plans of seeded items that had none (R-B2).
+    pub plans: u64,
 }
 
 impl SeedReport {
@@ -1036,6 +1038,7 @@ pub async fn seed_catalog(db: &DatabaseConnection) -> Result<SeedReport, DbErr> 
     }
     report.bundles = txn.execute(&stmt).await?.rows_affected();
     report.bundle_items = txn.execute(&items).await?.rows_affected();
+    report.plans = crate::fill_plans_from_price_models(&txn).await?;
 
     txn.commit().await?;
     Ok(report)

@@ -24,6 +24,8 @@ pub enum Conflict {
     Subscription,
     /// The org's credits are held in another currency (R-O3).
     CreditCurrency,
+    /// The item already has a plan of this code (R-B1).
+    PlanCode,
     /// Another record of `table` has the same key (its id, or a line's position): an id or
     /// caller bug, never a business rule; the table is named for logs.
     Key { table: &'static str },

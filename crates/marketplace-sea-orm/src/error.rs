@@ -191,6 +191,17 @@ const UNIQUE_KEYS: &[UniqueKey] = &[
         "processed_payment_events",
     ),
     key("audit_log_pkey", "audit_log.id", "audit_log"),
+    key("plans_pkey", "plans.id", "plans"),
+    unique(
+        "plans_tool_code_key",
+        "plans.tool_id, plans.code",
+        Meaning::Is(Conflict::PlanCode),
+    ),
+    unique(
+        "plans_bundle_code_key",
+        "plans.bundle_id, plans.code",
+        Meaning::Is(Conflict::PlanCode),
+    ),
     key("payouts_pkey", "payouts.id", "payouts"),
     unique(
         "payouts_seller_month_key",

@@ -7,7 +7,7 @@
 //!   `postgres://…`); [`Database::migrate`] runs the migrations (as the schema owner);
 //!   [`Database::store`] gives the [`SeaOrmStore`], a cheap `Clone` that implements every
 //!   port: `CatalogRepository`, `CartRepository`, `OrderRepository`, `PurchaseRepository`,
-//!   `HoldingsRepository`, `OrgRepository`, `AuditLog`, `PaymentEventLog`,
+//!   `HoldingsRepository`, `OrgRepository`, `PlanRepository`, `AuditLog`, `PaymentEventLog`,
 //!   `SellerRepository` (sellers, the ledger per seller and payouts).
 //! - Modules by aggregate: [`catalog`](crate::catalog), `cart`, `orders`, `purchases`,
 //!   `holdings`, `orgs`, `reviews`, `audit`, `payment_events`, `sellers`, with
@@ -34,6 +34,7 @@ mod modules;
 mod orders;
 mod orgs;
 mod payment_events;
+mod plans;
 mod purchases;
 mod reviews;
 mod sellers;

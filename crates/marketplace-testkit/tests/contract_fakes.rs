@@ -13,6 +13,11 @@ async fn catalog_search_agrees_with_reference() {
 }
 
 #[tokio::test]
+async fn plans_round_trip() {
+    contract::plans_round_trip(&ContractPorts::in_memory()).await;
+}
+
+#[tokio::test]
 async fn carts_and_tenant_isolation() {
     contract::carts_and_tenant_isolation(&ContractPorts::in_memory()).await;
 }
@@ -81,5 +86,5 @@ fn every_contract_fn_is_run_here() {
             "{name} is not run against the fakes"
         );
     }
-    assert_eq!(contract::ALL.len(), 14);
+    assert_eq!(contract::ALL.len(), 15);
 }

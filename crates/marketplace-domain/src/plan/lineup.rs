@@ -89,6 +89,13 @@ impl ItemPlans {
         self.plans.iter().find(|p| p.code() == code)
     }
 
+    /// The same lineup without its archived plans: what a buyer is shown.
+    #[must_use]
+    pub fn only_on_sale(mut self) -> Self {
+        self.plans.retain(Plan::is_on_sale);
+        self
+    }
+
     /// The plans new buyers may choose, in display order.
     pub fn on_sale(&self) -> impl Iterator<Item = &Plan> {
         self.plans.iter().filter(|p| p.is_on_sale())

@@ -11,6 +11,8 @@
 //!   and a seller who adds meters adds a new plan (base 0, a soft quota of 0 and an overage
 //!   price, for pure pay-per-use) rather than editing this one.
 //! - CUSTOM: no plan at all: "contact sales", never bought through the cart (R-C2).
+//! - A bundle (every first-wave bundle was bought once and kept): one ONE_TIME plan
+//!   `STANDARD` at the bundle's price.
 //!
 //! The mapping is about what is sold from now on. Purchases already made keep their own
 //! terms: a holder of a first-wave USAGE_BASED or ONE_TIME purchase paid once and keeps
@@ -18,6 +20,7 @@
 //! amount of their purchase.
 
 use crate::catalog::{PriceModel, Pricing};
+use crate::money::Money;
 
 use super::{BillingInterval, PlanCode, PlanDraft, PlanName, Quotas, TrialDays};
 
@@ -42,4 +45,18 @@ pub fn plan_for_price_model(pricing: &Pricing) -> Option<PlanDraft> {
         quotas: Quotas::none(),
         provider_price: None,
     })
+}
+
+/// R-B2: the plan a bundle of the first wave is sold through: once, at its price.
+#[must_use]
+pub fn plan_for_bundle_price(price: Money) -> PlanDraft {
+    PlanDraft {
+        code: PlanCode::standard(),
+        name: PlanName::fixed("Standard"),
+        price,
+        interval: BillingInterval::OneTime,
+        trial_days: TrialDays::NONE,
+        quotas: Quotas::none(),
+        provider_price: None,
+    }
 }

@@ -10,6 +10,8 @@
 //!   interval (R-B3).
 //! - [`BundlePlanPricing`]: a bundle plan over tool plans of its one interval (R-B4).
 //! - [`TrialDays::grant`]: one trial per org and item (R-B10).
+//! - [`PlanRepository`] (where plans live) and [`PlanService`] (reading an item's plans,
+//!   adding one, editing or archiving one).
 
 mod bundle;
 mod cart_line;
@@ -19,7 +21,9 @@ mod interval;
 mod lineup;
 mod migration;
 mod names;
+mod ports;
 mod quota;
+mod service;
 mod totals;
 mod trial;
 
@@ -29,9 +33,13 @@ pub use definition::{Plan, PlanDraft, PlanStatus};
 pub use edit::{PlanEdit, SaleRecord};
 pub use interval::BillingInterval;
 pub use lineup::ItemPlans;
-pub use migration::plan_for_price_model;
+pub use migration::{plan_for_bundle_price, plan_for_price_model};
 pub use names::{PlanCode, PlanName, ProviderPriceId};
+#[cfg(any(test, feature = "mocks"))]
+pub use ports::MockPlanRepository;
+pub use ports::PlanRepository;
 pub use quota::{MeterKey, OveragePrice, Quota, QuotaKind, Quotas};
+pub use service::{PlanService, PlanServiceError};
 pub use totals::{PlanLine, PlanTotals, RecurringTotal};
 pub use trial::{GrantedTrial, TrialDays, TrialHistory};
 

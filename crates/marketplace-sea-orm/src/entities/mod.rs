@@ -16,6 +16,7 @@ pub(crate) mod order_lines;
 pub(crate) mod orders;
 pub(crate) mod organizations;
 pub(crate) mod payouts;
+pub(crate) mod plans;
 pub(crate) mod processed_payment_events;
 pub(crate) mod purchases;
 pub(crate) mod review_flags;

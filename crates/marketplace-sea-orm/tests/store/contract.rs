@@ -44,6 +44,7 @@ macro_rules! contract_tests {
 contract_tests!(
     catalog_round_trip,
     catalog_search_agrees_with_reference,
+    plans_round_trip,
     carts_and_tenant_isolation,
     place_idempotency_key_conflict,
     place_with_credit_debit,

@@ -12,6 +12,7 @@ mod fixtures;
 mod licensing;
 mod metering;
 mod modules;
+mod plans;
 mod rls;
 mod schema_labels;
 mod sellers;

@@ -165,6 +165,7 @@ impl TestDb {
         let store = Arc::new(self.store());
         ContractPorts {
             catalog: store.clone(),
+            plans: store.clone(),
             carts: store.clone(),
             orgs: store.clone(),
             orders: store.clone(),

@@ -21,6 +21,7 @@ use marketplace_domain::checkout::OrderRepository;
 use marketplace_domain::entitlement::HoldingsRepository;
 use marketplace_domain::ids::{OrgId, UserId};
 use marketplace_domain::org::OrgRepository;
+use marketplace_domain::plan::PlanRepository;
 use marketplace_domain::ports::RepoError;
 use marketplace_domain::purchase::PurchaseRepository;
 use marketplace_domain::revenue::SellerTerms;
@@ -32,6 +33,7 @@ mod carts;
 mod catalog;
 mod holdings;
 mod orders;
+mod plans;
 mod purchases;
 mod reviews;
 mod setup;
@@ -43,6 +45,7 @@ pub use orders::{
     conflicting_active_purchase_stores_nothing, fulfil_stores_everything,
     place_idempotency_key_conflict, place_with_credit_debit, second_fulfil_is_stale,
 };
+pub use plans::plans_round_trip;
 pub use purchases::{refund_partial_then_full, renew_then_expire};
 pub use reviews::{
     one_vote_and_one_flag_per_user, rating_rounds_half_away_from_zero,
@@ -76,6 +79,7 @@ impl Seeder for InMemoryStore {
 #[allow(missing_debug_implementations)]
 pub struct ContractPorts {
     pub catalog: Arc<dyn CatalogRepository>,
+    pub plans: Arc<dyn PlanRepository>,
     pub carts: Arc<dyn CartRepository>,
     pub orgs: Arc<dyn OrgRepository>,
     pub orders: Arc<dyn OrderRepository>,
@@ -91,6 +95,7 @@ impl ContractPorts {
     pub fn over(store: &Arc<InMemoryStore>) -> Self {
         Self {
             catalog: store.clone(),
+            plans: store.clone(),
             carts: store.clone(),
             orgs: store.clone(),
             orders: store.clone(),
@@ -118,6 +123,7 @@ impl ContractPorts {
 pub const ALL: &[&str] = &[
     "catalog_round_trip",
     "catalog_search_agrees_with_reference",
+    "plans_round_trip",
     "carts_and_tenant_isolation",
     "place_idempotency_key_conflict",
     "place_with_credit_debit",

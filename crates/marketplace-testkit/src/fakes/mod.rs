@@ -9,6 +9,7 @@ mod orders;
 mod orgs;
 mod payment_events;
 mod payouts;
+mod plans;
 mod purchases;
 mod reviews;
 mod sellers;
@@ -19,13 +20,18 @@ use std::sync::Arc;
 
 use marketplace_domain::access::Actor;
 use marketplace_domain::cart::CartService;
+use marketplace_domain::catalog::ItemRef;
 use marketplace_domain::catalog::{Bundle, CatalogService, Tool};
 use marketplace_domain::checkout::{CheckoutPorts, CheckoutService};
 use marketplace_domain::entitlement::EntitlementService;
+use marketplace_domain::ids::PlanId;
 use marketplace_domain::ids::{OrgId, SellerId};
 use marketplace_domain::lifecycle::PurchaseService;
 use marketplace_domain::money::Money;
 use marketplace_domain::org::{OrgService, Organization};
+use marketplace_domain::plan::{
+    Plan, PlanDraft, PlanService, plan_for_bundle_price, plan_for_price_model,
+};
 use marketplace_domain::revenue::{FeeRate, SellerKind, SellerTerms};
 use marketplace_domain::review::ReviewService;
 use marketplace_domain::seller::{PayoutService, SellerService};
@@ -81,6 +87,18 @@ impl Fakes {
     #[must_use]
     pub fn catalog_service(&self) -> CatalogService {
         CatalogService::new(
+            self.store.clone(),
+            self.audit.clone(),
+            self.clock.clone(),
+            self.ids.clone(),
+        )
+    }
+
+    #[must_use]
+    pub fn plan_service(&self) -> PlanService {
+        PlanService::new(
+            self.catalog_service(),
+            self.store.clone(),
             self.store.clone(),
             self.audit.clone(),
             self.clock.clone(),
@@ -212,6 +230,9 @@ impl Fakes {
                 fee_rate: FeeRate::DEFAULT,
             });
             d.tools.insert(tool.id, tool.clone());
+            if let Some(draft) = plan_for_price_model(&tool.pricing) {
+                d.plans.push(first_plan(ItemRef::Tool(tool.id), draft));
+            }
         });
         tool
     }
@@ -224,8 +245,12 @@ impl Fakes {
     /// Stores a bundle as built and returns it.
     pub fn add_bundle(&self, bundle: impl Into<Bundle>) -> Bundle {
         let bundle = bundle.into();
-        self.store
-            .with(|d| d.bundles.insert(bundle.id(), bundle.clone()));
+        self.store.with(|d| {
+            d.bundles.insert(bundle.id(), bundle.clone());
+            let draft = plan_for_bundle_price(bundle.price());
+            d.plans
+                .push(first_plan(ItemRef::Bundle(bundle.id()), draft));
+        });
         bundle
     }
 
@@ -248,4 +273,11 @@ impl Fakes {
         let org = self.new_org(tier, builders::usd("0"));
         (org, builders::owner(org))
     }
+}
+
+/// The plan a stored item is sold through from the start, as the seed and the migration
+/// give one (R-B2).
+fn first_plan(item: ItemRef, draft: PlanDraft) -> Plan {
+    Plan::new(PlanId::from_uuid(builders::unique_uuid()), item, draft)
+        .unwrap_or_else(|e| panic!("the first plan of {item:?}: {e}"))
 }

@@ -6,16 +6,17 @@
 //! `carts`, `orgs`, `orders`, `purchases`, `holdings`, `payment_events`, `reviews`,
 //! `sellers`), over the [`StoreData`] held here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use marketplace_domain::cart::CartLine;
 use marketplace_domain::catalog::{Bundle, BundleTool, ItemRef, Tool};
 use marketplace_domain::checkout::{IdempotencyKey, Order};
 use marketplace_domain::entitlement::Entitlement;
-use marketplace_domain::ids::{BundleId, OrderId, OrgId, SellerId, ToolId, UserId};
+use marketplace_domain::ids::{BundleId, OrderId, OrgId, PlanId, SellerId, ToolId, UserId};
 use marketplace_domain::money::Money;
 use marketplace_domain::org::Organization;
+use marketplace_domain::plan::Plan;
 use marketplace_domain::purchase::Purchase;
 use marketplace_domain::revenue::{Posting, SellerTerms};
 
@@ -52,6 +53,10 @@ pub struct StoreData {
     pub seller_records: crate::fakes::sellers::SellerTables,
     /// Provider event ids processed, with their type.
     pub payment_events: BTreeMap<String, String>,
+    /// Every item's plans, each item's in display order.
+    pub plans: Vec<Plan>,
+    /// The plans something was bought under (R-B1: their price is fixed).
+    pub plan_sales: BTreeSet<PlanId>,
 }
 
 impl StoreData {

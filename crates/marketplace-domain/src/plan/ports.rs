@@ -1,0 +1,47 @@
+//! Where plans live: a global catalog table, like the tools and bundles they sell.
+
+use async_trait::async_trait;
+
+use crate::ids::PlanId;
+use crate::item::ItemRef;
+use crate::ports::RepoError;
+
+use super::{ItemPlans, Plan, SaleRecord};
+
+/// The plans of every tool and bundle (R-B1). No org scoping: the catalog is global.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PlanRepository: Send + Sync {
+    /// The item's plans in display order, archived ones included; an empty lineup for an
+    /// item without plans (or an unknown item).
+    ///
+    /// # Errors
+    /// `RepoError::Corrupt` when a stored plan breaks R-B1 or the lineup's rules.
+    async fn item_plans(&self, item: ItemRef) -> Result<ItemPlans, RepoError>;
+
+    /// The lineups of `items`, one per item asked, in the order asked.
+    ///
+    /// # Errors
+    /// As [`PlanRepository::item_plans`].
+    async fn plans_of(&self, items: &[ItemRef]) -> Result<Vec<ItemPlans>, RepoError>;
+
+    /// Stores a new plan after the item's others in display order.
+    ///
+    /// # Errors
+    /// `RepoError::Conflict(Conflict::PlanCode)` when the item already has a plan of that
+    /// code; `RepoError::NotFound` for an unknown item.
+    async fn insert_plan(&self, plan: &Plan) -> Result<(), RepoError>;
+
+    /// Replaces a plan's editable fields (name, price, interval, trial, quotas, provider
+    /// price, status); its item, code and position stay.
+    ///
+    /// # Errors
+    /// `RepoError::NotFound` for an unknown plan.
+    async fn update_plan(&self, plan: &Plan) -> Result<(), RepoError>;
+
+    /// Whether any purchase, in any org and ended or not, was made under the plan.
+    ///
+    /// # Errors
+    /// `RepoError::Unavailable` only.
+    async fn sale_record(&self, plan: PlanId) -> Result<SaleRecord, RepoError>;
+}

@@ -1,0 +1,178 @@
+//! The plans' contract (R-B1): an item's plans round-trip with every field in display
+//! order, codes are unique within an item, edits keep the item, code and position, and a
+//! plan nobody bought is never reported sold.
+
+use marketplace_domain::catalog::ItemRef;
+use marketplace_domain::ids::PlanId;
+use marketplace_domain::money::Money;
+use marketplace_domain::plan::{
+    BillingInterval, MeterKey, OveragePrice, Plan, PlanCode, PlanDraft, PlanEdit, PlanName,
+    ProviderPriceId, Quota, QuotaKind, Quotas, SaleRecord, TrialDays,
+};
+use marketplace_domain::ports::{Conflict, RepoError};
+
+use super::ContractPorts;
+use super::setup::{bundle, ok, platform, tool};
+use crate::builders::{BundleBuilder, ToolBuilder, dec, unique_uuid, usd};
+
+fn draft(code: &str, price: Money, interval: BillingInterval) -> PlanDraft {
+    PlanDraft {
+        code: ok(PlanCode::parse(code), "code"),
+        name: ok(PlanName::parse(&format!("{code} plan")), "name"),
+        price,
+        interval,
+        trial_days: TrialDays::NONE,
+        quotas: Quotas::none(),
+        provider_price: None,
+    }
+}
+
+fn new_plan(item: ItemRef, draft: PlanDraft) -> Plan {
+    ok(
+        Plan::new(PlanId::from_uuid(unique_uuid()), item, draft),
+        "plan",
+    )
+}
+
+/// A plan with every optional part set: trial, hard and soft quotas, an overage price
+/// finer than a cent, the provider's price id.
+fn full_draft() -> PlanDraft {
+    let calls = ok(MeterKey::parse("api_calls"), "meter");
+    let rows = ok(MeterKey::parse("rows_exported"), "meter");
+    let quotas = ok(
+        Quotas::new(
+            vec![
+                ok(
+                    Quota::new(calls.clone(), dec("100000"), QuotaKind::Soft),
+                    "quota",
+                ),
+                ok(Quota::new(rows, dec("2500.5"), QuotaKind::Hard), "quota"),
+            ],
+            vec![ok(OveragePrice::new(calls, dec("0.0005")), "overage")],
+        ),
+        "quotas",
+    );
+    PlanDraft {
+        trial_days: ok(TrialDays::new(14), "trial"),
+        quotas,
+        provider_price: Some(ok(ProviderPriceId::parse("price_1PRO2026"), "price id")),
+        ..draft("PRO", usd("49.99"), BillingInterval::Month)
+    }
+}
+
+/// R-B1: plans of tools and bundles round-trip in display order; codes are unique per
+/// item; edits replace the editable fields only; unknown items and plans are reported.
+pub async fn plans_round_trip(p: &ContractPorts) {
+    let seller = platform(p).await;
+    let a = tool(p, seller, ToolBuilder::monthly).await;
+    let b = tool(p, seller, ToolBuilder::monthly).await;
+    let pair = bundle(p, BundleBuilder::over(&[&a, &b]).price("15.00")).await;
+    let tool_item = ItemRef::Tool(a.id);
+    let bundle_item = ItemRef::Bundle(pair.id());
+
+    let standard = new_plan(
+        tool_item,
+        draft("STANDARD", usd("10.00"), BillingInterval::Month),
+    );
+    let pro = new_plan(tool_item, full_draft());
+    let yearly = new_plan(
+        tool_item,
+        draft("ANNUAL", usd("100.00"), BillingInterval::Year),
+    );
+    for plan in [&standard, &pro, &yearly] {
+        ok(p.plans.insert_plan(plan).await, "insert_plan");
+    }
+    let bundle_plan = new_plan(
+        bundle_item,
+        draft("STANDARD", usd("15.00"), BillingInterval::OneTime),
+    );
+    ok(
+        p.plans.insert_plan(&bundle_plan).await,
+        "insert_plan of a bundle",
+    );
+
+    let lineup = ok(p.plans.item_plans(tool_item).await, "item_plans");
+    assert_eq!(
+        lineup.plans(),
+        [standard.clone(), pro.clone(), yearly.clone()],
+        "contract R-B1: plans round-trip every field, in the order they were added"
+    );
+    let unknown = ItemRef::Tool(ToolBuilder::new().build().id);
+    let all = ok(
+        p.plans.plans_of(&[bundle_item, unknown, tool_item]).await,
+        "plans_of",
+    );
+    assert_eq!(all.len(), 3, "contract: one lineup per item asked");
+    assert_eq!(all[0].plans(), std::slice::from_ref(&bundle_plan));
+    assert!(all[1].plans().is_empty(), "an unknown item has no plans");
+    assert_eq!(all[1].item(), unknown);
+    assert_eq!(all[2], lineup);
+    assert!(
+        ok(p.plans.item_plans(ItemRef::Tool(b.id)).await, "item_plans")
+            .plans()
+            .is_empty(),
+        "contract: a tool stored through the catalog port alone has no plans"
+    );
+
+    let twin = new_plan(
+        tool_item,
+        draft("PRO", usd("59.00"), BillingInterval::Month),
+    );
+    assert!(
+        matches!(
+            p.plans.insert_plan(&twin).await,
+            Err(RepoError::Conflict(Conflict::PlanCode))
+        ),
+        "contract R-B1: a code is unique within its item"
+    );
+    let elsewhere = new_plan(
+        ItemRef::Tool(b.id),
+        draft("PRO", usd("59.00"), BillingInterval::Month),
+    );
+    ok(
+        p.plans.insert_plan(&elsewhere).await,
+        "contract R-B1: another item may use the same code",
+    );
+    let orphan = new_plan(unknown, draft("PRO", usd("1.00"), BillingInterval::Month));
+    assert!(
+        matches!(p.plans.insert_plan(&orphan).await, Err(RepoError::NotFound)),
+        "contract: a plan of an unknown item is NotFound"
+    );
+
+    let edited = ok(
+        pro.edit(
+            PlanEdit {
+                name: Some(ok(PlanName::parse("Professional"), "name")),
+                price: Some(usd("44.00")),
+                trial_days: Some(TrialDays::NONE),
+                quotas: Some(Quotas::none()),
+                provider_price: Some(None),
+                ..PlanEdit::archive()
+            },
+            SaleRecord::NeverSold,
+        ),
+        "edit",
+    );
+    ok(p.plans.update_plan(&edited).await, "update_plan");
+    let lineup = ok(p.plans.item_plans(tool_item).await, "item_plans");
+    assert_eq!(
+        lineup.plans(),
+        [standard.clone(), edited, yearly],
+        "contract: an update replaces the editable fields and keeps the position"
+    );
+    assert_eq!(lineup.default_plan(), Some(&standard));
+    let ghost = new_plan(
+        tool_item,
+        draft("GHOST", usd("1.00"), BillingInterval::Month),
+    );
+    assert!(
+        matches!(p.plans.update_plan(&ghost).await, Err(RepoError::NotFound)),
+        "contract: updating an unknown plan is NotFound"
+    );
+
+    assert_eq!(
+        ok(p.plans.sale_record(standard.id()).await, "sale_record"),
+        SaleRecord::NeverSold,
+        "contract R-B1: a plan nobody bought is not sold"
+    );
+}
