@@ -1,17 +1,23 @@
-//! The embedded demo: one org per tier, users of each role, credits to spend, modules with
-//! versions and dependencies on the orgs' platform, and tokens printed at start so a
-//! newcomer can call the API at once.
+//! The embedded demo: one org per tier, users of each role, credits to spend, data packs
+//! sold in Standard, Pro and Enterprise plans, modules with versions and dependencies on
+//! the orgs' platform, and tokens printed at start so a newcomer can call the API at once.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use marketplace_domain::access::{Actor, OrgRole, PlatformRole};
+use marketplace_domain::catalog::ItemRef;
 use marketplace_domain::ids::{OrgId, ToolId, UserId};
 use marketplace_domain::money::{Currency, Money};
 use marketplace_domain::org::OrgRepository;
+use marketplace_domain::plan::{
+    BillingInterval, MeterKey, OveragePrice, PlanCode, PlanDraft, PlanEdit, PlanName, PlanService,
+    Quota, QuotaKind, Quotas, TrialDays,
+};
 use marketplace_domain::tier::Tier;
 use marketplace_modules::installation::ports::{Installations, ModuleCatalog, PublishStoreError};
 use marketplace_modules::{NewRelease, Requirement, Version};
+use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::auth::TokenKeys;
@@ -93,6 +99,106 @@ pub async fn provision(orgs: &Arc<dyn OrgRepository>) -> anyhow::Result<()> {
         if o.credits > 0 && !has_credits {
             orgs.grant_credits(o.id, Money::from_minor(o.credits * 100, Currency::USD))
                 .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A data pack's tier: its plan code and name, monthly price (whole dollars), rows per
+/// month and overage price per row beyond them.
+struct PackTier {
+    code: &'static str,
+    name: &'static str,
+    price: i64,
+    rows: i64,
+    /// Per row beyond the quota, in ten-thousandths of a dollar.
+    overage: i64,
+    trial_days: u32,
+}
+
+/// The seed tools sold as data packs: monthly, metered in rows. STANDARD is the plan the
+/// tool's price model became (its price is kept); PRO and ENTERPRISE are added.
+const DATA_PACKS: [&str; 2] = ["Market Data Integration", "AI Property Valuation (AVM)"];
+
+const PACK_TIERS: [PackTier; 3] = [
+    PackTier {
+        code: "STANDARD",
+        name: "Standard",
+        price: 0,
+        rows: 10_000,
+        overage: 50,
+        trial_days: 0,
+    },
+    PackTier {
+        code: "PRO",
+        name: "Pro",
+        price: 349,
+        rows: 100_000,
+        overage: 30,
+        trial_days: 14,
+    },
+    PackTier {
+        code: "ENTERPRISE",
+        name: "Enterprise",
+        price: 999,
+        rows: 1_000_000,
+        overage: 10,
+        trial_days: 30,
+    },
+];
+
+fn pack_quotas(tier: &PackTier) -> anyhow::Result<Quotas> {
+    let rows = MeterKey::parse("rows")?;
+    Ok(Quotas::new(
+        vec![Quota::new(
+            rows.clone(),
+            Decimal::from(tier.rows),
+            QuotaKind::Soft,
+        )?],
+        vec![OveragePrice::new(rows, Decimal::new(tier.overage, 4))?],
+    )?)
+}
+
+/// Sells the demo data packs through Standard, Pro and Enterprise plans with row quotas
+/// (seed 003's packs), as a platform admin would. Idempotent: a pack that has its PRO
+/// plan is left as it is.
+///
+/// # Errors
+/// The plan service's.
+pub async fn provision_plans(plans: &PlanService) -> anyhow::Result<()> {
+    let admin = platform_actor(PlatformRole::Admin);
+    for name in DATA_PACKS {
+        let Some(seed) = marketplace_migrations::catalog()
+            .iter()
+            .find(|t| t.name == name)
+        else {
+            continue;
+        };
+        let item = ItemRef::Tool(ToolId::from_uuid(seed.id()));
+        let lineup = plans.plans(&admin, item).await?;
+        if lineup.find(&PlanCode::parse("PRO")?).is_some() {
+            continue;
+        }
+        for tier in &PACK_TIERS {
+            let code = PlanCode::parse(tier.code)?;
+            if lineup.find(&code).is_some() {
+                let edit = PlanEdit {
+                    quotas: Some(pack_quotas(tier)?),
+                    ..PlanEdit::default()
+                };
+                plans.edit(&admin, item, &code, edit).await?;
+                continue;
+            }
+            let draft = PlanDraft {
+                code,
+                name: PlanName::parse(tier.name)?,
+                price: Money::from_minor(tier.price * 100, Currency::USD),
+                interval: BillingInterval::Month,
+                trial_days: TrialDays::new(tier.trial_days)?,
+                quotas: pack_quotas(tier)?,
+                provider_price: None,
+            };
+            plans.add(&admin, item, draft).await?;
         }
     }
     Ok(())

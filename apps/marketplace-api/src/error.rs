@@ -13,6 +13,7 @@ use marketplace_domain::entitlement::HoldingsError;
 use marketplace_domain::lifecycle::PurchaseError;
 use marketplace_domain::org::OrgError;
 use marketplace_domain::payment_events::PaymentEventError;
+use marketplace_domain::plan::{PlanError, PlanServiceError};
 use marketplace_domain::ports::RepoError;
 use marketplace_domain::purchase::PurchaseRuleError;
 use marketplace_domain::review::ReviewError;
@@ -262,6 +263,48 @@ impl From<CatalogError> for ApiError {
                 vec![json!({"field": "tool_ids", "message": format!("unknown tool {id}")})],
             ),
             CatalogError::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<PlanError> for ApiError {
+    fn from(e: PlanError) -> Self {
+        let message = e.to_string();
+        let details = e
+            .field()
+            .map(|field| vec![json!({"field": field, "message": message})])
+            .unwrap_or_default();
+        match e {
+            PlanError::DuplicateCode { .. } => Self::conflict("duplicate_plan", message, details),
+            PlanError::PriceFixedOnceSold
+            | PlanError::IntervalFixedOnceSold
+            | PlanError::ProviderPriceFixedOnceSold => {
+                Self::conflict("plan_sold", message, details)
+            }
+            PlanError::MixedBundleIntervals { .. } => {
+                Self::unprocessable("mixed_intervals", message, details)
+            }
+            PlanError::UnknownPlan { .. } => Self::unprocessable("unknown_plan", message, details),
+            PlanError::NotOnSale { .. } => {
+                Self::unprocessable("plan_not_on_sale", message, details)
+            }
+            PlanError::NothingOnSale => Self::unprocessable("contact_sales", message, details),
+            _ => Self::unprocessable("invalid_plan", message, details),
+        }
+    }
+}
+
+impl From<PlanServiceError> for ApiError {
+    fn from(e: PlanServiceError) -> Self {
+        match e {
+            PlanServiceError::Forbidden(f) => Self::forbidden(None, f.to_string(), vec![]),
+            PlanServiceError::NotFound => Self::NotFound,
+            PlanServiceError::Rejected(e) => e.into(),
+            PlanServiceError::Bundle(e) => {
+                Self::unprocessable("bundle_plan", e.to_string(), vec![])
+            }
+            PlanServiceError::Catalog(e) => e.into(),
+            PlanServiceError::Infrastructure(e) => infrastructure(e),
         }
     }
 }

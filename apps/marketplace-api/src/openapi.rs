@@ -9,7 +9,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::routes::sellers::{admin as seller_admin, payouts, profile, statements};
 use crate::routes::{
     cart, catalog, catalog_admin, entitlements, health, installations, moderation, orders, orgs,
-    purchases, reviews, stats, versions, webhooks,
+    plans, purchases, reviews, stats, versions, webhooks,
 };
 
 /// Declares the bearer scheme every authenticated route refers to.
@@ -49,6 +49,7 @@ impl Modify for BearerAuth {
         reviews::list_reviews, reviews::put_my_review, reviews::delete_my_review, reviews::mark_helpful,
         reviews::flag_review, moderation::moderation_queue, moderation::moderate,
         catalog_admin::create_tool, catalog_admin::update_tool, catalog_admin::create_bundle, catalog_admin::update_bundle,
+        plans::add_tool_plan, plans::edit_tool_plan, plans::add_bundle_plan, plans::edit_bundle_plan,
         orgs::put_org, orgs::grant_credits, orders::mark_paid, purchases::refund,
         webhooks::stripe_webhook,
         seller_admin::create_seller, seller_admin::list_sellers, seller_admin::update_seller, seller_admin::assign_tool,

@@ -173,6 +173,7 @@ pub fn ports(db: &Database, payments: Arc<dyn PaymentGateway>) -> Ports {
     let store = Arc::new(store);
     Ports {
         catalog: store.clone(),
+        plans: store.clone(),
         carts: store.clone(),
         orders: store.clone(),
         purchases: store.clone(),

@@ -35,6 +35,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .context("publish the demo module versions")?;
     }
     let services = Services::new(ports);
+    if config.mode == Mode::Demo {
+        demo::provision_plans(&services.plans)
+            .await
+            .context("provision the demo plans")?;
+    }
     let keys = TokenKeys::new(&config.jwt_secret, &config.jwt_issuer);
     jobs::spawn(services.clone(), config.reconcile_after);
 

@@ -15,6 +15,7 @@ use marketplace_domain::ids::{OrgId, ToolId};
 use marketplace_domain::lifecycle::PurchaseService;
 use marketplace_domain::org::{OrgRepository, OrgService};
 use marketplace_domain::payment_events::{PaymentEventLog, PaymentEventService};
+use marketplace_domain::plan::{PlanRepository, PlanService};
 use marketplace_domain::ports::{Clock, IdGenerator, RepoError};
 use marketplace_domain::purchase::PurchaseRepository;
 use marketplace_domain::review::{ReviewRepository, ReviewService};
@@ -38,6 +39,7 @@ pub trait Readiness: Send + Sync {
 #[allow(missing_debug_implementations)]
 pub struct Ports {
     pub catalog: Arc<dyn CatalogRepository>,
+    pub plans: Arc<dyn PlanRepository>,
     pub carts: Arc<dyn CartRepository>,
     pub orders: Arc<dyn OrderRepository>,
     pub purchases: Arc<dyn PurchaseRepository>,
@@ -70,6 +72,8 @@ pub struct Ports {
 #[allow(missing_debug_implementations)]
 pub struct Services {
     pub catalog: CatalogService,
+    /// Plans, and creating tools and bundles together with their first plan.
+    pub plans: PlanService,
     pub cart: CartService,
     pub checkout: CheckoutService,
     pub purchases: PurchaseService,
@@ -138,7 +142,21 @@ impl Services {
             p.clock.clone(),
             p.ids.clone(),
         );
+        let catalog = CatalogService::new(
+            p.catalog.clone(),
+            p.audit.clone(),
+            p.clock.clone(),
+            p.ids.clone(),
+        );
         Self {
+            plans: PlanService::new(
+                catalog.clone(),
+                p.plans.clone(),
+                p.catalog.clone(),
+                p.audit.clone(),
+                p.clock.clone(),
+                p.ids.clone(),
+            ),
             payment_events: PaymentEventService::new(
                 checkout.clone(),
                 purchases.clone(),
@@ -147,12 +165,7 @@ impl Services {
                 p.payment_events.clone(),
                 p.clock.clone(),
             ),
-            catalog: CatalogService::new(
-                p.catalog.clone(),
-                p.audit.clone(),
-                p.clock.clone(),
-                p.ids.clone(),
-            ),
+            catalog,
             cart: CartService::new(
                 p.carts.clone(),
                 p.catalog.clone(),

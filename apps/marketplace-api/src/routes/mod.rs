@@ -10,6 +10,7 @@ pub mod installations;
 pub mod moderation;
 pub mod orders;
 pub mod orgs;
+pub mod plans;
 pub mod purchases;
 pub mod reviews;
 pub mod sellers;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(reviews::configure)
             .configure(moderation::configure)
             .configure(catalog_admin::configure)
+            .configure(plans::configure)
             .configure(orgs::configure)
             .configure(sellers::configure)
             .configure(installations::configure)

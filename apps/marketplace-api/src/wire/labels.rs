@@ -115,6 +115,7 @@ use marketplace_domain::catalog::{
 };
 use marketplace_domain::checkout::{OrderStatus, PaymentMethod};
 use marketplace_domain::entitlement::EntitlementSource;
+use marketplace_domain::plan::{BillingInterval, PlanStatus};
 use marketplace_domain::purchase::PurchaseStatus;
 use marketplace_domain::review::{Decision, ReviewStatus};
 use marketplace_domain::tier::Tier;
@@ -145,6 +146,10 @@ wire_enum!(/// `tool` or `bundle`.
     ItemType(ItemKind), lower = true);
 wire_enum!(/// Where an entitlement comes from.
     SourceLabel(EntitlementSource), lower = true);
+wire_enum!(/// How often a plan is paid: `one_time`, `month` or `year`.
+    IntervalLabel(BillingInterval), lower = true);
+wire_enum!(/// Whether a plan is sold to new buyers: `active` or `archived`.
+    PlanStatusLabel(PlanStatus), lower = true);
 wire_enum!(/// A moderator's decision.
     DecisionLabel(Decision), lower = true);
 

@@ -14,6 +14,7 @@ mod errors;
 mod helpers;
 mod installations;
 mod openapi;
+mod plans;
 mod purchases;
 mod reviews;
 mod sellers;

@@ -5,6 +5,7 @@ use marketplace_domain::catalog::{
     Bundle, CatalogError, CategoryCount, SortBy, SortOrder, Tool, ToolCategory, ToolFilter,
     ToolQuery, ToolStatus, WebUrl,
 };
+use marketplace_domain::plan::ItemPlans;
 use marketplace_domain::tier::Tier;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, de};
@@ -12,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::extract::BadRequest;
+use crate::routes::plans::dto::PlanDto;
 use crate::wire::MoneyDto;
 use crate::wire::labels::query::{any_case_list, lower};
 use crate::wire::labels::{
@@ -49,6 +51,21 @@ pub struct ToolDto {
     pub review_count: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// How the tool is sold (R-B1), in display order; in GET /v1/tools/{id} only. `price`
+    /// above is the default plan's (R-B2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plans: Option<Vec<PlanDto>>,
+}
+
+impl ToolDto {
+    /// The tool with its plans.
+    #[must_use]
+    pub fn with_plans(tool: Tool, plans: &ItemPlans) -> Self {
+        Self {
+            plans: Some(PlanDto::lineup(plans)),
+            ..Self::from(tool)
+        }
+    }
 }
 
 impl From<Tool> for ToolDto {
@@ -79,6 +96,7 @@ impl From<Tool> for ToolDto {
             created_at: t.created_at,
             updated_at: t.updated_at,
             description: t.description,
+            plans: None,
         }
     }
 }
@@ -108,6 +126,21 @@ pub struct BundleDto {
     pub purchase_count: u64,
     pub tools: Vec<ToolSummaryDto>,
     pub created_at: DateTime<Utc>,
+    /// How the bundle is sold (R-B1, R-B4: one interval per bundle); in
+    /// GET /v1/bundles/{id} only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plans: Option<Vec<PlanDto>>,
+}
+
+impl BundleDto {
+    /// The bundle with its plans.
+    #[must_use]
+    pub fn with_plans(bundle: Bundle, plans: &ItemPlans) -> Self {
+        Self {
+            plans: Some(PlanDto::lineup(plans)),
+            ..Self::from(bundle)
+        }
+    }
 }
 
 impl From<Bundle> for BundleDto {
@@ -134,6 +167,7 @@ impl From<Bundle> for BundleDto {
                 })
                 .collect(),
             created_at: b.created_at(),
+            plans: None,
         }
     }
 }

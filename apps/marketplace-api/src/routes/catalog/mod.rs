@@ -3,7 +3,7 @@
 pub mod dto;
 
 use actix_web::web;
-use marketplace_domain::catalog::{BundleStatus, ToolFilter};
+use marketplace_domain::catalog::{BundleStatus, ItemRef, ToolFilter};
 use marketplace_domain::ids::{BundleId, ToolId};
 use uuid::Uuid;
 
@@ -42,7 +42,8 @@ pub async fn list_tools(
     Ok(web::Json(ListDto::from_page(page, ToolDto::from)))
 }
 
-/// One tool, with its approved reviews' summary (`avg_rating`, `review_count`).
+/// One tool, with its approved reviews' summary (`avg_rating`, `review_count`) and its
+/// plans (R-B1).
 #[utoipa::path(
     get, path = "/v1/tools/{id}", tag = "catalog", params(("id" = Uuid, Path, description = "Tool id")),
     responses(
@@ -63,7 +64,8 @@ pub async fn get_tool(
         .catalog
         .tool(&caller.0, ToolId::from_uuid(id.into_inner()))
         .await?;
-    Ok(web::Json(tool.into()))
+    let plans = svc.plans.plans(&caller.0, ItemRef::Tool(tool.id)).await?;
+    Ok(web::Json(ToolDto::with_plans(tool, &plans)))
 }
 
 /// Every category with its count of purchasable tools.
@@ -110,7 +112,7 @@ pub async fn list_bundles(
     Ok(web::Json(ListDto::from_page(page, BundleDto::from)))
 }
 
-/// One bundle with its tools in display order.
+/// One bundle with its tools in display order and its plans (R-B1, R-B4).
 #[utoipa::path(
     get, path = "/v1/bundles/{id}", tag = "catalog", params(("id" = Uuid, Path, description = "Bundle id")),
     responses(
@@ -131,5 +133,9 @@ pub async fn get_bundle(
         .catalog
         .bundle(&caller.0, BundleId::from_uuid(id.into_inner()))
         .await?;
-    Ok(web::Json(bundle.into()))
+    let plans = svc
+        .plans
+        .plans(&caller.0, ItemRef::Bundle(bundle.id()))
+        .await?;
+    Ok(web::Json(BundleDto::with_plans(bundle, &plans)))
 }

@@ -20,7 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/bundles/{id}", web::patch().to(update_bundle));
 }
 
-/// Adds a tool to the catalog.
+/// Adds a tool to the catalog, sold through the plan its price model becomes (R-B2).
 #[utoipa::path(
     post, path = "/v1/admin/tools", tag = "admin", request_body = NewToolBody,
     responses(
@@ -38,7 +38,7 @@ pub async fn create_tool(
     body: ValidJson<NewToolBody>,
 ) -> Result<HttpResponse, ApiError> {
     let draft = body.into_inner().try_into()?;
-    let tool = svc.catalog.create_tool(&caller.0, draft).await?;
+    let tool = svc.plans.create_tool(&caller.0, draft).await?;
     Ok(HttpResponse::Created().json(ToolDto::from(tool)))
 }
 
@@ -69,7 +69,8 @@ pub async fn update_tool(
     Ok(web::Json(tool.into()))
 }
 
-/// Adds a bundle over existing tools (R-C4).
+/// Adds a bundle over existing tools (R-C4), sold once at its price through one plan
+/// (R-B2).
 #[utoipa::path(
     post, path = "/v1/admin/bundles", tag = "admin", request_body = NewBundleBody,
     responses(
@@ -87,7 +88,7 @@ pub async fn create_bundle(
     body: ValidJson<NewBundleBody>,
 ) -> Result<HttpResponse, ApiError> {
     let draft = body.into_inner().try_into()?;
-    let bundle = svc.catalog.create_bundle(&caller.0, draft).await?;
+    let bundle = svc.plans.create_bundle(&caller.0, draft).await?;
     Ok(HttpResponse::Created().json(BundleDto::from(bundle)))
 }
 
