@@ -61,6 +61,8 @@ pub enum Permission {
     /// Publish and yank module versions and read every tool's install success rate
     /// (R-I1, R-I7).
     PublishVersions,
+    /// Create, list and revoke the org's API keys (R-A4).
+    ManageApiKeys,
 }
 
 /// One row of the matrix: who holds a permission.
@@ -101,7 +103,7 @@ const PLATFORM_MODERATORS: &[PlatformRole] = &[
 
 impl Permission {
     /// Every permission, in declaration order.
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::BrowseCatalog,
         Self::UseCart,
         Self::Purchase,
@@ -116,6 +118,7 @@ impl Permission {
         Self::ManageSellerAccount,
         Self::InstallModules,
         Self::PublishVersions,
+        Self::ManageApiKeys,
     ];
 
     /// The permission matrix (R-P1), one row per permission:
@@ -135,6 +138,7 @@ impl Permission {
     /// | `ManageSellerAccount` | org OWNER, ADMIN |
     /// | `InstallModules` (plan, apply, roll back, uninstall) | org OWNER, ADMIN |
     /// | `PublishVersions` (versions, every tool's success rate) | platform SUPER_ADMIN, ADMIN |
+    /// | `ManageApiKeys` (R-A4) | org OWNER, ADMIN |
     ///
     /// Reading the org's installations, updates, notices and history is `ViewHoldings`;
     /// a seller's own install figures are `ViewSellerAccount`.
@@ -146,7 +150,10 @@ impl Permission {
         match self {
             Self::BrowseCatalog | Self::ViewHoldings | Self::ViewSellerAccount => Holders::Everyone,
             Self::UseCart | Self::Review => Holders::OrgRoles(ORG_PARTICIPANTS),
-            Self::Purchase | Self::ManageSellerAccount | Self::InstallModules => {
+            Self::Purchase
+            | Self::ManageSellerAccount
+            | Self::InstallModules
+            | Self::ManageApiKeys => {
                 Holders::OrgRoles(ORG_OWNERS_AND_ADMINS)
             }
             Self::ModerateReviews => Holders::PlatformRoles(PLATFORM_MODERATORS),
@@ -225,7 +232,10 @@ mod tests {
             | Permission::ViewHoldings
             | Permission::ViewSellerAccount => true,
             Permission::UseCart | Permission::Review => o != O::Viewer,
-            Permission::Purchase | Permission::ManageSellerAccount | Permission::InstallModules => {
+            Permission::Purchase
+            | Permission::ManageSellerAccount
+            | Permission::InstallModules
+            | Permission::ManageApiKeys => {
                 matches!(o, O::Owner | O::Admin)
             }
             Permission::ModerateReviews => matches!(pr, P::SuperAdmin | P::Admin | P::Moderator),
@@ -255,7 +265,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(cells, 14 * 4 * 5, "every cell was walked");
+        assert_eq!(cells, 15 * 4 * 5, "every cell was walked");
         for o in ORG_ROLES {
             for pr in PLATFORM_ROLES {
                 let a = actor(o, pr);
@@ -309,6 +319,11 @@ mod tests {
                     matches!(o, OrgRole::Owner | OrgRole::Admin),
                     "only the org's owners and admins change its installed modules"
                 );
+                assert_eq!(
+                    p.allows(&a, Permission::ManageApiKeys),
+                    matches!(o, OrgRole::Owner | OrgRole::Admin),
+                    "R-A4: only the org's owners and admins manage its API keys, whatever the platform role"
+                );
             }
         }
     }
@@ -332,6 +347,7 @@ mod tests {
             Permission::ManageSellerAccount => 11,
             Permission::InstallModules => 12,
             Permission::PublishVersions => 13,
+            Permission::ManageApiKeys => 14,
         };
         for (i, p) in Permission::ALL.into_iter().enumerate() {
             assert_eq!(position(p), i, "{p:?}");

@@ -1,40 +1,50 @@
-//! Who may manage an org's API keys (R-A4).
-//!
-//! Licenses are read under the kernel's `ViewHoldings` (every member of the org); managing
-//! API keys has no row in the kernel's permission matrix yet, so its one check lives here,
-//! in [`require`], until it joins that matrix.
+//! Who may act in this context. People are checked against the kernel's one permission
+//! matrix (`ManageApiKeys` for R-A4, `ViewHoldings` to read the org's licenses); an API
+//! key acts for its org with its scopes only and no user (R-A3). [`Principal`] is either,
+//! so a use case open to both asks one question and gets one typed refusal.
 
-use marketplace_kernel::access::{Actor, OrgRole};
+use marketplace_kernel::access::{AccessPolicy, Actor, Forbidden, Permission};
+use marketplace_kernel::ids::OrgId;
 
-/// What this context checks that the kernel's matrix does not list yet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum LicensingPermission {
-    /// Create, list and revoke the org's API keys (R-A4): org OWNER and ADMIN.
-    ManageApiKeys,
+use crate::api_key::{KeyHolder, MissingScope, Scope};
+
+/// Whoever calls a use case open to people and machines alike.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Principal {
+    /// A user of an org, with their roles.
+    User(Actor),
+    /// An API key of an org, with its scopes.
+    Key(KeyHolder),
 }
 
-/// The action was not allowed for this actor; names what was missing.
+/// Why a principal may not do something: a user lacks the permission (403), or a key the
+/// scope (403).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("forbidden: the caller lacks the {0:?} permission")]
-pub struct LicensingForbidden(pub LicensingPermission);
+pub enum Denied {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error(transparent)]
+    MissingScope(#[from] MissingScope),
+}
 
-/// The licensing rows of the permission matrix.
-///
-/// These rows join the kernel's matrix (`marketplace_kernel::access::Permission`, as
-/// `ManageApiKeys`, held by org OWNER and ADMIN) once it is split per concern; until then
-/// this is the one place that decides them.
-///
-/// # Errors
-/// [`LicensingForbidden`] when the actor lacks `permission`.
-pub fn require(actor: &Actor, permission: LicensingPermission) -> Result<(), LicensingForbidden> {
-    let allowed = match permission {
-        LicensingPermission::ManageApiKeys => {
-            matches!(actor.org_role, OrgRole::Owner | OrgRole::Admin)
+impl Principal {
+    /// The org the principal acts for: the tenant of everything it reads.
+    #[must_use]
+    pub fn org_id(&self) -> OrgId {
+        match self {
+            Self::User(actor) => actor.org_id,
+            Self::Key(holder) => holder.org_id(),
         }
-    };
-    if allowed {
-        Ok(())
-    } else {
-        Err(LicensingForbidden(permission))
+    }
+
+    /// A user must hold `permission` in the kernel's matrix; a key must hold `scope`.
+    ///
+    /// # Errors
+    /// [`Denied`] naming what was missing.
+    pub fn require(&self, permission: Permission, scope: Scope) -> Result<(), Denied> {
+        match self {
+            Self::User(actor) => Ok(AccessPolicy.require(actor, permission)?),
+            Self::Key(holder) => Ok(holder.require(scope)?),
+        }
     }
 }

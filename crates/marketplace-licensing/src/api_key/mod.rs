@@ -9,7 +9,7 @@
 //!   a missing scope is 403; the last use is written at most once a minute
 //!   ([`ApiKeyService::authenticate`]).
 //! - R-A4 Only the org's owners and admins create, list and revoke keys; lists show a
-//!   hint, never the key ([`crate::access`], [`KeyHint`]).
+//!   hint, never the key (`ManageApiKeys` in the kernel's permission matrix, [`KeyHint`]).
 
 mod base62;
 pub mod digest;

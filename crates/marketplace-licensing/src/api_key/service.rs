@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use marketplace_kernel::access::Actor;
+use marketplace_kernel::access::{AccessPolicy, Actor, Forbidden, Permission};
 use marketplace_kernel::clock::{Clock, IdGenerator, IdGeneratorExt};
 use marketplace_kernel::field::FieldError;
 use marketplace_kernel::ids::OrgId;
@@ -17,7 +17,6 @@ use super::ports::{ApiKeyRepository, RandomSource};
 use super::record::{ApiKey, KeyLabel, KeyState};
 use super::scope::{Scope, Scopes};
 use super::token::{ApiKeyToken, KeyEnvironment, MalformedApiKey};
-use crate::access::{self, LicensingForbidden, LicensingPermission};
 use crate::ids::ApiKeyId;
 
 /// A new key as an owner or admin asks for it (R-A1).
@@ -73,6 +72,16 @@ pub struct KeyHolder {
 pub struct MissingScope(pub Scope);
 
 impl KeyHolder {
+    /// A key's principal; [`ApiKeyService::authenticate`] is the one caller outside
+    /// tests.
+    pub(crate) fn new(org_id: OrgId, key_id: ApiKeyId, scopes: Scopes) -> Self {
+        Self {
+            org_id,
+            key_id,
+            scopes,
+        }
+    }
+
     /// The org the key acts for: the tenant of everything it touches.
     #[must_use]
     pub fn org_id(&self) -> OrgId {
@@ -156,7 +165,7 @@ impl AuthenticateError {
 #[derive(Debug, thiserror::Error)]
 pub enum CreateApiKeyError {
     #[error(transparent)]
-    Forbidden(#[from] LicensingForbidden),
+    Forbidden(#[from] Forbidden),
     /// One entry per bad field (an expiry not in the future).
     #[error("invalid API key request")]
     Invalid(Vec<FieldError>),
@@ -168,7 +177,7 @@ pub enum CreateApiKeyError {
 #[derive(Debug, thiserror::Error)]
 pub enum ListApiKeysError {
     #[error(transparent)]
-    Forbidden(#[from] LicensingForbidden),
+    Forbidden(#[from] Forbidden),
     #[error(transparent)]
     Store(#[from] RepoError),
 }
@@ -177,7 +186,7 @@ pub enum ListApiKeysError {
 #[derive(Debug, thiserror::Error)]
 pub enum RevokeApiKeyError {
     #[error(transparent)]
-    Forbidden(#[from] LicensingForbidden),
+    Forbidden(#[from] Forbidden),
     /// No such key in the actor's org.
     #[error("API key not found")]
     NotFound,
@@ -234,7 +243,7 @@ impl ApiKeyService {
         actor: &Actor,
         request: NewKeyRequest,
     ) -> Result<CreatedApiKey, CreateApiKeyError> {
-        access::require(actor, LicensingPermission::ManageApiKeys)?;
+        AccessPolicy.require(actor, Permission::ManageApiKeys)?;
         let now = self.clock.now();
         if request.expires_at.is_some_and(|at| at <= now) {
             return Err(CreateApiKeyError::Invalid(vec![FieldError::new(
@@ -270,7 +279,7 @@ impl ApiKeyService {
         actor: &Actor,
         page: PageRequest,
     ) -> Result<Page<ApiKey>, ListApiKeysError> {
-        access::require(actor, LicensingPermission::ManageApiKeys)?;
+        AccessPolicy.require(actor, Permission::ManageApiKeys)?;
         Ok(self.keys.list(actor.org_id, page).await?)
     }
 
@@ -279,7 +288,7 @@ impl ApiKeyService {
     /// # Errors
     /// `Forbidden` (nothing touched), `NotFound` for a key of no org or of another, `Store`.
     pub async fn revoke(&self, actor: &Actor, id: ApiKeyId) -> Result<ApiKey, RevokeApiKeyError> {
-        access::require(actor, LicensingPermission::ManageApiKeys)?;
+        AccessPolicy.require(actor, Permission::ManageApiKeys)?;
         self.keys
             .revoke(actor.org_id, id, self.clock.now())
             .await?
@@ -312,11 +321,7 @@ impl ApiKeyService {
                 digest: moved_digest,
             });
         Ok(Authenticated {
-            holder: KeyHolder {
-                org_id: record.org_id,
-                key_id: record.id,
-                scopes: record.scopes,
-            },
+            holder: KeyHolder::new(record.org_id, record.id, record.scopes),
             upkeep,
         })
     }

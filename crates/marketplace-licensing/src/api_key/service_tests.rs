@@ -12,8 +12,8 @@ use mockall::predicate::eq;
 use uuid::Uuid;
 
 use super::*;
-use crate::access::{LicensingForbidden, LicensingPermission};
 use crate::ids::ApiKeyId;
+use marketplace_kernel::access::{Forbidden, Permission};
 
 const SECRET: [u8; 32] = [9; 32];
 
@@ -398,7 +398,7 @@ async fn r_a4_only_owners_and_admins_create_list_and_revoke() {
         let mut actor = actor(role);
         actor.platform_role = PlatformRole::SuperAdmin;
         let service = service(keys);
-        let forbidden = LicensingForbidden(LicensingPermission::ManageApiKeys);
+        let forbidden = Forbidden(Permission::ManageApiKeys);
 
         let created = service.create(&actor, request(None)).await;
         let listed = service.list(&actor, PageRequest::default()).await;
