@@ -43,6 +43,51 @@ pub enum EntitlementChange {
     Expired,
 }
 
+/// Where an entitlement stands now, as its purchase has it: what a license is brought in
+/// line with when it is read (R-L6), so that a refund, an expiry, a renewal or a missed
+/// payment shows in the next validation whether or not anyone fed the change in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EntitlementStanding {
+    pub state: EntitlementState,
+    /// The end of the paid period; `None` for a one-time purchase.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// The entitlement's state, as far as its license cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntitlementState {
+    /// In force (its period may have run out by the clock without the expiry job having
+    /// run yet: validation answers EXPIRED from the license's expiry then).
+    Current,
+    /// The subscription is PAST_DUE: the license is SUSPENDED.
+    PastDue,
+    /// The subscription's term ran out without renewal: EXPIRED.
+    Expired,
+    /// Ended by a refund or a cancellation (R-E2): REVOKED.
+    Ended,
+}
+
+impl EntitlementStanding {
+    /// The changes that bring a license in line with this standing, in order: a renewal
+    /// first (a later period end than the license's expiry), then the state.
+    #[must_use]
+    pub fn changes(&self, license: &License) -> Vec<EntitlementChange> {
+        let renewal = match (self.until, license.expires_at()) {
+            (Some(until), Some(expires)) if until > expires => {
+                Some(EntitlementChange::Renewed { period_end: until })
+            }
+            _ => None,
+        };
+        let state = match self.state {
+            EntitlementState::Current => EntitlementChange::Reinstated,
+            EntitlementState::PastDue => EntitlementChange::PastDue,
+            EntitlementState::Expired => EntitlementChange::Expired,
+            EntitlementState::Ended => EntitlementChange::Ended,
+        };
+        renewal.into_iter().chain([state]).collect()
+    }
+}
+
 /// Why a change cannot be followed: the facts contradict the license (a feeding bug).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FollowError {
@@ -121,6 +166,24 @@ impl License {
             })?),
         };
         Ok(next.filter(|next| next != self))
+    }
+}
+
+impl License {
+    /// R-L6: the license brought in line with where its entitlement stands, or `None` when
+    /// it already is (each change follows [`License::follow`]'s table, so a final status
+    /// stays final).
+    ///
+    /// # Errors
+    /// [`FollowError::Terms`] when a new expiry cannot be signed.
+    pub fn agree_with(&self, standing: &EntitlementStanding) -> Result<Option<Self>, FollowError> {
+        let mut current = self.clone();
+        for change in standing.changes(self) {
+            if let Some(next) = current.follow(&change)? {
+                current = next;
+            }
+        }
+        Ok((current != *self).then_some(current))
     }
 }
 
@@ -339,6 +402,94 @@ mod tests {
             license(LicenseStatus::Active).follow(&EntitlementChange::PlanChanged(terms(None))),
             Ok(None),
             "the same terms again change nothing"
+        );
+    }
+
+    fn standing(state: EntitlementState, until: Option<DateTime<Utc>>) -> EntitlementStanding {
+        EntitlementStanding { state, until }
+    }
+
+    #[test]
+    fn r_l6_a_license_agrees_with_where_its_entitlement_stands() {
+        use EntitlementState::{Current, Ended, Expired, PastDue};
+        use LicenseStatus as S;
+        let later = at(31) + TimeDelta::days(30);
+        // (license status, entitlement standing) -> (status after, expiry after), or None
+        // for "already in line".
+        let table = [
+            (S::Active, standing(Current, Some(at(31))), None),
+            (
+                S::Active,
+                standing(Current, Some(later)),
+                Some((S::Active, later)),
+            ),
+            (
+                S::Active,
+                standing(PastDue, Some(at(31))),
+                Some((S::Suspended, at(31))),
+            ),
+            (S::Suspended, standing(PastDue, Some(at(31))), None),
+            (
+                S::Suspended,
+                standing(Current, Some(at(31))),
+                Some((S::Active, at(31))),
+            ),
+            (
+                S::Suspended,
+                standing(Current, Some(later)),
+                Some((S::Active, later)),
+            ),
+            (
+                S::Suspended,
+                standing(PastDue, Some(later)),
+                Some((S::Suspended, later)),
+            ),
+            (
+                S::Active,
+                standing(Ended, Some(at(31))),
+                Some((S::Revoked, at(31))),
+            ),
+            (
+                S::Suspended,
+                standing(Ended, Some(at(31))),
+                Some((S::Revoked, at(31))),
+            ),
+            (
+                S::Active,
+                standing(Expired, Some(at(31))),
+                Some((S::Expired, at(31))),
+            ),
+            (
+                S::Expired,
+                standing(Ended, Some(at(31))),
+                Some((S::Revoked, at(31))),
+            ),
+            (S::Expired, standing(Current, Some(later)), None),
+            (S::Revoked, standing(Current, Some(later)), None),
+            (S::Revoked, standing(PastDue, Some(at(31))), None),
+        ];
+        for (status, standing, expected) in table {
+            let before = license(status);
+            let after = before.agree_with(&standing).unwrap();
+            assert_eq!(
+                after
+                    .as_ref()
+                    .map(|l| (l.status(), l.expires_at().unwrap())),
+                expected,
+                "{status:?} with {standing:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn r_l6_a_perpetual_license_ignores_a_period_it_never_had() {
+        let perpetual = License::issue(LicenseId::from_uuid(Uuid::nil()), &granted(None)).unwrap();
+        let current = standing(EntitlementState::Current, Some(at(31)));
+        assert_eq!(perpetual.agree_with(&current), Ok(None));
+        let ended = standing(EntitlementState::Ended, None);
+        assert_eq!(
+            perpetual.agree_with(&ended).unwrap().map(|l| l.status()),
+            Some(LicenseStatus::Revoked)
         );
     }
 }

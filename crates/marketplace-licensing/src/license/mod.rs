@@ -29,17 +29,19 @@ mod proptests;
 mod service_tests;
 
 pub use activation::{ActivationOutcome, Fingerprint, MachineName, NewActivation};
-pub use follow::{EntitlementChange, EntitlementGranted, FollowError};
+pub use follow::{
+    EntitlementChange, EntitlementGranted, EntitlementStanding, EntitlementState, FollowError,
+};
+pub use ports::{EntitlementFeed, LicenseEntry, LicenseRepository};
 #[cfg(any(test, feature = "mocks"))]
-pub use ports::MockLicenseRepository;
-pub use ports::{LicenseEntry, LicenseRepository};
+pub use ports::{MockEntitlementFeed, MockLicenseRepository};
 pub use record::{License, LicenseError, LicenseStatus, PlanTerms, StoredLicense};
 pub use request::{
     ActivateLicense, DeactivateLicense, InvalidLicenseRequest, PresentedKey, ValidateLicense,
 };
 pub use service::{
     ActivateError, Activation, DeactivateError, Deactivation, FollowEntitlementError,
-    FollowedLicense, IssueLicenseError, IssuedLicense, LicenseService, LicenseView,
-    ListLicensesError, NotFoundReason, Validation,
+    FollowedLicense, GetLicenseError, IssueLicenseError, IssuedLicense, LicenseService,
+    LicenseView, ListLicensesError, NotFoundReason, Validation,
 };
 pub use signing::{KeySlot, SigningKeys, SigningKeysError};

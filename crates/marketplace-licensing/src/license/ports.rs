@@ -1,11 +1,13 @@
 //! Where licenses and their activations are kept.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use marketplace_kernel::ids::{EntitlementId, OrgId};
 use marketplace_kernel::paging::{Page, PageRequest};
 use marketplace_kernel::store::RepoError;
 
 use super::activation::{ActivationOutcome, Fingerprint, NewActivation};
+use super::follow::{EntitlementGranted, EntitlementStanding};
 use super::record::License;
 use crate::ids::LicenseId;
 
@@ -95,4 +97,28 @@ pub trait LicenseRepository: Send + Sync {
 
     /// How many machines the license has activated.
     async fn count_activations(&self, license: LicenseId) -> Result<u32, RepoError>;
+}
+
+/// The entitlements licenses come with, read from wherever purchases keep them (R-L1,
+/// R-L6). Issuing and following read through this port, so the licensing context needs no
+/// event from the purchase lifecycle: a license is issued for every entitlement in force
+/// that has none, and brought in line with its entitlement whenever it is read.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait EntitlementFeed: Send + Sync {
+    /// Entitlements in force at `now` that have no license yet, oldest first, at most
+    /// `limit`: of `org`, or of every org when `None` (platform scope, for the job). Each
+    /// with the terms of the plan it was bought on.
+    async fn unlicensed(
+        &self,
+        org: Option<OrgId>,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<EntitlementGranted>, RepoError>;
+
+    /// Where the entitlement stands now; `Ok(None)` when it is not on record.
+    async fn standing(
+        &self,
+        entitlement: EntitlementId,
+    ) -> Result<Option<EntitlementStanding>, RepoError>;
 }

@@ -4,9 +4,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use marketplace_kernel::access::{AccessPolicy, Actor, Forbidden, Permission};
+use marketplace_kernel::access::Permission;
 use marketplace_kernel::clock::{Clock, IdGenerator, IdGeneratorExt};
-use marketplace_kernel::ids::EntitlementId;
+use marketplace_kernel::ids::{EntitlementId, OrgId};
 use marketplace_kernel::paging::{Page, PageRequest};
 use marketplace_kernel::store::RepoError;
 use marketplace_license::{
@@ -16,10 +16,13 @@ use marketplace_license::{
 
 use super::activation::{ActivationOutcome, NewActivation};
 use super::follow::{EntitlementChange, EntitlementGranted, FollowError};
-use super::ports::LicenseRepository;
+use super::ports::{EntitlementFeed, LicenseRepository};
 use super::record::{License, LicenseError, unix_seconds};
 use super::request::{ActivateLicense, DeactivateLicense, PresentedKey, ValidateLicense};
 use super::signing::SigningKeys;
+use crate::access::{Denied, Principal};
+use crate::api_key::Scope;
+use crate::ids::LicenseId;
 
 /// Why a presented key names no license. All of them answer `NOT_FOUND`, so a guesser
 /// learns nothing; they differ for logs.
@@ -97,8 +100,21 @@ pub struct Deactivation {
 /// Why the org's licenses could not be listed.
 #[derive(Debug, thiserror::Error)]
 pub enum ListLicensesError {
+    /// A user who is not a member, or a key without `entitlements:read`.
     #[error(transparent)]
-    Forbidden(#[from] Forbidden),
+    Denied(#[from] Denied),
+    #[error(transparent)]
+    Store(#[from] RepoError),
+}
+
+/// Why one of the org's licenses could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum GetLicenseError {
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    /// No such license in the caller's org (another org's is not found either).
+    #[error("license not found")]
+    NotFound,
     #[error(transparent)]
     Store(#[from] RepoError),
 }
@@ -159,6 +175,9 @@ pub enum DeactivateError {
 /// How often a license is read and changed again when it moved under the change.
 const FOLLOW_ATTEMPTS: usize = 3;
 
+/// Entitlements a read of the org's licenses issues licenses for at most, before it lists.
+const ISSUE_ON_READ_LIMIT: u32 = 500;
+
 /// A presented key that named no license, or a store that failed on the way.
 enum Unresolved {
     NotFound(NotFoundReason),
@@ -179,7 +198,8 @@ pub struct LicenseService {
     verifier: Verifier,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
-    policy: AccessPolicy,
+    /// Where entitlements are read; without it licenses move only by [`Self::follow`].
+    entitlements: Option<Arc<dyn EntitlementFeed>>,
 }
 
 impl fmt::Debug for LicenseService {
@@ -204,8 +224,17 @@ impl LicenseService {
             keys,
             clock,
             ids,
-            policy: AccessPolicy,
+            entitlements: None,
         }
+    }
+
+    /// Issues and follows licenses from `feed` (R-L1, R-L6): [`Self::issue_pending`]
+    /// issues for the entitlements without a license, and every read of a license brings
+    /// it in line with its entitlement first.
+    #[must_use]
+    pub fn with_entitlements(mut self, feed: Arc<dyn EntitlementFeed>) -> Self {
+        self.entitlements = Some(feed);
+        self
     }
 
     /// The public keys that verify license keys and answers (`GET /v1/licenses/keys`).
@@ -276,22 +305,92 @@ impl LicenseService {
         Err(FollowEntitlementError::Contention)
     }
 
-    /// R-L1: the org's licenses with their keys and activation counts, for any member.
+    /// R-L1: issues the licenses of entitlements in force that have none yet, of one org
+    /// or (`None`) of every org, at most `limit`; returns how many were issued. Idempotent
+    /// (one license per entitlement, whoever issues it first), so the periodic job and a
+    /// read of the org's licenses may race freely.
     ///
     /// # Errors
-    /// `Forbidden` (nothing read), `Store`.
+    /// `Terms` when a plan's terms cannot be signed, `Store`.
+    pub async fn issue_pending(
+        &self,
+        org: Option<OrgId>,
+        limit: u32,
+    ) -> Result<usize, IssueLicenseError> {
+        let Some(feed) = &self.entitlements else {
+            return Ok(0);
+        };
+        let mut issued = 0;
+        for granted in feed.unlicensed(org, self.clock.now(), limit).await? {
+            if self.issue(&granted).await?.created {
+                issued += 1;
+            }
+        }
+        Ok(issued)
+    }
+
+    /// R-L1: the org's licenses with their keys and activation counts, for any member or
+    /// a key with `entitlements:read`. Entitlements granted since the last issue get their
+    /// license first, and each listed license is brought in line with its entitlement.
+    ///
+    /// # Errors
+    /// `Denied` (nothing read), `Store`.
     pub async fn list(
         &self,
-        actor: &Actor,
+        caller: &Principal,
         page: PageRequest,
     ) -> Result<Page<LicenseView>, ListLicensesError> {
-        self.policy.require(actor, Permission::ViewHoldings)?;
-        let page = self.licenses.list(actor.org_id, page).await?;
-        Ok(page.map(|entry| LicenseView {
-            key: entry.license.key(self.keys.active()),
-            license: entry.license,
-            activations: entry.activations,
-        }))
+        caller.require(Permission::ViewHoldings, Scope::EntitlementsRead)?;
+        let org = caller.org_id();
+        match self.issue_pending(Some(org), ISSUE_ON_READ_LIMIT).await {
+            Ok(_) => {}
+            Err(IssueLicenseError::Store(e)) => return Err(e.into()),
+            // A plan whose terms cannot be signed is a catalog bug: the other licenses are
+            // still listed.
+            Err(IssueLicenseError::Terms(_)) => {}
+        }
+        let page = self.licenses.list(org, page).await?;
+        let mut items = Vec::with_capacity(page.items.len());
+        for entry in page.items {
+            let license = self.agreed(entry.license).await?;
+            items.push(LicenseView {
+                key: license.key(self.keys.active()),
+                license,
+                activations: entry.activations,
+            });
+        }
+        Ok(Page {
+            items,
+            total: page.total,
+            limit: page.limit,
+            offset: page.offset,
+        })
+    }
+
+    /// One of the org's licenses with its key and activation count, for any member or a
+    /// key with `entitlements:read`.
+    ///
+    /// # Errors
+    /// `Denied` (nothing read), `NotFound` for a license of no org or of another, `Store`.
+    pub async fn get(
+        &self,
+        caller: &Principal,
+        id: LicenseId,
+    ) -> Result<LicenseView, GetLicenseError> {
+        caller.require(Permission::ViewHoldings, Scope::EntitlementsRead)?;
+        let license = self
+            .licenses
+            .get(id)
+            .await?
+            .filter(|l| l.org_id() == caller.org_id())
+            .ok_or(GetLicenseError::NotFound)?;
+        let license = self.agreed(license).await?;
+        let activations = self.licenses.count_activations(license.id()).await?;
+        Ok(LicenseView {
+            key: license.key(self.keys.active()),
+            license,
+            activations,
+        })
     }
 
     /// R-L4: answers whether a key is good, for any well-formed request: the key's
@@ -412,6 +511,36 @@ impl LicenseService {
         Ok(Deactivation { license, removed })
     }
 
+    /// R-L6: `license` brought in line with where its entitlement stands, the change
+    /// written (compare and set) before it is answered. A license that moved concurrently
+    /// is read again; one whose entitlement is not on record stays as recorded.
+    async fn agreed(&self, license: License) -> Result<License, RepoError> {
+        let Some(feed) = &self.entitlements else {
+            return Ok(license);
+        };
+        let Some(standing) = feed.standing(license.entitlement_id()).await? else {
+            return Ok(license);
+        };
+        let mut current = license;
+        for _ in 0..FOLLOW_ATTEMPTS {
+            let next = match current.agree_with(&standing) {
+                Ok(Some(next)) => next,
+                Ok(None) => return Ok(current),
+                // A period end no key can carry (a feeding bug): the record stands.
+                Err(_) => return Ok(current),
+            };
+            match self.licenses.replace(&current, &next).await {
+                Ok(()) => return Ok(next),
+                Err(RepoError::Stale(_)) => match self.licenses.get(current.id()).await? {
+                    Some(reread) => current = reread,
+                    None => return Ok(next),
+                },
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(current)
+    }
+
     /// The license a presented key names: a genuine key (signature only), on record, for
     /// the org and tool the key says.
     async fn resolve(&self, key: &PresentedKey) -> Result<License, Unresolved> {
@@ -428,7 +557,7 @@ impl LicenseService {
         let same_holder =
             license.claims().org() == claims.org() && license.claims().tool() == claims.tool();
         if same_holder {
-            Ok(license)
+            Ok(self.agreed(license).await?)
         } else {
             Err(Unresolved::NotFound(NotFoundReason::Mismatch))
         }

@@ -1,5 +1,7 @@
 //! The license use cases against mocked ports: R-L1, R-L4, R-L5 and R-L6 by name.
 
+use std::sync::Arc;
+
 use chrono::TimeDelta;
 use marketplace_kernel::access::{Actor, OrgRole, PlatformRole};
 use marketplace_kernel::ids::UserId;
@@ -11,6 +13,9 @@ use uuid::Uuid;
 
 use super::fixtures::*;
 use super::*;
+use crate::access::{Denied, Principal};
+use crate::api_key::{KeyHolder, MissingScope, Scope, Scopes};
+use crate::ids::ApiKeyId;
 
 fn unix(at: chrono::DateTime<chrono::Utc>) -> u64 {
     u64::try_from(at.timestamp()).unwrap()
@@ -119,7 +124,10 @@ async fn r_l1_every_member_lists_the_orgs_licenses_with_keys_and_activations() {
             org_role: role,
             platform_role: PlatformRole::User,
         };
-        let listed = service(licenses).list(&actor, page).await.unwrap();
+        let listed = service(licenses)
+            .list(&Principal::User(actor), page)
+            .await
+            .unwrap();
         assert_eq!(listed.total, 1, "{role:?}");
         let view = &listed.items[0];
         assert_eq!(view.activations, 2);
@@ -498,4 +506,165 @@ async fn r_l6_a_change_for_an_entitlement_without_a_license_is_reported() {
         matches!(err, FollowEntitlementError::NoLicense(e) if e == entitlement()),
         "{err:?}"
     );
+}
+
+fn key_of_org(org: marketplace_kernel::ids::OrgId, scopes: &[Scope]) -> Principal {
+    Principal::Key(KeyHolder::new(
+        org,
+        ApiKeyId::from_uuid(Uuid::from_u128(50)),
+        Scopes::new(scopes.iter().copied()).unwrap(),
+    ))
+}
+
+fn feed_standing(
+    state: EntitlementState,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+) -> MockEntitlementFeed {
+    let mut feed = MockEntitlementFeed::new();
+    feed.expect_standing()
+        .with(eq(entitlement()))
+        .returning(move |_| Ok(Some(EntitlementStanding { state, until })));
+    feed
+}
+
+#[tokio::test]
+async fn r_a3_a_key_reads_the_orgs_licenses_only_with_entitlements_read() {
+    let denied = service(MockLicenseRepository::new())
+        .list(
+            &key_of_org(org(), &[Scope::LicensesValidate]),
+            PageRequest::default(),
+        )
+        .await;
+    assert!(
+        matches!(
+            denied,
+            Err(ListLicensesError::Denied(Denied::MissingScope(
+                MissingScope(Scope::EntitlementsRead)
+            )))
+        ),
+        "refused before any read: {denied:?}"
+    );
+    let mut licenses = MockLicenseRepository::new();
+    licenses
+        .expect_list()
+        .with(eq(org()), eq(PageRequest::default()))
+        .times(1)
+        .returning(|_, page| Ok(Page::slice(Vec::new(), page)));
+    let listed = service(licenses)
+        .list(
+            &key_of_org(org(), &[Scope::EntitlementsRead]),
+            PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.total, 0);
+}
+
+#[tokio::test]
+async fn r_a3_a_license_of_another_org_is_not_found() {
+    let other = marketplace_kernel::ids::OrgId::from_uuid(Uuid::from_u128(99));
+    let mut licenses = MockLicenseRepository::new();
+    licenses.expect_get().returning(|_| Ok(Some(active())));
+    let err = service(licenses)
+        .get(&key_of_org(other, &[Scope::EntitlementsRead]), license_id())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, GetLicenseError::NotFound), "{err:?}");
+}
+
+#[tokio::test]
+async fn r_l1_pending_entitlements_get_their_license_once() {
+    let mut feed = MockEntitlementFeed::new();
+    feed.expect_unlicensed()
+        .withf(|org_asked, at, limit| *org_asked == Some(org()) && *at == now() && *limit == 10)
+        .times(1)
+        .returning(|_, _, _| Ok(vec![granted()]));
+    let mut licenses = MockLicenseRepository::new();
+    licenses
+        .expect_issue()
+        .withf(|l| l.entitlement_id() == entitlement())
+        .times(1)
+        .returning(|l| Ok(l.clone()));
+    let issued = service(licenses)
+        .with_entitlements(Arc::new(feed))
+        .issue_pending(Some(org()), 10)
+        .await
+        .unwrap();
+    assert_eq!(issued, 1);
+}
+
+#[tokio::test]
+async fn r_l6_a_refunded_entitlement_revokes_its_license_at_the_next_validation() {
+    let mut licenses = store_holding(active());
+    licenses
+        .expect_replace()
+        .withf(|current, next| {
+            current.status() == LicenseStatus::Active && next.status() == LicenseStatus::Revoked
+        })
+        .times(1)
+        .returning(|_, _| Ok(()));
+    let validation = service(licenses)
+        .with_entitlements(Arc::new(feed_standing(
+            EntitlementState::Ended,
+            Some(now() + TimeDelta::days(30)),
+        )))
+        .validate(&validate(&key_of(&active()), None))
+        .await
+        .unwrap();
+    assert_eq!(validation.answer.code(), ValidationCode::Revoked);
+    assert_eq!(
+        validation.license.map(|l| l.status()),
+        Some(LicenseStatus::Revoked)
+    );
+}
+
+#[tokio::test]
+async fn r_l6_a_past_due_subscription_answers_suspended_and_a_renewal_moves_the_expiry() {
+    let mut licenses = store_holding(active());
+    licenses.expect_replace().times(1).returning(|_, _| Ok(()));
+    let validation = service(licenses)
+        .with_entitlements(Arc::new(feed_standing(
+            EntitlementState::PastDue,
+            Some(now() + TimeDelta::days(30)),
+        )))
+        .validate(&validate(&key_of(&active()), None))
+        .await
+        .unwrap();
+    assert_eq!(validation.answer.code(), ValidationCode::Suspended);
+
+    let renewed_until = now() + TimeDelta::days(60);
+    let mut licenses = store_holding(active());
+    licenses
+        .expect_replace()
+        .withf(move |_, next| next.expires_at() == Some(renewed_until))
+        .times(1)
+        .returning(|_, _| Ok(()));
+    let validation = service(licenses)
+        .with_entitlements(Arc::new(feed_standing(
+            EntitlementState::Current,
+            Some(renewed_until),
+        )))
+        .validate(&validate(&key_of(&active()), None))
+        .await
+        .unwrap();
+    assert_eq!(validation.answer.code(), ValidationCode::Valid);
+    assert_eq!(
+        validation.answer.license().and_then(|l| l.exp),
+        Some(unix(renewed_until)),
+        "the answer carries the renewed expiry"
+    );
+}
+
+#[tokio::test]
+async fn r_l6_a_license_in_line_with_its_entitlement_writes_nothing() {
+    // No `replace` expected: the mock fails the test if it is called.
+    let validation = service(store_holding(active()))
+        .with_entitlements(Arc::new(feed_standing(
+            EntitlementState::Current,
+            Some(now() + TimeDelta::days(30)),
+        )))
+        .validate(&validate(&key_of(&active()), None))
+        .await
+        .unwrap();
+    assert_eq!(validation.answer.code(), ValidationCode::Valid);
 }
