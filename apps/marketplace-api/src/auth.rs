@@ -1,5 +1,14 @@
-//! Bearer-token authentication: HS256 JWTs whose claims name the user, the org and both
-//! roles. The [`Actor`] extractor is the only way a handler learns who calls it.
+//! Authentication, one `Authorization` header with two schemes: `Bearer <JWT>` (HS256
+//! tokens whose claims name the user, the org and both roles) and `ApiKey <key>` (an org's
+//! machine credential with its scopes and no user, R-A3). Each endpoint says what it
+//! accepts by the extractor it takes: [`Caller`] (a bearer token only), [`UserOrKey`] (a
+//! token, or a key holding the endpoint's scope) or [`MaybeUserOrKey`] (anyone; a
+//! credential presented must still be good). The extractors are the only way a handler
+//! learns who calls it.
+
+mod principal;
+
+pub use principal::{EntitlementsRead, LicensesValidate, MaybeUserOrKey, RequiredScope, UserOrKey};
 
 use std::future::{Ready, ready};
 
@@ -8,6 +17,7 @@ use chrono::{Duration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use marketplace_domain::access::{Actor, OrgRole, PlatformRole};
 use marketplace_domain::ids::{OrgId, UserId};
+use marketplace_licensing::api_key::AuthenticateError;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -20,8 +30,16 @@ pub enum AuthError {
     MissingHeader,
     #[error("malformed Authorization header")]
     MalformedHeader,
+    /// A bearer-only endpoint was presented another scheme (an API key, say).
     #[error("expected `Authorization: Bearer <token>`")]
     NotBearer,
+    /// An endpoint open to keys was presented a scheme that is neither.
+    #[error("expected `Authorization: Bearer <token>` or `Authorization: ApiKey <key>`")]
+    UnknownScheme,
+    /// A malformed, unknown, revoked or expired API key (R-A2, R-A3); or the key store
+    /// failed (a 500).
+    #[error("{0}")]
+    ApiKey(#[from] AuthenticateError),
     /// Forged, expired, from another issuer or not a token at all.
     #[error("invalid token: {0}")]
     InvalidToken(#[source] jsonwebtoken::errors::Error),
@@ -142,16 +160,39 @@ impl FromRequest for Caller {
 }
 
 fn authenticate(req: &HttpRequest) -> Result<Actor, AuthError> {
-    let keys = req
-        .app_data::<web::Data<TokenKeys>>()
-        .ok_or(AuthError::NotConfigured)?;
-    let header = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .ok_or(AuthError::MissingHeader)?;
+    match credential(req)?.ok_or(AuthError::MissingHeader)? {
+        Credential::Bearer(token) => verify_bearer(req, token),
+        Credential::ApiKey(_) | Credential::Other => Err(AuthError::NotBearer),
+    }
+}
+
+/// What an `Authorization` header presents.
+enum Credential<'a> {
+    Bearer(&'a str),
+    ApiKey(&'a str),
+    /// Another scheme.
+    Other,
+}
+
+/// The request's credential; `None` without an `Authorization` header.
+fn credential(req: &HttpRequest) -> Result<Option<Credential<'_>>, AuthError> {
+    let Some(header) = req.headers().get(actix_web::http::header::AUTHORIZATION) else {
+        return Ok(None);
+    };
     let value = header.to_str().map_err(|_| AuthError::MalformedHeader)?;
-    let token = value.strip_prefix("Bearer ").ok_or(AuthError::NotBearer)?;
-    keys.verify(token.trim())
+    Ok(Some(if let Some(token) = value.strip_prefix("Bearer ") {
+        Credential::Bearer(token.trim())
+    } else if let Some(key) = value.strip_prefix("ApiKey ") {
+        Credential::ApiKey(key.trim())
+    } else {
+        Credential::Other
+    }))
+}
+
+fn verify_bearer(req: &HttpRequest, token: &str) -> Result<Actor, AuthError> {
+    req.app_data::<web::Data<TokenKeys>>()
+        .ok_or(AuthError::NotConfigured)?
+        .verify(token)
 }
 
 #[cfg(test)]

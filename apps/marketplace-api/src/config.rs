@@ -3,8 +3,10 @@
 //! must never be defaulted.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use marketplace_licensing::license::SigningKeys;
 
 /// How the service runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +41,21 @@ pub struct StripeConfig {
     pub localstripe: bool,
 }
 
+/// Licensing settings: the license signing keys and the API key digest secret.
+#[derive(Clone, Debug)]
+pub struct LicensingConfig {
+    /// `MARKETPLACE_LICENSE_SIGNING_KEY` (`kid:<base64url 32-byte seed>`) with the older
+    /// public keys of `MARKETPLACE_LICENSE_PUBLIC_KEYS` (`kid:<base64url key>`, comma
+    /// separated). `None` in demo mode when unset: one is generated at start.
+    pub signing: Option<Arc<SigningKeys>>,
+    /// `MARKETPLACE_API_KEY_SECRET`: API keys are stored as HMAC-SHA256 digests under it
+    /// (at least 32 bytes).
+    pub api_key_secret: String,
+    /// `MARKETPLACE_API_KEY_PREVIOUS_SECRETS` (comma separated): keys digested under them
+    /// still authenticate, and are moved to the current secret on use.
+    pub api_key_previous_secrets: Vec<String>,
+}
+
 /// Everything the service reads from its environment.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -56,6 +73,7 @@ pub struct Config {
     /// How long a card order may wait for its payment confirmation before reconciliation
     /// asks the provider about it (a younger one may still get its webhook).
     pub reconcile_after: chrono::Duration,
+    pub licensing: LicensingConfig,
 }
 
 /// The demo's signing secret: public on purpose, accepted only in demo mode.
@@ -64,6 +82,8 @@ pub const DEMO_JWT_SECRET: &str = "marketplace-demo-secret-change-me-in-producti
 pub const DEMO_JWT_ISSUER: &str = "marketplace-demo";
 /// The demo's database: a SQLite file in the working directory.
 pub const DEMO_DATABASE_URL: &str = "sqlite://marketplace.sqlite?mode=rwc";
+/// The demo's API key digest secret: public on purpose, accepted only in demo mode.
+pub const DEMO_API_KEY_SECRET: &str = "marketplace-demo-api-key-secret-change-me";
 /// Stripe's API.
 pub const STRIPE_API_BASE: &str = "https://api.stripe.com";
 /// Seconds a card order waits for its webhook before reconciliation asks the provider.
@@ -101,6 +121,11 @@ impl Config {
         };
         let database_url = required("MARKETPLACE_DATABASE_URL", DEMO_DATABASE_URL);
         let jwt_secret = required("MARKETPLACE_JWT_SECRET", DEMO_JWT_SECRET);
+        let api_key_secret = required("MARKETPLACE_API_KEY_SECRET", DEMO_API_KEY_SECRET);
+        let signing_key = var("MARKETPLACE_LICENSE_SIGNING_KEY");
+        if signing_key.is_none() && !demo {
+            missing.push("MARKETPLACE_LICENSE_SIGNING_KEY");
+        }
         let payments = match var("MARKETPLACE_PAYMENTS").as_deref() {
             None if demo => Payments::Offline,
             Some("offline") if demo => Payments::Offline,
@@ -139,6 +164,21 @@ impl Config {
         if !demo && jwt_secret == DEMO_JWT_SECRET {
             bail!("MARKETPLACE_JWT_SECRET must not be the public demo secret in production");
         }
+        if !demo && api_key_secret == DEMO_API_KEY_SECRET {
+            bail!("MARKETPLACE_API_KEY_SECRET must not be the public demo secret in production");
+        }
+        let licensing = LicensingConfig {
+            signing: signing_key
+                .map(|active| {
+                    let older = list(var("MARKETPLACE_LICENSE_PUBLIC_KEYS").as_deref());
+                    let older: Vec<&str> = older.iter().map(String::as_str).collect();
+                    SigningKeys::from_config(active.trim(), &older).map(Arc::new)
+                })
+                .transpose()
+                .context("MARKETPLACE_LICENSE_SIGNING_KEY, MARKETPLACE_LICENSE_PUBLIC_KEYS")?,
+            api_key_secret,
+            api_key_previous_secrets: list(var("MARKETPLACE_API_KEY_PREVIOUS_SECRETS").as_deref()),
+        };
         let bind = var("MARKETPLACE_BIND")
             .unwrap_or_else(|| "127.0.0.1:8080".to_owned())
             .parse()
@@ -170,8 +210,19 @@ impl Config {
             log_format,
             log_filter,
             reconcile_after: chrono::Duration::seconds(reconcile_after),
+            licensing,
         })
     }
+}
+
+/// A comma-separated list, entries trimmed, empty ones dropped.
+fn list(raw: Option<&str>) -> Vec<String> {
+    raw.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// `MARKETPLACE_LOG`: `pretty` or `json`, optionally followed by a comma and a tracing
@@ -229,9 +280,75 @@ mod tests {
             "MARKETPLACE_JWT_SECRET",
             "MARKETPLACE_STRIPE_SECRET_KEY",
             "MARKETPLACE_STRIPE_WEBHOOK_SECRET",
+            "MARKETPLACE_API_KEY_SECRET",
+            "MARKETPLACE_LICENSE_SIGNING_KEY",
         ] {
             assert!(err.contains(key), "{err}");
         }
+    }
+
+    /// 32 bytes in base64url, as configuration holds a seed or a public key.
+    fn b64(bytes: &[u8; 32]) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    #[test]
+    fn r_l2_the_signing_key_and_older_public_keys_come_from_configuration() {
+        let older = marketplace_license::SigningKey::from_seed(
+            marketplace_license::Kid::parse("2025-01").unwrap(),
+            &[1; 32],
+        )
+        .public_key();
+        let c = config(&[
+            (
+                "MARKETPLACE_LICENSE_SIGNING_KEY",
+                &format!("2026-01:{}", b64(&[2; 32])),
+            ),
+            (
+                "MARKETPLACE_LICENSE_PUBLIC_KEYS",
+                &format!(" 2025-01:{} ,", older.to_base64url()),
+            ),
+        ])
+        .unwrap();
+        let keys = c.licensing.signing.unwrap();
+        assert_eq!(keys.active().kid().as_str(), "2026-01");
+        let kids: Vec<&str> = keys.keyring().iter().map(|k| k.kid().as_str()).collect();
+        assert_eq!(kids, ["2025-01", "2026-01"]);
+
+        let err = config(&[("MARKETPLACE_LICENSE_SIGNING_KEY", "no-colon")]).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("MARKETPLACE_LICENSE_SIGNING_KEY"),
+            "{err:#}"
+        );
+        assert!(
+            config(&[]).unwrap().licensing.signing.is_none(),
+            "demo mode generates one at start"
+        );
+    }
+
+    #[test]
+    fn r_a2_production_refuses_the_demo_api_key_secret() {
+        let err = config(&[
+            ("MARKETPLACE_MODE", "production"),
+            ("MARKETPLACE_DATABASE_URL", "postgres://app@db/marketplace"),
+            (
+                "MARKETPLACE_JWT_SECRET",
+                "s3cret-s3cret-s3cret-s3cret-s3cret",
+            ),
+            ("MARKETPLACE_STRIPE_SECRET_KEY", "sk_test"),
+            ("MARKETPLACE_STRIPE_WEBHOOK_SECRET", "whsec"),
+            ("MARKETPLACE_API_KEY_SECRET", DEMO_API_KEY_SECRET),
+            (
+                "MARKETPLACE_LICENSE_SIGNING_KEY",
+                &format!("k:{}", b64(&[2; 32])),
+            ),
+        ])
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("MARKETPLACE_API_KEY_SECRET"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -20,6 +20,13 @@ use marketplace_domain::review::ReviewError;
 use marketplace_domain::seller::SellerError;
 use marketplace_domain::stats::StatsError;
 use marketplace_modules::installation::{InstallError, Missing, Named, PublishingError};
+use marketplace_licensing::access::Denied;
+use marketplace_licensing::api_key::{
+    AuthenticateError, CreateApiKeyError, ListApiKeysError, MissingScope, RevokeApiKeyError,
+};
+use marketplace_licensing::license::{
+    ActivateError, DeactivateError, GetLicenseError, InvalidLicenseRequest, ListLicensesError,
+};
 use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -242,7 +249,115 @@ impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         match e {
             AuthError::NotConfigured => Self::Internal(anyhow::Error::new(e)),
+            AuthError::ApiKey(AuthenticateError::Store(store)) => infrastructure(store),
             other => Self::Unauthorized(other.to_string()),
+        }
+    }
+}
+
+impl From<MissingScope> for ApiError {
+    fn from(e: MissingScope) -> Self {
+        Self::forbidden(
+            Some("missing_scope"),
+            e.to_string(),
+            vec![json!({"scope": e.0.as_str()})],
+        )
+    }
+}
+
+impl From<Denied> for ApiError {
+    fn from(e: Denied) -> Self {
+        match e {
+            Denied::Forbidden(f) => Self::forbidden(None, f.to_string(), vec![]),
+            Denied::MissingScope(m) => m.into(),
+        }
+    }
+}
+
+impl From<CreateApiKeyError> for ApiError {
+    fn from(e: CreateApiKeyError) -> Self {
+        match e {
+            CreateApiKeyError::Forbidden(f) => Self::forbidden(None, f.to_string(), vec![]),
+            CreateApiKeyError::Invalid(faults) => Self::unprocessable(
+                "invalid_fields",
+                "some fields are invalid",
+                field_details(&faults),
+            ),
+            CreateApiKeyError::Store(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<ListApiKeysError> for ApiError {
+    fn from(e: ListApiKeysError) -> Self {
+        match e {
+            ListApiKeysError::Forbidden(f) => Self::forbidden(None, f.to_string(), vec![]),
+            ListApiKeysError::Store(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<RevokeApiKeyError> for ApiError {
+    fn from(e: RevokeApiKeyError) -> Self {
+        match e {
+            RevokeApiKeyError::Forbidden(f) => Self::forbidden(None, f.to_string(), vec![]),
+            RevokeApiKeyError::NotFound => Self::NotFound,
+            RevokeApiKeyError::Store(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<ListLicensesError> for ApiError {
+    fn from(e: ListLicensesError) -> Self {
+        match e {
+            ListLicensesError::Denied(d) => d.into(),
+            ListLicensesError::Store(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<GetLicenseError> for ApiError {
+    fn from(e: GetLicenseError) -> Self {
+        match e {
+            GetLicenseError::Denied(d) => d.into(),
+            GetLicenseError::NotFound => Self::NotFound,
+            GetLicenseError::Store(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<InvalidLicenseRequest> for ApiError {
+    fn from(e: InvalidLicenseRequest) -> Self {
+        Self::bad_request("the request body is invalid", field_details(&e.0))
+    }
+}
+
+impl From<ActivateError> for ApiError {
+    fn from(e: ActivateError) -> Self {
+        let message = e.to_string();
+        match e {
+            // Why a key names no license is for logs, never for the caller (R-L4).
+            ActivateError::NotFound(_) => Self::NotFound,
+            ActivateError::NotInForce(code) => Self::conflict(
+                "license_not_in_force",
+                message,
+                vec![json!({"code": code.as_str()})],
+            ),
+            ActivateError::TooManyActivations { limit } => Self::conflict(
+                "too_many_activations",
+                message,
+                vec![json!({"max_activations": limit})],
+            ),
+            ActivateError::Store(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<DeactivateError> for ApiError {
+    fn from(e: DeactivateError) -> Self {
+        match e {
+            DeactivateError::NotFound(_) => Self::NotFound,
+            DeactivateError::Store(e) => infrastructure(e),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The periodic jobs a server runs: expiring recurring purchases and reconciling card
-//! payments every minute, paying sellers every hour. What each job does (which orders,
+//! payments every minute, issuing the licenses of new entitlements every half minute,
+//! paying sellers every hour. What each job does (which orders,
 //! which month) is the use cases' to decide; this module only keeps the clock.
 
 use std::time::Duration;
@@ -13,6 +14,12 @@ const MINUTELY: Duration = Duration::from_secs(60);
 /// How often a payout run is tried: a month already paid is a no-op, and a payout left
 /// pending is finished under the same key.
 const HOURLY: Duration = Duration::from_secs(3600);
+
+/// How often licenses are issued for entitlements that have none yet (R-L1); a read of
+/// the org's licenses issues them at once too.
+const LICENSES_EVERY: Duration = Duration::from_secs(30);
+/// Licenses issued per run at most; the next run takes the rest.
+const LICENSES_PER_RUN: u32 = 1_000;
 
 /// Starts the jobs on the current tokio runtime. `reconcile_after` is how long a card
 /// order may wait for its webhook before it is reconciled.
@@ -34,6 +41,18 @@ pub fn spawn(services: Services, reconcile_after: chrono::Duration) {
             }
         });
     }
+    let licenses = services.licenses.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(LICENSES_EVERY);
+        loop {
+            tick.tick().await;
+            match licenses.issue_pending(None, LICENSES_PER_RUN).await {
+                Ok(0) => {}
+                Ok(issued) => tracing::info!(issued, "licenses issued for new entitlements"),
+                Err(e) => tracing::warn!(error = ?e, "license job failed; retrying soon"),
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(MINUTELY);
         loop {

@@ -2,17 +2,19 @@
 //! page.
 
 use actix_web::{HttpResponse, web};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::routes::sellers::{admin as seller_admin, payouts, profile, statements};
 use crate::routes::{
-    cart, catalog, catalog_admin, entitlements, health, installations, moderation, orders, orgs,
-    plans, purchases, reviews, stats, versions, webhooks,
+    api_keys, cart, catalog, catalog_admin, entitlements, health, installations, licenses,
+    moderation, orders, orgs, plans, purchases, reviews, stats, versions, webhooks,
 };
 
-/// Declares the bearer scheme every authenticated route refers to.
+/// Declares the two schemes of the `Authorization` header: `bearer` (a user's JWT) and
+/// `api_key` (`ApiKey <key>`, an org's machine credential; each operation lists the scope
+/// it needs).
 #[derive(Debug)]
 struct BearerAuth;
 
@@ -27,6 +29,14 @@ impl Modify for BearerAuth {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "`ApiKey <key>`: an org's API key (R-A3). It acts for its org with its scopes \
+                 only; an operation accepting it lists the scope it needs.",
+            ))),
         );
     }
 }
@@ -60,6 +70,9 @@ impl Modify for BearerAuth {
         versions::platform_install_attempts, versions::seller_install_attempts,
         installations::plan, installations::apply, installations::rollback, installations::list_installations,
         installations::updates, installations::history, installations::notices, installations::mark_notice_read,
+        api_keys::create_api_key, api_keys::list_api_keys, api_keys::revoke_api_key,
+        licenses::list_licenses, licenses::get_license, licenses::public_keys,
+        licenses::validate, licenses::activate, licenses::deactivate,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -73,6 +86,8 @@ impl Modify for BearerAuth {
         (name = "sellers", description = "Sellers: administration, revenue reports, statements, payouts and Stripe Connect onboarding"),
         (name = "modules", description = "Module versions and install success rates"),
         (name = "installations", description = "The org's modules: plans, generations, rollbacks, updates and notices"),
+        (name = "api-keys", description = "An org's API keys: machine credentials with scopes"),
+        (name = "licenses", description = "Licenses: the org's license keys, public verification keys, online validation and activations"),
         (name = "health", description = "Liveness and readiness"),
         (name = "webhooks", description = "Events from the payment provider"),
     )

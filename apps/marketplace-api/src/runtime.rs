@@ -11,6 +11,7 @@ use marketplace_stripe::OfflineGateway;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::config::{Config, Mode, Payments};
+use crate::licensing::{LicensingSetup, OsRandom};
 use crate::state::{Ports, Readiness, Services};
 
 /// The database answers.
@@ -145,13 +146,13 @@ pub fn connect(
     Ok(Some(Arc::new(connect)))
 }
 
-/// Every port over one store, with the payment gateway and Stripe Connect the
-/// configuration names.
+/// Every port over one store, with the payment gateway, Stripe Connect and the licensing
+/// keys the configuration names.
 ///
 /// # Errors
-/// As [`payments`] and [`connect`].
+/// As [`payments`], [`connect`] and [`LicensingSetup::from_config`].
 pub fn all_ports(db: &Database, config: &Config) -> anyhow::Result<Ports> {
-    let mut ports = ports(db, payments(config)?);
+    let mut ports = ports_with(db, payments(config)?, LicensingSetup::from_config(config)?);
     ports.payouts = connect(config)?;
     Ok(ports)
 }
@@ -165,13 +166,34 @@ pub async fn services(config: &Config) -> anyhow::Result<Services> {
     Ok(Services::new(all_ports(&db, config)?))
 }
 
-/// Every port over one store.
+/// Every port over one store, with licensing keys drawn for this process alone
+/// ([`LicensingSetup::ephemeral`]): for tests and one-off runs.
+///
+/// # Panics
+/// When the operating system gives no randomness for the keys.
 #[must_use]
 pub fn ports(db: &Database, payments: Arc<dyn PaymentGateway>) -> Ports {
+    let licensing = LicensingSetup::ephemeral()
+        .unwrap_or_else(|e| panic!("no randomness for the licensing keys: {e:#}"));
+    ports_with(db, payments, licensing)
+}
+
+/// Every port over one store, signing and digesting with `licensing`.
+#[must_use]
+pub fn ports_with(
+    db: &Database,
+    payments: Arc<dyn PaymentGateway>,
+    licensing: LicensingSetup,
+) -> Ports {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store: SeaOrmStore = db.store_with_clock(clock.clone());
     let store = Arc::new(store);
     Ports {
+        api_keys: store.clone(),
+        licenses: store.clone(),
+        entitlement_feed: store.clone(),
+        random: Arc::new(OsRandom),
+        licensing,
         catalog: store.clone(),
         plans: store.clone(),
         carts: store.clone(),

@@ -25,6 +25,10 @@ use marketplace_modules::installation::InstallationService;
 use marketplace_modules::installation::ports::{
     Entitlements, InstallLog, Installations, ModuleCatalog, Notices,
 };
+use marketplace_licensing::api_key::{ApiKeyRepository, ApiKeyService, RandomSource};
+use marketplace_licensing::license::{EntitlementFeed, LicenseRepository, LicenseService};
+
+use crate::licensing::LicensingSetup;
 
 /// Whether the service can do its work (GET /readyz).
 #[async_trait]
@@ -62,6 +66,15 @@ pub struct Ports {
     pub install_log: Arc<dyn InstallLog>,
     /// Update notices per org (R-I6).
     pub update_notices: Arc<dyn Notices>,
+    /// API keys (digests and records), licenses and their activations.
+    pub api_keys: Arc<dyn ApiKeyRepository>,
+    pub licenses: Arc<dyn LicenseRepository>,
+    /// The entitlements licenses are issued for and follow.
+    pub entitlement_feed: Arc<dyn EntitlementFeed>,
+    /// Randomness for new API keys.
+    pub random: Arc<dyn RandomSource>,
+    /// The license signing keys and the API key digest secret.
+    pub licensing: LicensingSetup,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub readiness: Arc<dyn Readiness>,
@@ -85,6 +98,8 @@ pub struct Services {
     pub sellers: SellerService,
     pub payouts: PayoutService,
     pub installations: InstallationService,
+    pub api_keys: ApiKeyService,
+    pub licenses: LicenseService,
     pub readiness: Arc<dyn Readiness>,
     /// The one clock the jobs and commands read, the same the use cases were given.
     pub clock: Arc<dyn Clock>,
@@ -211,6 +226,21 @@ impl Services {
                 p.update_notices.clone(),
                 p.clock.clone(),
             ),
+            api_keys: ApiKeyService::new(
+                p.api_keys.clone(),
+                p.random.clone(),
+                p.licensing.digester.clone(),
+                p.clock.clone(),
+                p.ids.clone(),
+                p.licensing.environment,
+            ),
+            licenses: LicenseService::new(
+                p.licenses.clone(),
+                p.licensing.signing.clone(),
+                p.clock.clone(),
+                p.ids.clone(),
+            )
+            .with_entitlements(p.entitlement_feed.clone()),
             readiness: p.readiness,
             clock: p.clock,
         }

@@ -1,12 +1,14 @@
 //! The v1 routes, one module per concept: each handler extracts, converts the request into
 //! a domain command, calls one use case and converts the result into its response shape.
 
+pub mod api_keys;
 pub mod cart;
 pub mod catalog;
 pub mod catalog_admin;
 pub mod entitlements;
 pub mod health;
 pub mod installations;
+pub mod licenses;
 pub mod moderation;
 pub mod orders;
 pub mod orgs;
@@ -39,6 +41,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(sellers::configure)
             .configure(installations::configure)
             .configure(versions::configure)
+            .configure(api_keys::configure)
+            .configure(licenses::configure)
             .configure(webhooks::configure),
     );
 }

@@ -119,6 +119,8 @@ use marketplace_domain::plan::{BillingInterval, PlanStatus};
 use marketplace_domain::purchase::PurchaseStatus;
 use marketplace_domain::review::{Decision, ReviewStatus};
 use marketplace_domain::tier::Tier;
+use marketplace_licensing::api_key::Scope;
+use marketplace_licensing::license::LicenseStatus;
 
 wire_enum!(/// One of the 14 tool categories.
     Category(ToolCategory), lower = false);
@@ -152,6 +154,10 @@ wire_enum!(/// Whether a plan is sold to new buyers: `active` or `archived`.
     PlanStatusLabel(PlanStatus), lower = true);
 wire_enum!(/// A moderator's decision.
     DecisionLabel(Decision), lower = true);
+wire_enum!(/// What an API key may do.
+    ScopeLabel(Scope), lower = false);
+wire_enum!(/// Where a license stands on record.
+    LicenseStatusLabel(LicenseStatus), lower = false);
 
 /// Labels in query strings, for `#[serde(deserialize_with = ...)]`: upper-case labels are
 /// taken in any case (`?tier=growth`), lower-case ones as they are (`?sort_by=price`). An

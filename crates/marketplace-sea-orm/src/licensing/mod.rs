@@ -1,5 +1,5 @@
 //! The licensing context's ports: [`ApiKeyRepository`] and [`LicenseRepository`] over the
-//! `api_keys`, `licenses` and `license_activations` tables.
+//! `api_keys`, `licenses` and `license_activations` tables, and [`EntitlementFeed`].
 //!
 //! Scopes follow the ports' documents. Tenant-scoped methods (an org's keys, an org's list
 //! of licenses) run in the org's transaction, under row-level security on PostgreSQL and
@@ -9,9 +9,14 @@
 //! platform-scope transaction of the same pool; moving them to a separate platform pool,
 //! with its own role, is a later change of the store's wiring, not of these methods.
 //!
+//! [`EntitlementFeed`] reads the entitlements and purchases tables (platform scope): the
+//! entitlements without a license, and where one entitlement stands.
+//!
 //! [`ApiKeyRepository`]: marketplace_licensing::api_key::ApiKeyRepository
+//! [`EntitlementFeed`]: marketplace_licensing::license::EntitlementFeed
 //! [`LicenseRepository`]: marketplace_licensing::license::LicenseRepository
 
 mod api_keys;
 mod entities;
+mod entitlements;
 mod licenses;

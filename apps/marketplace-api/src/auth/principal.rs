@@ -1,0 +1,104 @@
+//! Endpoints open to machines: a bearer token's user, or an API key holding the scope the
+//! endpoint names (R-A3). A key's checksum is checked before any read
+//! ([`ApiKeyService::authenticate`]); its last use is written off the request's path, at
+//! most once a minute per key.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use marketplace_licensing::access::Principal;
+use marketplace_licensing::api_key::{ApiKeyService, KeyUpkeep, Scope};
+
+use super::{AuthError, Credential, credential, verify_bearer};
+use crate::error::ApiError;
+use crate::state::Services;
+
+/// The scope an endpoint asks of an API key.
+pub trait RequiredScope {
+    const SCOPE: Scope;
+}
+
+/// `entitlements:read`: what the org may use (its licenses).
+#[derive(Debug)]
+pub struct EntitlementsRead;
+
+impl RequiredScope for EntitlementsRead {
+    const SCOPE: Scope = Scope::EntitlementsRead;
+}
+
+/// `licenses:validate`: validate, activate and deactivate license keys.
+#[derive(Debug)]
+pub struct LicensesValidate;
+
+impl RequiredScope for LicensesValidate {
+    const SCOPE: Scope = Scope::LicensesValidate;
+}
+
+/// A bearer token's user, or an API key holding `S`: 401 without a good credential, 403
+/// for a key without the scope.
+#[derive(Debug)]
+pub struct UserOrKey<S>(pub Principal, PhantomData<S>);
+
+impl<S: RequiredScope + 'static> FromRequest for UserOrKey<S> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let principal = principal(&req, S::SCOPE)
+                .await?
+                .ok_or(AuthError::MissingHeader)?;
+            Ok(Self(principal, PhantomData))
+        })
+    }
+}
+
+/// Anyone: `None` without an `Authorization` header; a header presented must hold a good
+/// token, or a key with `S` (401, 403), as for [`UserOrKey`].
+#[derive(Debug)]
+pub struct MaybeUserOrKey<S>(pub Option<Principal>, PhantomData<S>);
+
+impl<S: RequiredScope + 'static> FromRequest for MaybeUserOrKey<S> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Ok(Self(principal(&req, S::SCOPE).await?, PhantomData)) })
+    }
+}
+
+/// The principal the request's credential names, if it has one.
+async fn principal(req: &HttpRequest, scope: Scope) -> Result<Option<Principal>, ApiError> {
+    let Some(credential) = credential(req)? else {
+        return Ok(None);
+    };
+    let key = match credential {
+        Credential::Bearer(token) => return Ok(Some(Principal::User(verify_bearer(req, token)?))),
+        Credential::ApiKey(key) => key,
+        Credential::Other => return Err(AuthError::UnknownScheme.into()),
+    };
+    let keys = &req
+        .app_data::<web::Data<Services>>()
+        .ok_or(AuthError::NotConfigured)?
+        .api_keys;
+    let authenticated = keys.authenticate(key).await.map_err(AuthError::from)?;
+    if let Some(upkeep) = authenticated.upkeep {
+        record_use(keys.clone(), upkeep);
+    }
+    authenticated.holder.require(scope)?;
+    Ok(Some(Principal::Key(authenticated.holder)))
+}
+
+/// Writes a key's last use (and a rotated digest) in the background: the request does not
+/// wait, and a failure is only logged.
+fn record_use(keys: ApiKeyService, upkeep: KeyUpkeep) {
+    tokio::spawn(async move {
+        if let Err(e) = keys.record_use(upkeep).await {
+            tracing::warn!(error = ?e, "recording an API key's use failed");
+        }
+    });
+}

@@ -1,0 +1,156 @@
+//! [`EntitlementFeed`]: the entitlements licenses come with (R-L1), and where each stands
+//! (R-L6), read from the `entitlements` and `purchases` tables.
+//!
+//! Both reads are platform work: the job issues licenses for every org, and a license is
+//! reached by its key from any org (see the [`LicenseRepository`] document).
+//!
+//! [`LicenseRepository`]: marketplace_licensing::license::LicenseRepository
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use marketplace_domain::catalog::PriceModel;
+use marketplace_domain::ids::{EntitlementId, OrgId, ToolId};
+use marketplace_domain::ports::RepoError;
+use marketplace_domain::purchase::PurchaseStatus;
+use marketplace_licensing::license::{
+    EntitlementFeed, EntitlementGranted, EntitlementStanding, EntitlementState, PlanTerms,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::entities::licenses;
+use crate::SeaOrmStore;
+use crate::convert::label;
+use crate::entities::{entitlements, purchases, tools};
+use crate::error::map_db;
+use crate::tenant::{Scope, commit};
+
+/// The status a purchase is stored with while its subscription's renewal is unpaid.
+const PAST_DUE: &str = "PAST_DUE";
+
+/// The terms of the plan an entitlement's tool is sold on. Plans of the first wave are the
+/// price models' (R-B2): FREE for a free tool, STANDARD otherwise; neither names features
+/// or an activation limit, so the license gets none and the default limit.
+fn plan_terms(price_model: Option<PriceModel>) -> PlanTerms {
+    let plan = match price_model {
+        Some(PriceModel::Free) => "FREE",
+        _ => "STANDARD",
+    };
+    PlanTerms {
+        plan: plan.to_owned(),
+        features: Vec::new(),
+        max_activations: None,
+    }
+}
+
+/// Where an entitlement stands, from its own row and its purchase's status.
+fn standing_of(entitlement: &entitlements::Model, purchase_status: &str) -> EntitlementStanding {
+    let state = if entitlement.ended_at.is_some() {
+        if purchase_status == PurchaseStatus::Expired.as_str() {
+            EntitlementState::Expired
+        } else {
+            EntitlementState::Ended
+        }
+    } else if purchase_status == PAST_DUE {
+        EntitlementState::PastDue
+    } else {
+        EntitlementState::Current
+    };
+    EntitlementStanding {
+        state,
+        until: entitlement.ends_at,
+    }
+}
+
+#[async_trait]
+impl EntitlementFeed for SeaOrmStore {
+    async fn unlicensed(
+        &self,
+        org: Option<OrgId>,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<EntitlementGranted>, RepoError> {
+        let tx = self.begin(Scope::Platform).await?;
+        let mut query = entitlements::Entity::find()
+            .filter(entitlements::Column::EndedAt.is_null())
+            .filter(
+                Condition::any()
+                    .add(entitlements::Column::EndsAt.is_null())
+                    .add(entitlements::Column::EndsAt.gt(now)),
+            )
+            .filter(
+                Expr::col((entitlements::Entity, entitlements::Column::Id)).not_in_subquery(
+                    Query::select()
+                        .column(licenses::Column::EntitlementId)
+                        .from(licenses::Entity)
+                        .to_owned(),
+                ),
+            );
+        if let Some(org) = org {
+            query = query.filter(entitlements::Column::OrgId.eq(org.as_uuid()));
+        }
+        let rows = query
+            .order_by_asc(entitlements::Column::GrantedAt)
+            .order_by_asc(entitlements::Column::Id)
+            .limit(u64::from(limit))
+            .all(&tx)
+            .await
+            .map_err(map_db)?;
+        let tool_ids: Vec<_> = rows.iter().map(|e| e.tool_id).collect();
+        let models: HashMap<_, _> = if tool_ids.is_empty() {
+            HashMap::new()
+        } else {
+            tools::Entity::find()
+                .filter(tools::Column::Id.is_in(tool_ids))
+                .all(&tx)
+                .await
+                .map_err(map_db)?
+                .into_iter()
+                .map(|t| (t.id, t.price_model))
+                .collect()
+        };
+        commit(tx).await?;
+        rows.into_iter()
+            .map(|e| {
+                let model = models
+                    .get(&e.tool_id)
+                    .map(|m| label::<PriceModel>("tools", m))
+                    .transpose()?;
+                Ok(EntitlementGranted {
+                    entitlement_id: EntitlementId::from_uuid(e.id),
+                    org_id: OrgId::from_uuid(e.org_id),
+                    tool_id: ToolId::from_uuid(e.tool_id),
+                    terms: plan_terms(model),
+                    granted_at: e.granted_at,
+                    until: e.ends_at,
+                })
+            })
+            .collect()
+    }
+
+    async fn standing(
+        &self,
+        entitlement: EntitlementId,
+    ) -> Result<Option<EntitlementStanding>, RepoError> {
+        let tx = self.begin(Scope::Platform).await?;
+        let Some(row) = entitlements::Entity::find_by_id(entitlement.as_uuid())
+            .one(&tx)
+            .await
+            .map_err(map_db)?
+        else {
+            commit(tx).await?;
+            return Ok(None);
+        };
+        let status: Option<String> = purchases::Entity::find_by_id(row.purchase_id)
+            .select_only()
+            .column(purchases::Column::Status)
+            .into_tuple()
+            .one(&tx)
+            .await
+            .map_err(map_db)?;
+        commit(tx).await?;
+        Ok(status.map(|status| standing_of(&row, &status)))
+    }
+}
