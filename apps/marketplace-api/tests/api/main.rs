@@ -1,11 +1,12 @@
 //! The API's tests, in one binary: HTTP tests through actix's test service over the real
 //! wiring on a fresh in-memory SQLite database per test (catalog, cart, checkout,
-//! purchases, reviews, admin, sellers, errors, the OpenAPI document and the response
-//! shapes' snapshots), and end-to-end tests of the real binary, offline and against
-//! localstripe.
+//! purchases, reviews, admin, sellers, API keys, licenses, errors, the OpenAPI document
+//! and the response shapes' snapshots), and end-to-end tests of the real binary, offline
+//! and against localstripe.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
+mod api_keys;
 mod cart;
 mod catalog;
 mod checkout;
@@ -13,6 +14,7 @@ mod e2e;
 mod errors;
 mod helpers;
 mod installations;
+mod licenses;
 mod openapi;
 mod plans;
 mod purchases;

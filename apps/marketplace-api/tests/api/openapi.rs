@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::{request, spawn_app, uuid};
 
@@ -96,17 +96,38 @@ async fn the_document_is_valid_openapi_3() {
                     .is_some_and(|ps| ps.iter().any(|p| p["name"] == name && p["in"] == "path"));
                 assert!(declared, "{m} {path}: parameter {name} is not declared");
             }
-            // Authenticated operations name the bearer scheme and document their 401.
-            // (Stripe's webhook authenticates by its signature instead.)
+            // Every operation under /v1 says how it authenticates, and those that take a
+            // credential document their 401. (Stripe's webhook authenticates by its
+            // signature instead; the public license keys take none.)
             if path.starts_with("/v1/") && !path.starts_with("/v1/webhooks/") {
                 assert!(op["security"].is_array(), "{m} {path} has no security");
-                assert!(responses.contains_key("401"), "{m} {path} has no 401");
+                let anonymous_only = op["security"] == serde_json::json!([{}]);
+                assert!(
+                    anonymous_only || responses.contains_key("401"),
+                    "{m} {path} has no 401"
+                );
             }
         }
     }
     assert_eq!(
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
+    );
+    let api_key = &doc["components"]["securitySchemes"]["api_key"];
+    assert_eq!(
+        (&api_key["type"], &api_key["in"], &api_key["name"]),
+        (&json!("apiKey"), &json!("header"), &json!("Authorization")),
+        "R-A3: the ApiKey scheme of the Authorization header"
+    );
+    assert_eq!(
+        doc["paths"]["/v1/licenses"]["get"]["security"],
+        json!([{"bearer": []}, {"api_key": ["entitlements:read"]}]),
+        "an operation open to keys names the scope it needs"
+    );
+    assert_eq!(
+        doc["paths"]["/v1/api-keys"]["get"]["security"],
+        json!([{"bearer": []}]),
+        "a bearer-only operation names the bearer scheme alone"
     );
     let mut all = Vec::new();
     refs(&doc, &mut all);
