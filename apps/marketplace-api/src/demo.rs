@@ -1,26 +1,36 @@
 //! The embedded demo: one org per tier, users of each role, credits to spend, data packs
 //! sold in Standard, Pro and Enterprise plans, modules with versions and dependencies on
-//! the orgs' platform, and tokens printed at start so a newcomer can call the API at once.
+//! the orgs' platform, and tokens printed at start so a newcomer can call the API at once;
+//! a tool bought by the GROWTH org, with its license, and an API key of that org printed
+//! too (demo mode only: its randomness is fixed, so it is the same key at every start).
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use marketplace_domain::access::{Actor, OrgRole, PlatformRole};
+use marketplace_domain::cart::CartError;
 use marketplace_domain::catalog::ItemRef;
+use marketplace_domain::checkout::PaymentMethod;
 use marketplace_domain::ids::{OrgId, ToolId, UserId};
 use marketplace_domain::money::{Currency, Money};
+use marketplace_domain::order::IdempotencyKey;
 use marketplace_domain::org::OrgRepository;
+use marketplace_domain::paging::PageRequest;
 use marketplace_domain::plan::{
     BillingInterval, MeterKey, OveragePrice, PlanCode, PlanDraft, PlanEdit, PlanName, PlanService,
     Quota, QuotaKind, Quotas, TrialDays,
 };
 use marketplace_domain::tier::Tier;
+use marketplace_licensing::api_key::{
+    ApiKeyService, ApiKeyToken, KeyEnvironment, NewKeyRequest, RandomSource,
+};
 use marketplace_modules::installation::ports::{Installations, ModuleCatalog, PublishStoreError};
 use marketplace_modules::{NewRelease, Requirement, Version};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::auth::TokenKeys;
+use crate::state::{Ports, Services};
 
 /// A demo org: fixed ids so tokens stay valid across restarts.
 #[derive(Clone, Copy, Debug)]
@@ -329,4 +339,115 @@ pub async fn provision_modules(
             .await?;
     }
     Ok(())
+}
+
+/// The seed tool the GROWTH org buys: Lead Scoring Engine (monthly).
+const DEMO_TOOL: u8 = 2;
+/// The demo API key's label, and how it is found again at the next start.
+const DEMO_KEY_LABEL: &str = "Demo key";
+
+/// The demo's machine credentials, to print at start.
+#[derive(Debug)]
+pub struct DemoLicensing {
+    /// An API key of the GROWTH org (`licenses:validate`, `entitlements:read`).
+    pub api_key: String,
+    /// The license key of the GROWTH org's demo purchase.
+    pub license_key: Option<String>,
+}
+
+/// Fixed bytes: the demo key is the same at every start, and public like the demo secret.
+struct DemoRandom;
+
+impl RandomSource for DemoRandom {
+    fn fill(&self, buf: &mut [u8]) {
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = u8::try_from(i % 256)
+                .unwrap_or(0)
+                .wrapping_mul(37)
+                .wrapping_add(11);
+        }
+    }
+}
+
+fn growth_owner() -> Actor {
+    Actor {
+        user_id: user(3, OrgRole::Owner),
+        org_id: ORGS[2].id,
+        org_role: OrgRole::Owner,
+        platform_role: PlatformRole::User,
+    }
+}
+
+/// The GROWTH org buys the demo tool with credits (once), gets its license, and holds the
+/// demo API key (created once). Demo mode only.
+///
+/// # Errors
+/// The services' failures.
+pub async fn licensing(ports: &Ports, services: &Services) -> anyhow::Result<DemoLicensing> {
+    let owner = growth_owner();
+    let tool = marketplace_migrations::seed::tool(DEMO_TOOL)
+        .ok_or_else(|| anyhow::anyhow!("seed tool {DEMO_TOOL} is missing"))?;
+    match services
+        .cart
+        .add(&owner, ItemRef::Tool(ToolId::from_uuid(tool.id())))
+        .await
+    {
+        Ok(_) => {
+            let key = IdempotencyKey::parse("demo-license-purchase").map_err(anyhow::Error::msg)?;
+            services
+                .checkout
+                .checkout(&owner, key, PaymentMethod::PlatformCredits)
+                .await?;
+        }
+        Err(CartError::AlreadyOwned { .. }) => {}
+        Err(e) => return Err(e.into()),
+    }
+    services
+        .licenses
+        .issue_pending(Some(owner.org_id), 100)
+        .await?;
+    let licenses = services
+        .licenses
+        .list(
+            &marketplace_licensing::access::Principal::User(owner),
+            PageRequest::default(),
+        )
+        .await?;
+    let license_key = licenses
+        .items
+        .into_iter()
+        .find(|l| l.license.tool_id().as_uuid() == tool.id())
+        .map(|l| l.key.into_string());
+    Ok(DemoLicensing {
+        api_key: demo_api_key(ports, &owner).await?,
+        license_key,
+    })
+}
+
+/// The demo API key, created at the first start and recognized by its hint after.
+async fn demo_api_key(ports: &Ports, owner: &Actor) -> anyhow::Result<String> {
+    let keys = ApiKeyService::new(
+        ports.api_keys.clone(),
+        Arc::new(DemoRandom),
+        ports.licensing.digester.clone(),
+        ports.clock.clone(),
+        ports.ids.clone(),
+        KeyEnvironment::Test,
+    );
+    let key = ApiKeyToken::generate(KeyEnvironment::Test, &DemoRandom);
+    let existing = keys.list(owner, PageRequest::default()).await?;
+    let present = existing
+        .items
+        .iter()
+        .any(|k| k.hint == key.hint() && k.revoked_at.is_none());
+    if !present {
+        let request = NewKeyRequest::parse(
+            DEMO_KEY_LABEL,
+            ["licenses:validate", "entitlements:read"],
+            None,
+        )
+        .map_err(|faults| anyhow::anyhow!("demo key request: {faults:?}"))?;
+        keys.create(owner, request).await?;
+    }
+    Ok(key.expose_secret().to_owned())
 }

@@ -19,7 +19,6 @@ use marketplace_domain::purchase::PurchaseRuleError;
 use marketplace_domain::review::ReviewError;
 use marketplace_domain::seller::SellerError;
 use marketplace_domain::stats::StatsError;
-use marketplace_modules::installation::{InstallError, Missing, Named, PublishingError};
 use marketplace_licensing::access::Denied;
 use marketplace_licensing::api_key::{
     AuthenticateError, CreateApiKeyError, ListApiKeysError, MissingScope, RevokeApiKeyError,
@@ -27,6 +26,7 @@ use marketplace_licensing::api_key::{
 use marketplace_licensing::license::{
     ActivateError, DeactivateError, GetLicenseError, InvalidLicenseRequest, ListLicensesError,
 };
+use marketplace_modules::installation::{InstallError, Missing, Named, PublishingError};
 use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;

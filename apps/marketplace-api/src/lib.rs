@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod jobs;
+pub mod license_check;
 pub mod licensing;
 pub mod openapi;
 pub mod revenue_example;

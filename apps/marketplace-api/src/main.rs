@@ -1,11 +1,12 @@
 //! `marketplace-api`: serves the HTTP API (the default), or runs one of the operational
 //! commands (migrate, seed, dev-token, reconcile, expire-purchases, payouts,
-//! revenue-example).
+//! revenue-example, license verify).
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use marketplace_api::auth::TokenKeys;
 use marketplace_api::config::Config;
-use marketplace_api::{demo, revenue_example, runtime, server, telemetry};
+use marketplace_api::{demo, license_check, revenue_example, runtime, server, telemetry};
 use marketplace_domain::access::{Actor, OrgRole, PlatformRole};
 use marketplace_domain::ids::{OrgId, UserId};
 use marketplace_domain::revenue::YearMonth;
@@ -74,11 +75,48 @@ enum Command {
         #[arg(long, default_value = "sqlite::memory:")]
         database_url: String,
     },
+    /// License keys, for support staff.
+    License {
+        #[command(subcommand)]
+        command: LicenseCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LicenseCommand {
+    /// Print what a vendor's product would decide about a license key, offline: the same
+    /// checks with the same public keys (default: the configured signing keys' public
+    /// halves). Exits 0 for a license the product runs with, 1 for a refusal.
+    Verify {
+        /// The license key, `ML1.…`.
+        key: String,
+        /// A public key, `kid:<base64url>`; repeat for several.
+        #[arg(long = "public-key")]
+        public_keys: Vec<String>,
+        /// A file holding the body of `GET /v1/licenses/keys`.
+        #[arg(long)]
+        keys_file: Option<std::path::PathBuf>,
+        /// The product's clock, Unix seconds (default: now).
+        #[arg(long)]
+        at: Option<u64>,
+    },
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Some(Command::License {
+        command:
+            LicenseCommand::Verify {
+                key,
+                public_keys,
+                keys_file,
+                at,
+            },
+    }) = cli.command
+    {
+        return verify_license(&key, &public_keys, keys_file.as_deref(), at);
+    }
     let config = Config::from_env()?;
     telemetry::init(config.log_format, &config.log_filter);
     match cli.command.unwrap_or(Command::Serve) {
@@ -132,6 +170,7 @@ async fn main() -> anyhow::Result<()> {
             println!("expired {expired} purchase(s)");
             Ok(())
         }
+        Command::License { .. } => unreachable!("answered before the configuration is read"),
         Command::RevenueExample { database_url } => {
             print!("{}", revenue_example::run(&database_url).await?);
             Ok(())
@@ -158,5 +197,39 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+/// `license verify`: offline, so it runs without a database; the configuration is read
+/// only when no public key is given.
+fn verify_license(
+    key: &str,
+    public_keys: &[String],
+    keys_file: Option<&std::path::Path>,
+    at: Option<u64>,
+) -> anyhow::Result<()> {
+    let listing = keys_file
+        .map(|path| {
+            std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))
+        })
+        .transpose()?;
+    let keyring = if public_keys.is_empty() && listing.is_none() {
+        let config = Config::from_env()?;
+        let Some(keys) = config.licensing.signing else {
+            anyhow::bail!(
+                "no public keys: give --public-key kid:<base64url> or --keys-file (the body of GET /v1/licenses/keys), or set MARKETPLACE_LICENSE_SIGNING_KEY"
+            );
+        };
+        keys.keyring().clone()
+    } else {
+        license_check::keyring(public_keys, listing.as_deref())?
+    };
+    let now = at.unwrap_or_else(|| u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0));
+    let decision = license_check::decide(keyring, key, now);
+    print!("{}", decision.report);
+    if decision.valid {
+        Ok(())
+    } else {
+        std::process::exit(1)
     }
 }

@@ -34,12 +34,21 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .context("publish the demo module versions")?;
     }
-    let services = Services::new(ports);
+    let services = Services::new(ports.clone());
     if config.mode == Mode::Demo {
         demo::provision_plans(&services.plans)
             .await
             .context("provision the demo plans")?;
     }
+    let demo_licensing = if config.mode == Mode::Demo {
+        Some(
+            demo::licensing(&ports, &services)
+                .await
+                .context("the demo purchase, its license and the demo API key")?,
+        )
+    } else {
+        None
+    };
     let keys = TokenKeys::new(&config.jwt_secret, &config.jwt_issuer);
     jobs::spawn(services.clone(), config.reconcile_after);
 
@@ -74,14 +83,19 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .shutdown_timeout(30)
         .run()
     };
-    announce(&config, &keys)?;
+    announce(&config, &keys, demo_licensing.as_ref())?;
     server.await.context("server")?;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Says where the service listens and how to get a token.
-fn announce(config: &Config, keys: &TokenKeys) -> anyhow::Result<()> {
+/// Says where the service listens and how to get a token (and, in demo mode only, the demo
+/// API key and license key).
+fn announce(
+    config: &Config,
+    keys: &TokenKeys,
+    licensing: Option<&demo::DemoLicensing>,
+) -> anyhow::Result<()> {
     let base = format!("http://{}", config.bind);
     tracing::info!(mode = ?config.mode, "marketplace API listening on {base} (docs: {base}/docs, spec: {base}/openapi.json)");
     if config.mode == Mode::Demo {
@@ -91,9 +105,25 @@ fn announce(config: &Config, keys: &TokenKeys) -> anyhow::Result<()> {
         for (who, token) in demo::tokens(keys)? {
             text.push_str(&format!("\n  {who}:\n    export TOKEN={token}\n"));
         }
+        if let Some(licensing) = licensing {
+            text.push_str(&format!(
+                "\n  API key of Demo Growth Realty (licenses:validate, entitlements:read; demo only):\n    export API_KEY={}\n",
+                licensing.api_key
+            ));
+            if let Some(license) = &licensing.license_key {
+                text.push_str(&format!(
+                    "  License key of its Lead Scoring Engine purchase:\n    export LICENSE_KEY={license}\n"
+                ));
+            }
+        }
         text.push_str(&format!(
             "\n  Try: curl -H \"Authorization: Bearer $TOKEN\" {base}/v1/tools?limit=5\n"
         ));
+        if licensing.is_some() {
+            text.push_str(&format!(
+                "  and: curl -H \"Authorization: ApiKey $API_KEY\" -H 'Content-Type: application/json' -d \"{{\\\"key\\\": \\\"$LICENSE_KEY\\\"}}\" {base}/v1/licenses/validate\n"
+            ));
+        }
         tracing::info!("{text}");
     } else {
         tracing::info!(

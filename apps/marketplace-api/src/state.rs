@@ -21,12 +21,12 @@ use marketplace_domain::purchase::PurchaseRepository;
 use marketplace_domain::review::{ReviewRepository, ReviewService};
 use marketplace_domain::seller::{PayoutGateway, PayoutService, SellerRepository, SellerService};
 use marketplace_domain::stats::StatsService;
+use marketplace_licensing::api_key::{ApiKeyRepository, ApiKeyService, RandomSource};
+use marketplace_licensing::license::{EntitlementFeed, LicenseRepository, LicenseService};
 use marketplace_modules::installation::InstallationService;
 use marketplace_modules::installation::ports::{
     Entitlements, InstallLog, Installations, ModuleCatalog, Notices,
 };
-use marketplace_licensing::api_key::{ApiKeyRepository, ApiKeyService, RandomSource};
-use marketplace_licensing::license::{EntitlementFeed, LicenseRepository, LicenseService};
 
 use crate::licensing::LicensingSetup;
 
