@@ -394,6 +394,47 @@ async fn the_binary_serves_the_readme_walk_through_and_stops_on_sigterm() {
     let spec: Value = r.json().await.unwrap();
     assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
 
+    // The demo's machine credentials from the log: the API key validates the license key,
+    // and `license verify` decides the same offline with the published keys.
+    let log = env.log();
+    let printed = |name: &str| {
+        log.lines()
+            .find_map(|l| l.trim().strip_prefix(&format!("export {name}=")))
+            .unwrap_or_else(|| panic!("no {name} in the log:\n{log}"))
+            .trim()
+            .to_owned()
+    };
+    let (api_key, license_key) = (printed("API_KEY"), printed("LICENSE_KEY"));
+    let r = http
+        .post(format!("{}/v1/licenses/validate", env.base))
+        .header("Authorization", format!("ApiKey {api_key}"))
+        .json(&json!({"key": license_key, "nonce": "e2e-nonce-0123456789"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let answer: Value = r.json().await.unwrap();
+    assert_eq!(answer["code"], "VALID", "{answer}");
+    let keys = http
+        .get(format!("{}/v1/licenses/keys", env.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let keys_file = env.dir.join("keys.json");
+    std::fs::write(&keys_file, keys).unwrap();
+    let out = env
+        .command()
+        .args(["license", "verify", &license_key, "--keys-file"])
+        .arg(&keys_file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "license verify: {stdout}");
+    assert!(stdout.starts_with("VALID license"), "{stdout}");
+
     // SIGTERM: a clean exit.
     let mut child = guard.0.take().unwrap();
     let pid = child.id().to_string();

@@ -806,3 +806,134 @@ async fn postgres_licensing_tables_show_a_tenant_only_its_own_rows() {
     tx.rollback().await.unwrap();
     db.finish().await;
 }
+
+// ---------------------------------------------------------------------------------------
+// The entitlement feed
+// ---------------------------------------------------------------------------------------
+
+/// Sets the status of the entitlement's purchase and whether the entitlement ended,
+/// straight through SQL (platform scope on PostgreSQL).
+async fn raw_standing(db: &TestDb, entitlement: EntitlementId, status: &str, ended: bool) {
+    let conn = db.app.connection();
+    let backend = conn.get_database_backend();
+    let fix = |sql: &str| {
+        if backend == sea_orm::DbBackend::Sqlite {
+            sql.replace('$', "?")
+        } else {
+            sql.to_owned()
+        }
+    };
+    let tx = conn.begin().await.unwrap();
+    if backend == sea_orm::DbBackend::Postgres {
+        tx.execute_raw(pg("SELECT set_config('app.platform_scope', 'on', true)", vec![]))
+            .await
+            .unwrap();
+    }
+    let ended_at: Option<DateTime<Utc>> = ended.then(|| at(5));
+    tx.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        fix("UPDATE entitlements SET ended_at = $1 WHERE id = $2"),
+        [ended_at.into(), entitlement.as_uuid().into()],
+    ))
+    .await
+    .unwrap();
+    tx.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        fix("UPDATE purchases SET status = $1 WHERE id = (SELECT purchase_id FROM entitlements WHERE id = $2)"),
+        [status.into(), entitlement.as_uuid().into()],
+    ))
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn r_l1_r_l6_the_feed_lists_unlicensed_entitlements_and_where_each_stands(db: TestDb) {
+    use marketplace_domain::catalog::ItemRef;
+    use marketplace_domain::checkout::{OrderRepository, PaymentMethod};
+    use marketplace_licensing::license::{EntitlementFeed, EntitlementState};
+    use marketplace_testkit::builders::{org_id, user_id};
+
+    use crate::fixtures::{order, placed, plan};
+
+    let store = db.store();
+    let s = seller(&store).await;
+    let t = tool(&store, s, "10.00").await;
+    let o = org(&store, "100.00").await;
+    let mut bought = order(
+        &store,
+        o,
+        user_id(),
+        &[ItemRef::Tool(t.id)],
+        PaymentMethod::PlatformCredits,
+    )
+    .await;
+    let fulfilment = plan(&store, &bought).await;
+    bought.fulfil(t0()).unwrap();
+    let mut placed = placed(&bought, "feed");
+    placed.credit_debit = Some(bought.total());
+    placed.fulfilment = Some(fulfilment);
+    store.place(&placed).await.unwrap();
+
+    let now = at(1);
+    let pending = store.unlicensed(Some(o), now, 10).await.unwrap();
+    assert_eq!(pending.len(), 1, "one entitlement, no license yet");
+    let granted = pending[0].clone();
+    assert_eq!((granted.org_id, granted.tool_id), (o, t.id));
+    assert_eq!(granted.terms.plan, "STANDARD");
+    assert_eq!(granted.terms.max_activations, None, "the default limit");
+    assert!(
+        store
+            .unlicensed(None, now, 1000)
+            .await
+            .unwrap()
+            .iter()
+            .any(|g| g.entitlement_id == granted.entitlement_id),
+        "the job's read spans every org"
+    );
+    assert!(
+        store
+            .unlicensed(Some(org_id()), now, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "another org's read finds none of it"
+    );
+
+    let license = License::issue(LicenseId::from_uuid(unique_uuid()), &granted).unwrap();
+    store.issue(&license).await.unwrap();
+    assert!(
+        store.unlicensed(Some(o), now, 10).await.unwrap().is_empty(),
+        "a licensed entitlement is not pending any more"
+    );
+
+    let standing = |e| {
+        let store = &store;
+        async move { store.standing(e).await.unwrap().map(|s| s.state) }
+    };
+    assert_eq!(
+        standing(granted.entitlement_id).await,
+        Some(EntitlementState::Current)
+    );
+    // PAST_DUE is not a stored purchase status yet (the schema's check refuses it).
+    for (status, ended, expected) in [
+        ("EXPIRED", true, EntitlementState::Expired),
+        ("REFUNDED", true, EntitlementState::Ended),
+        ("CANCELLED", true, EntitlementState::Ended),
+        ("ACTIVE", false, EntitlementState::Current),
+    ] {
+        raw_standing(&db, granted.entitlement_id, status, ended).await;
+        assert_eq!(
+            standing(granted.entitlement_id).await,
+            Some(expected),
+            "{status}, ended: {ended}"
+        );
+    }
+    assert_eq!(
+        standing(EntitlementId::from_uuid(unique_uuid())).await,
+        None,
+        "an entitlement not on record"
+    );
+    db.finish().await;
+}
+
+on_both_backends!(r_l1_r_l6_the_feed_lists_unlicensed_entitlements_and_where_each_stands);
