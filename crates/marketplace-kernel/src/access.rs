@@ -153,9 +153,7 @@ impl Permission {
             Self::Purchase
             | Self::ManageSellerAccount
             | Self::InstallModules
-            | Self::ManageApiKeys => {
-                Holders::OrgRoles(ORG_OWNERS_AND_ADMINS)
-            }
+            | Self::ManageApiKeys => Holders::OrgRoles(ORG_OWNERS_AND_ADMINS),
             Self::ModerateReviews => Holders::PlatformRoles(PLATFORM_MODERATORS),
             Self::ManageCatalog
             | Self::ManageBilling

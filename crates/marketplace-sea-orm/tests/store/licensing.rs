@@ -825,9 +825,12 @@ async fn raw_standing(db: &TestDb, entitlement: EntitlementId, status: &str, end
     };
     let tx = conn.begin().await.unwrap();
     if backend == sea_orm::DbBackend::Postgres {
-        tx.execute_raw(pg("SELECT set_config('app.platform_scope', 'on', true)", vec![]))
-            .await
-            .unwrap();
+        tx.execute_raw(pg(
+            "SELECT set_config('app.platform_scope', 'on', true)",
+            vec![],
+        ))
+        .await
+        .unwrap();
     }
     let ended_at: Option<DateTime<Utc>> = ended.then(|| at(5));
     tx.execute_raw(sea_orm::Statement::from_sql_and_values(
