@@ -73,7 +73,7 @@ pub const WINDOW_KINDS: &[&str] = &["period", "day", "month"];
 /// What the app role may do with each usage table (all guarded by row-level security).
 /// Ids are deleted when a hard quota refuses the event that inserted them; raw events and
 /// distinct keys are append-only for the app (retention is the owner's job).
-const GUARDS: &[(&str, &[&str])] = &[
+pub(crate) const GUARDS: &[(&str, &[&str])] = &[
     ("usage_event_ids", &["SELECT", "INSERT", "DELETE"]),
     ("usage_events", &["SELECT", "INSERT"]),
     ("usage_totals", &["SELECT", "INSERT", "UPDATE"]),

@@ -62,7 +62,7 @@ pub const API_KEY_ENVIRONMENTS: &[(&str, &str)] = &[("live", "mk_live_"), ("test
 pub const LICENSE_STATUSES: &[&str] = &["ACTIVE", "SUSPENDED", "REVOKED", "EXPIRED"];
 
 /// What the app role may do per table: keys and licenses are never deleted.
-const GRANTS: &[(&str, &[&str])] = &[
+pub(crate) const GRANTS: &[(&str, &[&str])] = &[
     ("api_keys", &["SELECT", "INSERT", "UPDATE"]),
     ("licenses", &["SELECT", "INSERT", "UPDATE"]),
     (

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use marketplace_migrations::{
-    APP_ROLE, APP_ROLE_DEFAULT_PASSWORD, Migrator, MigratorTrait, TENANT_TABLES, bundles,
-    seed_catalog,
+    APP_ROLE, APP_ROLE_DEFAULT_PASSWORD, Migrator, MigratorTrait, PLATFORM_ROLE,
+    PLATFORM_ROLE_DEFAULT_PASSWORD, TENANT_TABLES, bundles, seed_catalog, tenant_tables,
 };
 use sea_orm_migration::sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, TransactionTrait, Value,
@@ -73,16 +73,18 @@ impl TestDb {
 
     /// A connection to this database as the application role.
     async fn connect_as_app(&self) -> DatabaseConnection {
+        self.connect_as(APP_ROLE, APP_ROLE_DEFAULT_PASSWORD).await
+    }
+
+    /// A connection to this database as `role`.
+    async fn connect_as(&self, role: &str, password: &str) -> DatabaseConnection {
         let server = server_url();
         let host = server
             .rsplit('@')
             .next()
             .unwrap()
             .trim_start_matches("postgres://");
-        let url = format!(
-            "postgres://{APP_ROLE}:{APP_ROLE_DEFAULT_PASSWORD}@{host}/{}",
-            self.name
-        );
+        let url = format!("postgres://{role}:{password}@{host}/{}", self.name);
         Database::connect(url).await.unwrap()
     }
 
@@ -154,6 +156,14 @@ async fn every_tenant_table_forces_row_level_security_and_the_app_role_bypasses_
     for table in TENANT_TABLES {
         assert_eq!(flags(&t.db, table).await, (true, true), "{table}");
     }
+    for table in tenant_tables() {
+        assert_eq!(
+            flags(&t.db, table.table).await,
+            (true, true),
+            "{}",
+            table.table
+        );
+    }
     for table in ["tools", "bundles", "bundle_items", "ledger_entries"] {
         assert_eq!(
             flags(&t.db, table).await,
@@ -161,28 +171,30 @@ async fn every_tenant_table_forces_row_level_security_and_the_app_role_bypasses_
             "{table} is global"
         );
     }
-    let role = query_one(
-        &t.db,
-        "SELECT rolsuper, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = $1",
-        vec![APP_ROLE.into()],
-    )
-    .await
-    .unwrap();
-    assert!(!role.try_get::<bool>("", "rolsuper").unwrap());
-    assert!(!role.try_get::<bool>("", "rolbypassrls").unwrap());
-    assert!(role.try_get::<bool>("", "rolcanlogin").unwrap());
-    let owners = query_one(
-        &t.db,
-        "SELECT count(*) AS n FROM pg_tables WHERE tableowner = $1",
-        vec![APP_ROLE.into()],
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        owners.try_get::<i64>("", "n").unwrap(),
-        0,
-        "the app role owns nothing"
-    );
+    for name in [APP_ROLE, PLATFORM_ROLE] {
+        let role = query_one(
+            &t.db,
+            "SELECT rolsuper, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = $1",
+            vec![name.into()],
+        )
+        .await
+        .unwrap();
+        assert!(!role.try_get::<bool>("", "rolsuper").unwrap(), "{name}");
+        assert!(!role.try_get::<bool>("", "rolbypassrls").unwrap(), "{name}");
+        assert!(role.try_get::<bool>("", "rolcanlogin").unwrap(), "{name}");
+        let owners = query_one(
+            &t.db,
+            "SELECT count(*) AS n FROM pg_tables WHERE tableowner = $1",
+            vec![name.into()],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            owners.try_get::<i64>("", "n").unwrap(),
+            0,
+            "{name} owns nothing"
+        );
+    }
 
     // Down removes the policies and RLS; up restores them, the role tolerated as existing.
     // Down to the schema alone: every later migration, row-level security included.
@@ -206,7 +218,8 @@ async fn every_tenant_table_forces_row_level_security_and_the_app_role_bypasses_
     t.drop_db().await;
 }
 
-/// Runs `f` in a transaction of the app role, with the given settings, then rolls back.
+/// Runs `sql` in a transaction of `app` (a connection of the app or the platform role),
+/// with the given settings, then rolls back.
 async fn as_tenant(
     app: &DatabaseConnection,
     org: Option<Uuid>,
@@ -241,7 +254,7 @@ async fn as_tenant(
 }
 
 #[tokio::test]
-async fn the_app_role_sees_only_its_tenant_unless_in_platform_scope() {
+async fn r_t5_the_app_role_sees_only_its_tenant_and_the_platform_role_every_tenant() {
     let Some(t) = TestDb::create().await else {
         return;
     };
@@ -298,9 +311,25 @@ async fn the_app_role_sees_only_its_tenant_unless_in_platform_scope() {
             .unwrap(),
         0
     );
-    // Platform scope sees every tenant.
+    // The old platform scope setting grants the app role nothing; the platform role sees
+    // every tenant without setting anything.
     assert_eq!(
         as_tenant(&app, None, true, orders, vec![]).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        as_tenant(&app, Some(f.org), true, orders, vec![])
+            .await
+            .unwrap(),
+        1
+    );
+    let platform = t
+        .connect_as(PLATFORM_ROLE, PLATFORM_ROLE_DEFAULT_PASSWORD)
+        .await;
+    assert_eq!(
+        as_tenant(&platform, None, false, orders, vec![])
+            .await
+            .unwrap(),
         2
     );
     // Public reviews: another org's APPROVED review is visible, its PENDING one is not.
@@ -313,6 +342,13 @@ async fn the_app_role_sees_only_its_tenant_unless_in_platform_scope() {
     );
     assert_eq!(
         as_tenant(&app, None, true, reviews, vec![]).await.unwrap(),
+        1,
+        "only the public review, whatever the app role sets"
+    );
+    assert_eq!(
+        as_tenant(&platform, None, false, reviews, vec![])
+            .await
+            .unwrap(),
         2
     );
     // The catalog is global.
@@ -380,14 +416,17 @@ async fn the_app_role_sees_only_its_tenant_unless_in_platform_scope() {
             .to_string()
             .contains("permission denied")
     );
-    let deleted = as_tenant(&app, None, true, "DELETE FROM ledger_entries", vec![]).await;
-    assert!(
-        deleted
-            .unwrap_err()
-            .to_string()
-            .contains("permission denied")
-    );
+    for conn in [&app, &platform] {
+        let deleted = as_tenant(conn, None, false, "DELETE FROM ledger_entries", vec![]).await;
+        assert!(
+            deleted
+                .unwrap_err()
+                .to_string()
+                .contains("permission denied")
+        );
+    }
 
     app.close().await.unwrap();
+    platform.close().await.unwrap();
     t.drop_db().await;
 }
