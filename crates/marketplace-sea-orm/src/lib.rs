@@ -15,7 +15,8 @@
 //!   types at the edge, one mapping per domain type; enum columns go through the domain's
 //!   labels (`Labelled`).
 //! - Tenancy: see `tenant`. Every tenant query filters by org in SQL; on PostgreSQL every
-//!   transaction also sets the tenant (or the platform scope) for row-level security.
+//!   tenant transaction also sets the tenant for row-level security, and work across
+//!   tenants runs on the platform pool ([`Database::with_platform`]).
 //!
 //! Money is `NUMERIC` on PostgreSQL and `REAL` on SQLite (see the migrations); amounts are
 //! rounded to their currency's minor unit when read, so round trips are exact.
@@ -47,10 +48,18 @@ use marketplace_domain::ports::{Clock, SystemClock};
 pub use sea_orm::DbErr;
 use sea_orm::{ConnectOptions, DatabaseConnection, DbBackend};
 
-/// A connection pool to the marketplace database.
+/// A connection pool to the marketplace database, and optionally a second one for work
+/// across tenants.
+///
+/// On PostgreSQL the first pool logs in as the tenant role (`marketplace_app`), which sees
+/// at most the one org its transaction names; the platform pool logs in as
+/// `marketplace_platform`, whose policies admit every row (R-T5). Without a platform pool
+/// (SQLite, or a PostgreSQL pool used for tenant work only) platform work runs on the one
+/// pool.
 #[derive(Clone, Debug)]
 pub struct Database {
     conn: DatabaseConnection,
+    platform: Option<DatabaseConnection>,
 }
 
 impl Database {
@@ -78,7 +87,26 @@ impl Database {
             .acquire_timeout(Duration::from_secs(30))
             .sqlx_logging(false);
         let conn = sea_orm::Database::connect(options).await?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            platform: None,
+        })
+    }
+
+    /// This pool for tenant work and `platform`'s pool for work across tenants: webhooks,
+    /// jobs, moderation, platform admins, the seller directory and the ledger.
+    #[must_use]
+    pub fn with_platform(self, platform: Self) -> Self {
+        Self {
+            conn: self.conn,
+            platform: Some(platform.conn),
+        }
+    }
+
+    /// The pool for work across tenants, when one is attached.
+    #[must_use]
+    pub const fn platform_connection(&self) -> Option<&DatabaseConnection> {
+        self.platform.as_ref()
     }
 
     /// Runs the pending migrations. On PostgreSQL, connect as the schema owner to do so
@@ -102,7 +130,11 @@ impl Database {
     /// clock the use cases run on (R-R3).
     #[must_use]
     pub fn store_with_clock(&self, clock: Arc<dyn Clock>) -> SeaOrmStore {
-        SeaOrmStore::new(self.conn.clone(), clock)
+        let store = SeaOrmStore::new(self.conn.clone(), clock);
+        match &self.platform {
+            Some(platform) => store.with_platform(platform.clone()),
+            None => store,
+        }
     }
 
     /// The underlying connection, for wiring (migrations, seeding) and tests.
@@ -117,20 +149,25 @@ impl Database {
         self.conn.get_database_backend()
     }
 
-    /// Closes the pool.
+    /// Closes the pools.
     ///
     /// # Errors
     /// The driver's.
     pub async fn close(self) -> Result<(), DbErr> {
+        if let Some(platform) = self.platform {
+            platform.close().await?;
+        }
         self.conn.close().await
     }
 }
 
-/// Every repository port over one connection pool. Cloning is cheap (the pool and the
-/// clock are shared).
+/// Every repository port over the tenant pool and the platform pool (the same pool when
+/// none is attached). Cloning is cheap (the pools and the clock are shared).
 #[derive(Clone)]
 pub struct SeaOrmStore {
     conn: DatabaseConnection,
+    /// Work across tenants: see [`Database`].
+    platform: DatabaseConnection,
     clock: Arc<dyn Clock>,
 }
 
@@ -146,7 +183,17 @@ impl SeaOrmStore {
     /// A store over an existing sea-orm connection, stamping times from `clock`.
     #[must_use]
     pub fn new(conn: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
-        Self { conn, clock }
+        Self {
+            platform: conn.clone(),
+            conn,
+            clock,
+        }
+    }
+
+    /// The same store with work across tenants on `platform`'s pool.
+    #[must_use]
+    pub fn with_platform(self, platform: DatabaseConnection) -> Self {
+        Self { platform, ..self }
     }
 
     /// Now, from the store's clock (R-R3: never the system clock directly).

@@ -291,7 +291,7 @@ impl PurchaseRepository for SeaOrmStore {
     }
 
     async fn postings(&self, id: PurchaseId) -> Result<Vec<Posting>, RepoError> {
-        postings_of(&self.conn, id).await
+        postings_of(&self.platform, id).await
     }
 
     async fn save(&self, purchase: &Purchase) -> Result<(), RepoError> {

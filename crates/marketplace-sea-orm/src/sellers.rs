@@ -2,8 +2,10 @@
 //! assignment, the ledger read per seller and per month, and the payout records, each
 //! payout change written in one transaction with its posting.
 //!
-//! Sellers, the ledger and payouts are global tables (no row-level security): the domain's
-//! seller policy decides who reads which seller, and payout runs are platform jobs.
+//! Sellers and the ledger carry org ids under forced row-level security (R-T6); this
+//! repository reads and writes them across orgs, so it runs on the platform pool. The
+//! domain's seller policy decides who reads which seller, and payout runs are platform
+//! jobs.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -110,7 +112,7 @@ impl SeaOrmStore {
     async fn seller_where(&self, cond: Condition) -> Result<Option<Seller>, RepoError> {
         sellers::Entity::find()
             .filter(cond)
-            .one(&self.conn)
+            .one(&self.platform)
             .await
             .map_err(map_db)?
             .map(to_seller)
@@ -124,7 +126,7 @@ impl SeaOrmStore {
             return Err(RepoError::Stale("the plan does not settle the payout"));
         }
         self.atomically(|| async move {
-            let tx = self.begin(Scope::Global).await?;
+            let tx = self.begin(Scope::Platform).await?;
             let p = &plan.payout;
             let res = payouts::Entity::update_many()
                 .col_expr(payouts::Column::Status, Expr::val(to.as_str()))
@@ -181,7 +183,7 @@ impl SellerRepository for SeaOrmStore {
     async fn list(&self) -> Result<Vec<Seller>, RepoError> {
         sellers::Entity::find()
             .order_by_asc(sellers::Column::Id)
-            .all(&self.conn)
+            .all(&self.platform)
             .await
             .map_err(map_db)?
             .into_iter()
@@ -206,7 +208,7 @@ impl SellerRepository for SeaOrmStore {
                     ])
                     .to_owned(),
             )
-            .exec_without_returning(&self.conn)
+            .exec_without_returning(&self.platform)
             .await
             .map_err(map_db_or_missing)?;
         Ok(())
@@ -227,7 +229,7 @@ impl SellerRepository for SeaOrmStore {
                 Expr::val(account.payouts_enabled),
             )
             .filter(sellers::Column::Id.eq(id.as_uuid()))
-            .exec(&self.conn)
+            .exec(&self.platform)
             .await
             .map_err(map_db_or_missing)?;
         if res.rows_affected == 0 {
@@ -243,7 +245,7 @@ impl SellerRepository for SeaOrmStore {
             .filter(tools::Column::SellerId.eq(id.as_uuid()))
             .order_by_asc(tools::Column::Id)
             .into_tuple()
-            .all(&self.conn)
+            .all(&self.platform)
             .await
             .map_err(map_db)?;
         Ok(ids.into_iter().map(ToolId::from_uuid).collect())
@@ -251,7 +253,7 @@ impl SellerRepository for SeaOrmStore {
 
     async fn assign_tool(&self, tool: ToolId, seller: SellerId) -> Result<(), RepoError> {
         self.atomically(|| async move {
-            let tx = self.begin(Scope::Global).await?;
+            let tx = self.begin(Scope::Platform).await?;
             let known = sellers::Entity::find_by_id(seller.as_uuid())
                 .one(&tx)
                 .await
@@ -287,7 +289,7 @@ impl SellerRepository for SeaOrmStore {
             .and_where(ledger_entries::Column::SellerId.eq(seller.as_uuid()))
             .to_owned();
         let cond = window(from, to).add(ledger_postings::Column::Id.in_subquery(of_seller));
-        postings_where(&self.conn, cond).await
+        postings_where(&self.platform, cond).await
     }
 
     async fn postings_between(
@@ -295,7 +297,7 @@ impl SellerRepository for SeaOrmStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Posting>, RepoError> {
-        postings_where(&self.conn, window(Some(from), Some(to))).await
+        postings_where(&self.platform, window(Some(from), Some(to))).await
     }
 
     async fn payout_for(
@@ -306,7 +308,7 @@ impl SellerRepository for SeaOrmStore {
         payouts::Entity::find()
             .filter(payouts::Column::SellerId.eq(seller.as_uuid()))
             .filter(payouts::Column::Month.eq(month.to_string()))
-            .one(&self.conn)
+            .one(&self.platform)
             .await
             .map_err(map_db)?
             .map(to_payout)
@@ -317,7 +319,7 @@ impl SellerRepository for SeaOrmStore {
         payouts::Entity::find()
             .filter(payouts::Column::SellerId.eq(seller.as_uuid()))
             .order_by_desc(payouts::Column::Month)
-            .all(&self.conn)
+            .all(&self.platform)
             .await
             .map_err(map_db)?
             .into_iter()
@@ -345,7 +347,7 @@ impl SellerRepository for SeaOrmStore {
         self.atomically(|| {
             let row = row.clone();
             async move {
-                let tx = self.begin(Scope::Global).await?;
+                let tx = self.begin(Scope::Platform).await?;
                 insert_model(&tx, row).await.map_err(map_db_or_missing)?;
                 insert_posting(&tx, &plan.posting, self.now()).await?;
                 commit(tx).await

@@ -1,13 +1,14 @@
 //! Tenancy (R-T3) and transactions.
 //!
 //! Every repository method that touches a tenant table runs in a transaction opened by
-//! [`SeaOrmStore::begin`], which on PostgreSQL first sets, for that transaction only
-//! (`set_config(…, true)`), either the tenant (`app.current_org_id`, `app.current_user_id`)
-//! or the platform scope (`app.platform_scope = on`) that the row-level-security policies of
-//! the migrations read. Nothing is ever set on the session, so a pooled connection carries
-//! nothing over. On SQLite there is no row-level security and the settings are skipped; the
-//! `org_id` filter that every tenant query carries in SQL is the guard there (and a second
-//! one on PostgreSQL).
+//! [`SeaOrmStore::begin`]. For one org it runs on the tenant pool and, on PostgreSQL, first
+//! sets for that transaction only (`set_config(…, true)`) the tenant (`app.current_org_id`,
+//! `app.current_user_id`) that the row-level-security policies read. Nothing is ever set on
+//! the session, so a pooled connection carries nothing over. Work across tenants runs on
+//! the platform pool, whose role the policies admit everywhere, and sets nothing: no
+//! setting widens what the tenant role sees (R-T5). On SQLite there is no row-level
+//! security and the settings are skipped; the `org_id` filter that every tenant query
+//! carries in SQL is the guard there (and a second one on PostgreSQL).
 //!
 //! [`SeaOrmStore::atomically`] runs a unit of work again when PostgreSQL reports a
 //! serialization failure or a deadlock, a bounded number of times.
@@ -17,7 +18,7 @@ use std::time::Duration;
 
 use marketplace_domain::ids::{OrgId, UserId};
 use marketplace_domain::ports::RepoError;
-use marketplace_migrations::{ORG_SETTING, PLATFORM_SCOPE_SETTING};
+use marketplace_migrations::ORG_SETTING;
 use sea_orm::{
     ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait, Value,
 };
@@ -37,19 +38,25 @@ pub(crate) const MAX_RETRIES: u32 = 3;
 pub(crate) enum Scope {
     /// One tenant (and, when known, the acting user).
     Org(OrgId, Option<UserId>),
-    /// Every tenant: webhooks, jobs, platform admins.
+    /// Every tenant, on the platform pool: webhooks, jobs, platform admins, the seller
+    /// directory's writes and the ledger across orgs.
     Platform,
-    /// Only global tables (catalog, sellers, ledger): no setting needed.
+    /// Only global tables (catalog, module versions), on the tenant pool: no setting
+    /// needed.
     Global,
 }
 
 impl SeaOrmStore {
-    /// Opens a transaction with the scope's settings applied (PostgreSQL).
+    /// Opens a transaction on the scope's pool with its settings applied (PostgreSQL).
     ///
     /// # Errors
     /// `Unavailable` when the transaction cannot be opened or configured.
     pub(crate) async fn begin(&self, scope: Scope) -> Result<DatabaseTransaction, RepoError> {
-        let tx = self.conn.begin().await.map_err(map_db)?;
+        let pool = match scope {
+            Scope::Platform => &self.platform,
+            Scope::Org(..) | Scope::Global => &self.conn,
+        };
+        let tx = pool.begin().await.map_err(map_db)?;
         if self.backend() == DbBackend::Postgres {
             match scope {
                 Scope::Org(org, user) => {
@@ -66,15 +73,7 @@ impl SeaOrmStore {
                     );
                     tx.query_one_raw(stmt).await.map_err(map_db)?;
                 }
-                Scope::Platform => {
-                    let stmt = Statement::from_sql_and_values(
-                        DbBackend::Postgres,
-                        "SELECT set_config($1, 'on', true)",
-                        [Value::from(PLATFORM_SCOPE_SETTING)],
-                    );
-                    tx.query_one_raw(stmt).await.map_err(map_db)?;
-                }
-                Scope::Global => {}
+                Scope::Platform | Scope::Global => {}
             }
         }
         Ok(tx)

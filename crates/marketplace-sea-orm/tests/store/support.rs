@@ -11,7 +11,9 @@ use marketplace_domain::revenue::SellerTerms;
 use marketplace_domain::seller::{
     PayoutSettings, Seller, SellerName, SellerParts, SellerRepository,
 };
-use marketplace_migrations::{APP_ROLE, APP_ROLE_DEFAULT_PASSWORD};
+use marketplace_migrations::{
+    APP_ROLE, APP_ROLE_DEFAULT_PASSWORD, PLATFORM_ROLE, PLATFORM_ROLE_DEFAULT_PASSWORD,
+};
 use marketplace_sea_orm::{Database, SeaOrmStore};
 use marketplace_testkit::contract::{ContractPorts, Seeder};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -73,7 +75,8 @@ impl Drop for DropDatabase {
 
 /// One test's database.
 pub struct TestDb {
-    /// The store's pool: SQLite's one connection, or PostgreSQL as the app role.
+    /// The store's pools: SQLite's one connection, or PostgreSQL as the app role with a
+    /// platform pool as the platform role.
     pub app: Database,
     /// PostgreSQL as the schema owner (None on SQLite).
     pub owner: Option<Database>,
@@ -149,6 +152,15 @@ impl TestDb {
         let app = Database::connect_with(&app_url, pool)
             .await
             .expect("connect as the app role");
+        let platform_url = with_database(
+            &admin_url(),
+            &name,
+            Some((PLATFORM_ROLE, PLATFORM_ROLE_DEFAULT_PASSWORD)),
+        );
+        let platform = Database::connect_with(&platform_url, pool)
+            .await
+            .expect("connect as the platform role");
+        let app = app.with_platform(platform);
         Some(Self {
             app,
             owner: Some(owner),
