@@ -72,7 +72,7 @@ on_both_backends!(
 // ---------------------------------------------------------------------------------------
 
 /// Randomness that differs on every call, so every generated key is distinct.
-struct Counter(AtomicU8);
+pub(crate) struct Counter(AtomicU8);
 
 impl RandomSource for Counter {
     fn fill(&self, buf: &mut [u8]) {
@@ -94,7 +94,7 @@ fn at(minutes: i64) -> DateTime<Utc> {
 }
 
 /// A fresh key of `org` created at `created`, with its digest.
-fn key(
+pub(crate) fn key(
     random: &Counter,
     org: OrgId,
     env: KeyEnvironment,
@@ -116,7 +116,7 @@ fn key(
     (record, digester().digest(&token))
 }
 
-fn counter() -> Counter {
+pub(crate) fn counter() -> Counter {
     Counter(AtomicU8::new(0))
 }
 
@@ -127,7 +127,7 @@ async fn org_and_tool(store: &SeaOrmStore) -> (OrgId, ToolId) {
     (org(store, "0").await, t.id)
 }
 
-fn license(org: OrgId, tool: ToolId, issued: DateTime<Utc>, max: u32) -> License {
+pub(crate) fn license(org: OrgId, tool: ToolId, issued: DateTime<Utc>, max: u32) -> License {
     License::from_stored(StoredLicense {
         id: LicenseId::from_uuid(unique_uuid()),
         org_id: org,
@@ -160,7 +160,7 @@ fn changed(l: &License, status: LicenseStatus, max: u32) -> License {
     .unwrap()
 }
 
-fn machine(license: LicenseId, fingerprint: &str) -> NewActivation {
+pub(crate) fn machine(license: LicenseId, fingerprint: &str) -> NewActivation {
     NewActivation {
         license_id: license,
         fingerprint: Fingerprint::parse(fingerprint).unwrap(),

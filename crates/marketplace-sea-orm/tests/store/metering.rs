@@ -26,7 +26,7 @@ use crate::support::{TestDb, pg};
 
 /// Received now (PostgreSQL keeps raw events in the partition of their month of receipt,
 /// and the migration creates the current one), at a whole second.
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     Utc::now()
         .duration_trunc(Duration::seconds(1))
         .expect("a whole second")
@@ -37,7 +37,7 @@ fn key(k: &str) -> MeterKey {
 }
 
 /// `api_calls` (count), `gb` (sum), `users` (distinct `user_id`), `seats` (latest).
-fn catalog(tool: ToolId) -> MeterCatalog {
+pub(crate) fn catalog(tool: ToolId) -> MeterCatalog {
     let unit = |u: &str| Unit::parse(u).unwrap();
     MeterCatalog::new().with_tool(
         tool,
@@ -54,7 +54,13 @@ fn catalog(tool: ToolId) -> MeterCatalog {
     )
 }
 
-fn event(id: &str, tool: ToolId, meter: &str, value: i64, at: DateTime<Utc>) -> UsageEventInput {
+pub(crate) fn event(
+    id: &str,
+    tool: ToolId,
+    meter: &str,
+    value: i64,
+    at: DateTime<Utc>,
+) -> UsageEventInput {
     UsageEventInput {
         id: id.to_owned(),
         tool_id: tool,
@@ -65,7 +71,7 @@ fn event(id: &str, tool: ToolId, meter: &str, value: i64, at: DateTime<Utc>) -> 
     }
 }
 
-fn user_event(id: &str, tool: ToolId, user: &str, at: DateTime<Utc>) -> UsageEventInput {
+pub(crate) fn user_event(id: &str, tool: ToolId, user: &str, at: DateTime<Utc>) -> UsageEventInput {
     let mut input = event(id, tool, "users", 1, at);
     input
         .properties
@@ -73,7 +79,7 @@ fn user_event(id: &str, tool: ToolId, user: &str, at: DateTime<Utc>) -> UsageEve
     input
 }
 
-fn batch(
+pub(crate) fn batch(
     inputs: &[UsageEventInput],
     catalog: &MeterCatalog,
     plans: &[ActivePlan],

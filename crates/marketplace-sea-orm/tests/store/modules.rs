@@ -74,7 +74,7 @@ on_both_backends!(
     r_i4_the_service_reapplies_the_loser_of_a_race_as_the_next_generation,
 );
 
-fn v(text: &str) -> Version {
+pub(crate) fn v(text: &str) -> Version {
     Version::parse(text).unwrap()
 }
 
@@ -114,7 +114,7 @@ async fn tenant(store: &SeaOrmStore) -> OrgId {
     id
 }
 
-fn lockfile(modules: &[(ToolId, &str)]) -> Lockfile<ToolId> {
+pub(crate) fn lockfile(modules: &[(ToolId, &str)]) -> Lockfile<ToolId> {
     modules
         .iter()
         .map(|(tool, version)| (*tool, v(version)))
@@ -122,7 +122,7 @@ fn lockfile(modules: &[(ToolId, &str)]) -> Lockfile<ToolId> {
 }
 
 /// The record of moving `current` to `target`.
-fn change(current: &Generation<ToolId>, target: Lockfile<ToolId>) -> GenerationRecord {
+pub(crate) fn change(current: &Generation<ToolId>, target: Lockfile<ToolId>) -> GenerationRecord {
     let plan = InstallPlan::between(current, target);
     GenerationRecord::of_plan(current, &plan, user_id(), t0()).unwrap()
 }
@@ -488,7 +488,7 @@ async fn r_i6_holding_lists_the_orgs_whose_current_generation_has_the_tool(db: T
     db.finish().await;
 }
 
-fn notice(org: OrgId, tool: ToolId, to: &str, at: DateTime<Utc>) -> UpdateNotice {
+pub(crate) fn notice(org: OrgId, tool: ToolId, to: &str, at: DateTime<Utc>) -> UpdateNotice {
     UpdateNotice {
         org,
         tool,
@@ -547,7 +547,11 @@ async fn r_i6_notices_are_unique_and_keep_their_first_reading(db: TestDb) {
     db.finish().await;
 }
 
-fn attempt(org: OrgId, tool: ToolId, outcome: marketplace_modules::Outcome) -> AttemptRecord {
+pub(crate) fn attempt(
+    org: OrgId,
+    tool: ToolId,
+    outcome: marketplace_modules::Outcome,
+) -> AttemptRecord {
     AttemptRecord {
         org,
         by: user_id(),

@@ -224,7 +224,7 @@ async fn a_pool_of_one_connection_carries_no_tenant_over() {
             let list = PurchaseRepository::list(&store, me, None).await.unwrap();
             assert!(!list.is_empty() && list.iter().all(|p| p.org_id() == me));
         }
-        // Platform scope is transaction-local too.
+        // Platform work runs on the platform pool and leaves the tenant pool unwidened.
         let _ = PurchaseRepository::find(
             &store,
             marketplace_domain::ids::PurchaseId::from_uuid(uuid::Uuid::new_v4()),
@@ -239,7 +239,7 @@ async fn a_pool_of_one_connection_carries_no_tenant_over() {
             )
             .await,
             0,
-            "platform scope leaked"
+            "platform work widened the tenant pool"
         );
     }
     db.finish().await;
@@ -299,5 +299,329 @@ async fn every_tenant_table_forces_rls_and_the_app_role_is_plain() {
     )
     .await;
     assert_eq!(owned, 0, "the app role owns tables");
+    db.finish().await;
+}
+
+/// Every table of the schema that names an org, from the catalog (partitions included):
+/// `(table, org column, RLS enabled, RLS forced, is a partition)`. A table added tomorrow
+/// is in this list the day it is created.
+async fn org_tables(owner: &impl ConnectionTrait) -> Vec<(String, String, bool, bool, bool)> {
+    let rows = owner
+        .query_all_raw(pg(
+            "SELECT c.relname AS t, a.attname AS col, c.relrowsecurity AS rls, \
+             c.relforcerowsecurity AS force, c.relispartition AS part \
+             FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid \
+             WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') \
+             AND NOT a.attisdropped \
+             AND (a.attname = 'org_id' OR (c.relname = 'organizations' AND a.attname = 'id')) \
+             ORDER BY 1",
+            vec![],
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| {
+            (
+                r.try_get("", "t").unwrap(),
+                r.try_get("", "col").unwrap(),
+                r.try_get("", "rls").unwrap(),
+                r.try_get("", "force").unwrap(),
+                r.try_get("", "part").unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn r_t6_every_table_with_an_org_id_is_under_forced_row_level_security() {
+    let Some(db) = TestDb::postgres("r_t6_catalog").await else {
+        return;
+    };
+    let owner = db.owner.as_ref().unwrap().connection();
+    let tables = org_tables(owner).await;
+    let names: Vec<&str> = tables.iter().map(|t| t.0.as_str()).collect();
+    for expected in [
+        "organizations",
+        "sellers",
+        "ledger_postings",
+        "processed_payment_events",
+        "usage_events",
+        "licenses",
+        "installation_heads",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "the catalog walk missed {expected}"
+        );
+    }
+    for (table, _, rls, force, _) in &tables {
+        assert!(
+            *rls,
+            "R-T6: {table} has an org id and no row-level security"
+        );
+        assert!(
+            *force,
+            "R-T6: {table} has an org id and row-level security not forced"
+        );
+    }
+    db.finish().await;
+}
+
+/// An org-owned seller, so the directory holds a row naming the org.
+async fn seller_of(store: &marketplace_sea_orm::SeaOrmStore, org: OrgId) {
+    use marketplace_domain::seller::{
+        PayoutSettings, Seller, SellerName, SellerParts, SellerRepository,
+    };
+    let seller = Seller::restore(SellerParts {
+        id: marketplace_domain::ids::SellerId::from_uuid(uuid::Uuid::new_v4()),
+        name: SellerName::parse(&format!("Seller of {org}")).unwrap(),
+        kind: marketplace_domain::revenue::SellerKind::ThirdParty,
+        fee_rate: marketplace_domain::revenue::FeeRate::new(rust_decimal::Decimal::new(2, 1))
+            .unwrap(),
+        org_id: Some(org),
+        connect: None,
+        payout: PayoutSettings::default(),
+        created_at: marketplace_testkit::builders::t0(),
+    });
+    SellerRepository::upsert(store, &seller).await.unwrap();
+}
+
+/// Rows of `org` in every table with an org id, through the store's own writes.
+async fn everything_of(
+    store: &marketplace_sea_orm::SeaOrmStore,
+    org: OrgId,
+    t: &marketplace_domain::catalog::Tool,
+    other: &marketplace_domain::catalog::Tool,
+) {
+    use marketplace_domain::payment_events::PaymentEventLog;
+    use marketplace_licensing::api_key::{ApiKeyRepository, KeyEnvironment};
+    use marketplace_licensing::license::LicenseRepository;
+    use marketplace_metering::service::ports::UsageStore;
+    use marketplace_modules::Generation;
+    use marketplace_modules::installation::ports::{InstallLog, Installations, Notices};
+    use marketplace_testkit::builders::t0;
+
+    // The first wave (orders, purchases, the sale's ledger posting, reviews, audit…).
+    populate(store, org, t, other).await;
+    seller_of(store, org).await;
+    PaymentEventLog::record(
+        store,
+        &format!("evt_{}", uuid::Uuid::new_v4().simple()),
+        "checkout.session.completed",
+        Some(org),
+        t0(),
+    )
+    .await
+    .unwrap();
+    // Usage.
+    let now = crate::metering::now();
+    let events = [
+        crate::metering::event("e1", t.id, "api_calls", 1, now),
+        crate::metering::user_event("e2", t.id, "u1", now),
+    ];
+    let batch = crate::metering::batch(&events, &crate::metering::catalog(t.id), &[], now);
+    UsageStore::record(store, org, &batch, now).await.unwrap();
+    // API keys and licenses.
+    let (key, digest) = crate::licensing::key(
+        &crate::licensing::counter(),
+        org,
+        KeyEnvironment::Live,
+        t0(),
+    );
+    ApiKeyRepository::insert(store, &key, &digest)
+        .await
+        .unwrap();
+    let license = crate::licensing::license(org, t.id, t0(), 5);
+    LicenseRepository::issue(store, &license).await.unwrap();
+    LicenseRepository::activate(store, &crate::licensing::machine(license.id(), "m"), 5)
+        .await
+        .unwrap();
+    // Module installations.
+    store
+        .set_platform_version(org, &crate::modules::v("2.0.0"))
+        .await
+        .unwrap();
+    let first = crate::modules::change(
+        &Generation::initial(),
+        crate::modules::lockfile(&[(t.id, "1.0.0"), (other.id, "1.0.0")]),
+    );
+    Installations::apply(store, org, &first).await.unwrap();
+    assert!(
+        Installations::set_enabled(store, org, t.id, false)
+            .await
+            .unwrap()
+    );
+    InstallLog::record(
+        store,
+        &[crate::modules::attempt(
+            org,
+            t.id,
+            marketplace_modules::Outcome::Succeeded,
+        )],
+    )
+    .await
+    .unwrap();
+    Notices::append(store, &[crate::modules::notice(org, t.id, "1.1.0", t0())])
+        .await
+        .unwrap();
+}
+
+/// The settings any policy reads, from `pg_policies`, plus the retired platform scope.
+async fn settings_the_policies_read(owner: &impl ConnectionTrait) -> Vec<String> {
+    let rows = owner
+        .query_all_raw(pg(
+            "SELECT DISTINCT m[1] AS name FROM pg_policies p, \
+             regexp_matches(coalesce(p.qual, '') || ' ' || coalesce(p.with_check, ''), \
+                            'current_setting\\(''([^'']+)''', 'g') AS m \
+             WHERE p.schemaname = 'public' ORDER BY 1",
+            vec![],
+        ))
+        .await
+        .unwrap();
+    let mut names: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String>("", "name").unwrap())
+        .collect();
+    if !names.iter().any(|n| n == "app.platform_scope") {
+        names.push("app.platform_scope".to_owned());
+    }
+    names
+}
+
+/// How many rows of `org` that are not public by rule the app role sees in `table` with
+/// `settings` applied; `None` when the role may not read the table at all.
+async fn visible_rows_of(
+    app: &Database,
+    settings: &[(String, String)],
+    table: &str,
+    column: &str,
+    public: Option<&str>,
+    org: OrgId,
+) -> Option<i64> {
+    let tx = app.connection().begin().await.unwrap();
+    for (name, value) in settings {
+        tx.query_one_raw(pg(
+            "SELECT set_config($1, $2, true)",
+            vec![name.clone().into(), value.clone().into()],
+        ))
+        .await
+        .unwrap();
+    }
+    let public = public.map_or_else(String::new, |p| format!(" AND NOT ({p})"));
+    let counted = tx
+        .query_one_raw(pg(
+            &format!("SELECT count(*) AS n FROM {table} WHERE {column} = $1{public}"),
+            vec![org.as_uuid().into()],
+        ))
+        .await;
+    tx.rollback().await.unwrap();
+    match counted {
+        Ok(row) => Some(row.unwrap().try_get::<i64>("", "n").unwrap()),
+        Err(e) => {
+            assert!(
+                e.to_string().contains("permission denied"),
+                "{table}: unexpected error {e}"
+            );
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn r_t5_the_tenant_role_sees_no_row_of_another_org_whatever_it_sets() {
+    let Some(db) = TestDb::postgres("r_t5_any_setting").await else {
+        return;
+    };
+    let store = db.store();
+    let s = seller(&store).await;
+    let t = tool(&store, s, "10.00").await;
+    let other = tool(&store, s, "5.00").await;
+    let a = org(&store, "100.00").await;
+    let b = org(&store, "100.00").await;
+    everything_of(&store, a, &t, &other).await;
+    let owner = db.owner.as_ref().unwrap().connection();
+    let tables: Vec<(String, String)> = org_tables(owner)
+        .await
+        .into_iter()
+        .filter(|(_, _, _, _, partition)| !partition)
+        .map(|(table, column, ..)| (table, column))
+        .collect();
+    // The fixture really put rows of A in every table with an org id.
+    for (table, column) in &tables {
+        let n = count(
+            owner,
+            &format!("SELECT count(*) AS n FROM {table} WHERE {column} = $1"),
+            vec![a.as_uuid().into()],
+        )
+        .await;
+        assert!(n > 0, "fixture: {table} has no row of org A");
+    }
+    let public = |table: &str| {
+        marketplace_migrations::tenant_tables()
+            .into_iter()
+            .find(|t| t.table == table)
+            .and_then(|t| t.public_read)
+    };
+
+    // With A's own id the tenant role reads A's rows (where it may read at all): the
+    // counts below are not empty by accident.
+    let own = [(
+        marketplace_migrations::ORG_SETTING.to_owned(),
+        a.to_string(),
+    )];
+    let mut readable = 0;
+    for (table, column) in &tables {
+        if let Some(n) = visible_rows_of(&db.app, &own, table, column, None, a).await {
+            assert!(n > 0, "org A cannot read its own rows in {table}");
+            readable += 1;
+        }
+    }
+    assert!(
+        readable + 1 >= tables.len(),
+        "only the payment events are closed"
+    );
+
+    let org_setting = marketplace_migrations::ORG_SETTING.to_owned();
+    let others: Vec<String> = settings_the_policies_read(owner)
+        .await
+        .into_iter()
+        .filter(|name| *name != org_setting)
+        .collect();
+    let mut variants: Vec<Vec<(String, String)>> = vec![
+        vec![],
+        vec![(org_setting.clone(), String::new())],
+        vec![(org_setting.clone(), b.to_string())],
+    ];
+    for value in ["on", "true", "1", "all", &a.to_string()] {
+        let every_other: Vec<(String, String)> = others
+            .iter()
+            .map(|name| (name.clone(), value.to_owned()))
+            .collect();
+        variants.push(every_other.clone());
+        let mut with_b = every_other;
+        with_b.push((org_setting.clone(), b.to_string()));
+        variants.push(with_b);
+    }
+    for settings in &variants {
+        for (table, column) in &tables {
+            let seen = visible_rows_of(&db.app, settings, table, column, public(table), a).await;
+            assert!(
+                seen.unwrap_or(0) == 0,
+                "R-T5: with {settings:?} the tenant role sees {seen:?} rows of org A in {table}"
+            );
+        }
+    }
+
+    // The platform pool sees A's rows everywhere, without setting anything.
+    let platform = db.app.platform_connection().unwrap();
+    for (table, column) in &tables {
+        let n = count(
+            platform,
+            &format!("SELECT count(*) AS n FROM {table} WHERE {column} = $1"),
+            vec![a.as_uuid().into()],
+        )
+        .await;
+        assert!(n > 0, "the platform role cannot read {table}");
+    }
     db.finish().await;
 }
