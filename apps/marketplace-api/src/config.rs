@@ -56,6 +56,16 @@ pub struct LicensingConfig {
     pub api_key_previous_secrets: Vec<String>,
 }
 
+/// Where the platform pool connects (as `marketplace_platform`), and whether the URL was
+/// given or derived.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlatformDatabase {
+    pub url: String,
+    /// Demo mode derived it from `MARKETPLACE_DATABASE_URL` with the platform role's
+    /// default credentials.
+    pub derived: bool,
+}
+
 /// Everything the service reads from its environment.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -64,6 +74,8 @@ pub struct Config {
     pub database_url: String,
     /// The owner's connection, for migrations (PostgreSQL); defaults to `database_url`.
     pub migrate_database_url: String,
+    /// The platform pool, for work across tenants (PostgreSQL only, R-T5).
+    pub platform_database: Option<PlatformDatabase>,
     pub jwt_secret: String,
     pub jwt_issuer: String,
     pub payments: Payments,
@@ -126,6 +138,21 @@ impl Config {
         if signing_key.is_none() && !demo {
             missing.push("MARKETPLACE_LICENSE_SIGNING_KEY");
         }
+        let platform_database = match var("MARKETPLACE_PLATFORM_DATABASE_URL") {
+            Some(url) => Some(PlatformDatabase {
+                url,
+                derived: false,
+            }),
+            None if !is_postgres(&database_url) => None,
+            None if demo => Some(PlatformDatabase {
+                url: with_platform_role(&database_url),
+                derived: true,
+            }),
+            None => {
+                missing.push("MARKETPLACE_PLATFORM_DATABASE_URL");
+                None
+            }
+        };
         let payments = match var("MARKETPLACE_PAYMENTS").as_deref() {
             None if demo => Payments::Offline,
             Some("offline") if demo => Payments::Offline,
@@ -203,6 +230,7 @@ impl Config {
             migrate_database_url: var("MARKETPLACE_MIGRATE_DATABASE_URL")
                 .unwrap_or_else(|| database_url.clone()),
             database_url,
+            platform_database,
             jwt_secret,
             jwt_issuer: var("MARKETPLACE_JWT_ISSUER").unwrap_or_else(|| DEMO_JWT_ISSUER.to_owned()),
             payments,
@@ -223,6 +251,18 @@ fn list(raw: Option<&str>) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// `url` with the platform role's default credentials in place of its own (demo only).
+fn with_platform_role(url: &str) -> String {
+    use marketplace_migrations::{PLATFORM_ROLE, PLATFORM_ROLE_DEFAULT_PASSWORD};
+    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+    let rest = rest.split_once('@').map_or(rest, |(_, host)| host);
+    format!("{scheme}://{PLATFORM_ROLE}:{PLATFORM_ROLE_DEFAULT_PASSWORD}@{rest}")
 }
 
 /// `MARKETPLACE_LOG`: `pretty` or `json`, optionally followed by a comma and a tracing
@@ -369,6 +409,57 @@ mod tests {
         demo_secret.push(("MARKETPLACE_STRIPE_SECRET_KEY", "sk_test"));
         demo_secret.push(("MARKETPLACE_STRIPE_WEBHOOK_SECRET", "whsec"));
         assert!(config(&demo_secret).is_err());
+    }
+
+    #[test]
+    fn r_t5_production_on_postgres_refuses_to_start_without_the_platform_pool() {
+        let base = [
+            ("MARKETPLACE_MODE", "production"),
+            (
+                "MARKETPLACE_DATABASE_URL",
+                "postgres://app:pw@db:5432/marketplace",
+            ),
+            (
+                "MARKETPLACE_JWT_SECRET",
+                "s3cret-s3cret-s3cret-s3cret-s3cret",
+            ),
+            ("MARKETPLACE_STRIPE_SECRET_KEY", "sk_test"),
+            ("MARKETPLACE_STRIPE_WEBHOOK_SECRET", "whsec"),
+        ];
+        let err = config(&base).unwrap_err().to_string();
+        assert!(err.contains("MARKETPLACE_PLATFORM_DATABASE_URL"), "{err}");
+        let mut given = base.to_vec();
+        given.push((
+            "MARKETPLACE_PLATFORM_DATABASE_URL",
+            "postgres://marketplace_platform:s3cret@db:5432/marketplace",
+        ));
+        let c = config(&given).unwrap();
+        assert_eq!(
+            c.platform_database,
+            Some(PlatformDatabase {
+                url: "postgres://marketplace_platform:s3cret@db:5432/marketplace".to_owned(),
+                derived: false,
+            })
+        );
+    }
+
+    #[test]
+    fn r_t5_demo_on_postgres_derives_the_platform_pool_and_says_so() {
+        let c = config(&[(
+            "MARKETPLACE_DATABASE_URL",
+            "postgres://marketplace_app:marketplace_app@localhost:5432/demo",
+        )])
+        .unwrap();
+        assert_eq!(
+            c.platform_database,
+            Some(PlatformDatabase {
+                url: "postgres://marketplace_platform:marketplace_platform@localhost:5432/demo"
+                    .to_owned(),
+                derived: true,
+            })
+        );
+        // SQLite has no roles: one pool does everything.
+        assert_eq!(config(&[]).unwrap().platform_database, None);
     }
 
     #[test]

@@ -53,12 +53,13 @@ pub async fn seed(config: &Config) -> anyhow::Result<marketplace_migrations::See
     Ok(report)
 }
 
-/// Opens the application's connection. In demo mode the schema, the seed catalog are
-/// applied first. On PostgreSQL the app's role must not bypass row-level security:
-/// production refuses to start, demo only warns.
+/// Opens the application's pools. In demo mode the schema, the seed catalog are applied
+/// first. On PostgreSQL the tenant pool's role must not bypass row-level security, and a
+/// platform pool logs in as `marketplace_platform` (neither a superuser nor BYPASSRLS) for
+/// work across tenants (R-T5): production refuses to start otherwise, demo only warns.
 ///
 /// # Errors
-/// When the database cannot be reached, or production finds a privileged role.
+/// When the database cannot be reached, or production finds a privileged or missing role.
 pub async fn open(config: &Config) -> anyhow::Result<Database> {
     if config.mode == Mode::Demo {
         migrate(config).await?;
@@ -68,20 +69,53 @@ pub async fn open(config: &Config) -> anyhow::Result<Database> {
     let db = Database::connect(&config.database_url)
         .await
         .context("connect to the database")?;
-    if db.backend() == DbBackend::Postgres {
-        let privileged = role_bypasses_rls(&db).await?;
-        match (privileged, config.mode) {
-            (true, Mode::Production) => bail!(
-                "the database role of MARKETPLACE_DATABASE_URL is a superuser or may bypass row-level security; \
-                 connect as the app role (see docs/operations.md)"
-            ),
-            (true, Mode::Demo) => tracing::warn!(
-                "the database role bypasses row-level security (allowed in demo mode only)"
-            ),
-            (false, _) => {}
-        }
+    if db.backend() != DbBackend::Postgres {
+        return Ok(db);
     }
-    Ok(db)
+    refuse_in_production(
+        config.mode,
+        role_bypasses_rls(&db).await?,
+        "the database role of MARKETPLACE_DATABASE_URL is a superuser or may bypass row-level security; \
+         connect as the app role (see docs/operations.md)",
+    )?;
+    let Some(platform) = &config.platform_database else {
+        bail!("MARKETPLACE_PLATFORM_DATABASE_URL is needed on PostgreSQL (see docs/operations.md)");
+    };
+    if platform.derived {
+        tracing::info!(
+            role = marketplace_migrations::PLATFORM_ROLE,
+            "demo: MARKETPLACE_PLATFORM_DATABASE_URL is not set; the platform pool uses \
+             MARKETPLACE_DATABASE_URL with the platform role's default credentials"
+        );
+    }
+    let platform_db = Database::connect(&platform.url)
+        .await
+        .context("connect the platform pool (MARKETPLACE_PLATFORM_DATABASE_URL)")?;
+    refuse_in_production(
+        config.mode,
+        role_bypasses_rls(&platform_db).await?,
+        "the role of MARKETPLACE_PLATFORM_DATABASE_URL is a superuser or may bypass row-level security; \
+         connect as marketplace_platform (see docs/operations.md)",
+    )?;
+    if !is_platform_role(&platform_db).await? {
+        bail!(
+            "the role of MARKETPLACE_PLATFORM_DATABASE_URL is not {}: work across tenants would see no rows",
+            marketplace_migrations::PLATFORM_ROLE
+        );
+    }
+    Ok(db.with_platform(platform_db))
+}
+
+/// Production stops on `privileged`; demo mode logs it and goes on.
+fn refuse_in_production(mode: Mode, privileged: bool, why: &str) -> anyhow::Result<()> {
+    match (privileged, mode) {
+        (true, Mode::Production) => bail!("{why}"),
+        (true, Mode::Demo) => {
+            tracing::warn!("{why} (allowed in demo mode only)");
+            Ok(())
+        }
+        (false, _) => Ok(()),
+    }
 }
 
 async fn role_bypasses_rls(db: &Database) -> anyhow::Result<bool> {
@@ -96,6 +130,20 @@ async fn role_bypasses_rls(db: &Database) -> anyhow::Result<bool> {
     let superuser: bool = row.try_get("", "rolsuper")?;
     let bypass: bool = row.try_get("", "rolbypassrls")?;
     Ok(superuser || bypass)
+}
+
+/// The pool's role is the platform role or one of its members (the policies name it).
+async fn is_platform_role(db: &Database) -> anyhow::Result<bool> {
+    let row = db
+        .connection()
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_has_role(current_user, $1, 'MEMBER') AS member",
+            [marketplace_migrations::PLATFORM_ROLE.into()],
+        ))
+        .await?
+        .context("no answer about the platform role")?;
+    Ok(row.try_get("", "member")?)
 }
 
 /// The payment gateway the configuration names.
