@@ -14,14 +14,18 @@ use crate::config::{Config, Mode, Payments};
 use crate::licensing::{LicensingSetup, OsRandom};
 use crate::state::{Ports, Readiness, Services};
 
-/// The database answers.
+/// The database answers, on the tenant pool and the platform pool.
 #[derive(Debug)]
 struct DbReadiness(Database);
 
 #[async_trait]
 impl Readiness for DbReadiness {
     async fn check(&self) -> anyhow::Result<()> {
-        self.0.connection().ping().await.context("database ping")
+        self.0.connection().ping().await.context("database ping")?;
+        if let Some(platform) = self.0.platform_connection() {
+            platform.ping().await.context("platform pool ping")?;
+        }
+        Ok(())
     }
 }
 
