@@ -22,8 +22,8 @@
 //! nothing it can set widens that (R-T5). Work across tenants connects as
 //! [`PLATFORM_ROLE`], whose policies admit every row. Every table with an org id is under
 //! forced row-level security (R-T6), in the shape of
-//! [`m20261201_000001_platform_role::secure`]; see [`m20250601_000002_row_level_security`]
-//! for the first shape and [`m20261201_000001_platform_role`] for today's.
+//! [`m20261201_000002_platform_role::secure`]; see [`m20250601_000002_row_level_security`]
+//! for the first shape and [`m20261201_000002_platform_role`] for today's.
 
 pub mod enums;
 pub mod m20250601_000001_create_schema;
@@ -33,18 +33,18 @@ pub mod m20261130_000001_usage;
 pub mod m20261130_000002_module_installations;
 pub mod m20261130_000003_api_keys_and_licenses;
 pub mod m20261201_000001_plans;
-pub mod m20261201_000001_platform_role;
+pub mod m20261201_000002_platform_role;
 pub mod seed;
 
 mod dialect;
 
 pub use m20250601_000002_row_level_security::{
-    APP_ROLE, APP_ROLE_DEFAULT_PASSWORD, ORG_SETTING, TENANT_TABLES,
-};
-pub use m20261201_000001_platform_role::{
-    PLATFORM_ROLE, PLATFORM_ROLE_DEFAULT_PASSWORD, TenantTable, tenant_tables,
+    APP_ROLE, APP_ROLE_DEFAULT_PASSWORD, ORG_SETTING, PLATFORM_SCOPE_SETTING, TENANT_TABLES,
 };
 pub use m20261201_000001_plans::fill_plans_from_price_models;
+pub use m20261201_000002_platform_role::{
+    PLATFORM_ROLE, PLATFORM_ROLE_DEFAULT_PASSWORD, TenantTable, tenant_tables,
+};
 pub use sea_orm_migration;
 pub use sea_orm_migration::MigratorTrait;
 pub use seed::{SeedBundle, SeedReport, SeedSeller, SeedTool, bundles, catalog, seed_catalog};
@@ -108,7 +108,7 @@ impl sea_orm_migration::MigratorTrait for Migrator {
             Box::new(m20261130_000002_module_installations::Migration),
             Box::new(m20261130_000003_api_keys_and_licenses::Migration),
             Box::new(m20261201_000001_plans::Migration),
-            Box::new(m20261201_000001_platform_role::Migration),
+            Box::new(m20261201_000002_platform_role::Migration),
         ]
     }
 }

@@ -7,7 +7,7 @@
 //!   `set_config('app.current_org_id', $org, true)`. Unset or empty means no rows:
 //!   `NULLIF(current_setting(…, true), '')::uuid` is NULL and `org_id = NULL` is never true.
 //! - Platform-level work set `app.platform_scope` to `on` for its transaction, which every
-//!   policy admitted; any session could set it, so `m20261201_000001_platform_role`
+//!   policy admitted; any session could set it, so `m20261201_000002_platform_role`
 //!   replaces it with a platform role of its own (R-T5).
 //! - Anyone may read APPROVED reviews (public reviews, R-V4).
 //! - The app connects as `marketplace_app`: LOGIN, not a superuser, no BYPASSRLS, not the
@@ -40,7 +40,7 @@ pub const APP_ROLE_DEFAULT_PASSWORD: &str = "marketplace_app";
 pub const ORG_SETTING: &str = "app.current_org_id";
 
 /// The transaction-local setting that, when `on`, admitted rows of every tenant. Since
-/// `m20261201_000001_platform_role` no policy reads it: it grants nothing (R-T5).
+/// `m20261201_000002_platform_role` no policy reads it: it grants nothing (R-T5).
 pub const PLATFORM_SCOPE_SETTING: &str = "app.platform_scope";
 
 /// Tables whose rows belong to one organization and are guarded by row-level security.
@@ -169,10 +169,10 @@ const GUARDS: &[Guard] = &[
 /// Grants on the tables without row-level security.
 /// The first-wave tenant tables with the commands the app role may run on each, in the
 /// shape the platform-role migration re-secures.
-pub(crate) fn tenant_tables() -> Vec<crate::m20261201_000001_platform_role::TenantTable> {
+pub(crate) fn tenant_tables() -> Vec<crate::m20261201_000002_platform_role::TenantTable> {
     GUARDS
         .iter()
-        .map(|g| crate::m20261201_000001_platform_role::TenantTable {
+        .map(|g| crate::m20261201_000002_platform_role::TenantTable {
             table: g.table,
             org_column: g.org_column,
             tenant: g.commands.iter().map(|c| c.sql()).collect(),

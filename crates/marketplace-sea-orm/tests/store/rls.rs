@@ -437,8 +437,7 @@ async fn everything_of(
         .await
         .unwrap();
     // Module installations.
-    store
-        .set_platform_version(org, &crate::modules::v("2.0.0"))
+    Installations::set_platform(store, org, &crate::modules::v("2.0.0"))
         .await
         .unwrap();
     let first = crate::modules::change(

@@ -32,7 +32,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261201_000001_platform_role"
+        "m20261201_000002_platform_role"
     }
 }
 
