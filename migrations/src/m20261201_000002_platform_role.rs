@@ -290,8 +290,8 @@ fn down_statements() -> Vec<String> {
             t.platform.join(", ")
         ));
     }
-    // Revoke what this database granted; drop the role only if no other database of the
-    // cluster still grants it something.
+    // Revoke what this database granted. The role stays: roles are cluster-wide, another
+    // database (or a pool still connected) may use it; an operator drops it by hand.
     sql.push(format!(
         "DO $$
         BEGIN
@@ -299,12 +299,6 @@ fn down_statements() -> Vec<String> {
                 EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM {PLATFORM_ROLE}',
                                current_schema());
                 EXECUTE format('REVOKE ALL ON SCHEMA %I FROM {PLATFORM_ROLE}', current_schema());
-                BEGIN
-                    DROP ROLE {PLATFORM_ROLE};
-                EXCEPTION WHEN dependent_objects_still_exist OR insufficient_privilege
-                               OR object_in_use THEN
-                    RAISE NOTICE 'role {PLATFORM_ROLE} kept: %', SQLERRM;
-                END;
             END IF;
         END
         $$"

@@ -114,7 +114,13 @@ async fn the_migration_keeps_every_holders_price(db: &TestDb) {
     let store = db.store();
     // A first-wave database: the seed catalog, then the schema as it was before plans.
     seed_catalog(&owner).await.unwrap();
-    Migrator::down(&owner, Some(1)).await.unwrap();
+    let migrations = Migrator::migrations();
+    let plans_at = migrations
+        .iter()
+        .position(|m| m.name() == "m20261201_000001_plans")
+        .expect("the plans migration");
+    let since_plans = u32::try_from(migrations.len() - plans_at).unwrap();
+    Migrator::down(&owner, Some(since_plans)).await.unwrap();
 
     let now = Utc::now();
     let mut holdings = Vec::new();
