@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use marketplace_domain::checkout::{OrderStatus, PaymentMethod};
 use marketplace_domain::entitlement::Entitlement;
-use marketplace_domain::ids::{OrderId, OrgId, PurchaseId, UserId};
+use marketplace_domain::ids::{OrderId, OrgId, PlanId, PurchaseId, UserId};
 use marketplace_domain::paging::{Page, PageRequest};
 use marketplace_domain::ports::RepoError;
 use marketplace_domain::purchase::{
@@ -64,6 +64,7 @@ pub(crate) fn purchase_model(p: &Purchase) -> purchases::Model {
         period_end,
         auto_renew,
         provider_subscription_id: p.subscription_ref().map(str::to_owned),
+        plan_id: p.plan().map(|plan| plan.as_uuid()),
         created_at: p.created_at(),
         updated_at: p.ended_at().unwrap_or(p.created_at()),
         cancelled_at: (p.status() == PurchaseStatus::Cancelled)
@@ -96,6 +97,7 @@ fn to_purchase(m: purchases::Model) -> Result<Purchase, RepoError> {
         status: label::<PurchaseStatus>(T, &m.status)?,
         billing,
         subscription_ref: m.provider_subscription_id,
+        plan: m.plan_id.map(PlanId::from_uuid),
         created_at: m.created_at,
         ended_at: m.ended_at,
     }))

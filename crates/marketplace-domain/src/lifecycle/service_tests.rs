@@ -63,6 +63,7 @@ fn purchase(method: PaymentMethod, billing: Billing) -> Purchase {
         status: PurchaseStatus::Active,
         billing,
         subscription_ref: None,
+        plan: None,
         created_at: day(2025, 1, 1),
         ended_at: None,
     })

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::entitlement::Entitlement;
-use crate::ids::{EntitlementId, OrderId, OrgId, PurchaseId, UserId};
+use crate::ids::{EntitlementId, OrderId, OrgId, PlanId, PurchaseId, UserId};
 use crate::item::ItemRef;
 use crate::money::Money;
 use crate::order::{Order, OrderLine};
@@ -72,6 +72,9 @@ pub struct PurchaseParts {
     pub billing: Billing,
     /// The payment provider's subscription, for recurring card purchases.
     pub subscription_ref: Option<String>,
+    /// The plan it was bought under (R-B1); `None` for a purchase made before plans at a
+    /// price no plan carries, and for one whose order named no plan.
+    pub plan: Option<PlanId>,
     pub created_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
 }
@@ -132,6 +135,7 @@ impl Purchase {
                 status: PurchaseStatus::Active,
                 billing,
                 subscription_ref: None,
+                plan: None,
                 created_at: now,
                 ended_at: None,
             },
@@ -199,6 +203,12 @@ impl Purchase {
     #[must_use]
     pub const fn billing(&self) -> &Billing {
         &self.parts.billing
+    }
+
+    /// The plan it was bought under, if known (R-B1).
+    #[must_use]
+    pub const fn plan(&self) -> Option<PlanId> {
+        self.parts.plan
     }
 
     /// The payment provider's subscription, for recurring card purchases.
@@ -502,6 +512,7 @@ mod tests {
             status: PurchaseStatus::Active,
             billing,
             subscription_ref: None,
+            plan: None,
             created_at: Utc::now(),
             ended_at: None,
         })

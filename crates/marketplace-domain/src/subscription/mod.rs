@@ -14,6 +14,7 @@
 //! - [`Subscription::change_plan`] and [`Proration`]: upgrades now, downgrades at renewal
 //!   (R-B9).
 //! - [`Subscription::start_trial`]: trials, one per org and item (R-B10).
+//! - [`SubscriptionSummary`]: a recurring purchase as the subscriptions API shows it.
 //!
 //! Times follow [`crate::purchase::Period`]: every end is exclusive. Access in a grace
 //! that ends at `T` holds strictly before `T`; at `T` the subscription expires and a
@@ -28,6 +29,7 @@ mod renewal;
 mod sale;
 mod state;
 mod subscribed;
+mod summary;
 
 pub use collection::{Collection, ProviderAction, ProviderRef};
 pub use grace::GracePeriod;
@@ -40,6 +42,7 @@ pub use renewal::{CreditsDebit, Expiry, InvoiceNumber, RenewalDue, RenewalInvoic
 pub use sale::{SaleParts, sale_lines, sale_posting_for};
 pub use state::{CanceledFrom, EndReason, SubscriptionState, SubscriptionStatus};
 pub use subscribed::{Origin, SubscribedPlan};
+pub use summary::SubscriptionSummary;
 
 use chrono::{DateTime, Utc};
 

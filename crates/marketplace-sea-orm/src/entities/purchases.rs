@@ -23,6 +23,8 @@ pub struct Model {
     pub period_end: Option<DateTimeUtc>,
     pub auto_renew: bool,
     pub provider_subscription_id: Option<String>,
+    /// The plan it was bought under (R-B1).
+    pub plan_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub cancelled_at: Option<DateTimeUtc>,

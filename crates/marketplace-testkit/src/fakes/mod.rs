@@ -26,7 +26,7 @@ use marketplace_domain::checkout::{CheckoutPorts, CheckoutService};
 use marketplace_domain::entitlement::EntitlementService;
 use marketplace_domain::ids::PlanId;
 use marketplace_domain::ids::{OrgId, SellerId};
-use marketplace_domain::lifecycle::PurchaseService;
+use marketplace_domain::lifecycle::{PurchaseService, SubscriptionService};
 use marketplace_domain::money::Money;
 use marketplace_domain::org::{OrgService, Organization};
 use marketplace_domain::plan::{
@@ -91,6 +91,16 @@ impl Fakes {
             self.audit.clone(),
             self.clock.clone(),
             self.ids.clone(),
+        )
+    }
+
+    #[must_use]
+    pub fn subscription_service(&self) -> SubscriptionService {
+        SubscriptionService::new(
+            self.purchase_service(),
+            self.store.clone(),
+            self.store.clone(),
+            self.clock.clone(),
         )
     }
 
