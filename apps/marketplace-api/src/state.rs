@@ -12,7 +12,7 @@ use marketplace_domain::checkout::{
 };
 use marketplace_domain::entitlement::{EntitlementService, HoldingsRepository};
 use marketplace_domain::ids::{OrgId, ToolId};
-use marketplace_domain::lifecycle::PurchaseService;
+use marketplace_domain::lifecycle::{PurchaseService, SubscriptionService};
 use marketplace_domain::org::{OrgRepository, OrgService};
 use marketplace_domain::payment_events::{PaymentEventLog, PaymentEventService};
 use marketplace_domain::plan::{PlanRepository, PlanService};
@@ -90,6 +90,8 @@ pub struct Services {
     pub cart: CartService,
     pub checkout: CheckoutService,
     pub purchases: PurchaseService,
+    /// The org's recurring purchases as subscriptions (R-B5).
+    pub subscriptions: SubscriptionService,
     pub reviews: ReviewService,
     pub orgs: OrgService,
     pub entitlements: EntitlementService,
@@ -164,6 +166,12 @@ impl Services {
             p.ids.clone(),
         );
         Self {
+            subscriptions: SubscriptionService::new(
+                purchases.clone(),
+                p.purchases.clone(),
+                p.plans.clone(),
+                p.clock.clone(),
+            ),
             plans: PlanService::new(
                 catalog.clone(),
                 p.plans.clone(),

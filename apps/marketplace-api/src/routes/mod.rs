@@ -17,6 +17,7 @@ pub mod purchases;
 pub mod reviews;
 pub mod sellers;
 pub mod stats;
+pub mod subscriptions;
 pub mod versions;
 pub mod webhooks;
 
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(cart::configure)
             .configure(orders::configure)
             .configure(purchases::configure)
+            .configure(subscriptions::configure)
             .configure(entitlements::configure)
             .configure(stats::configure)
             .configure(reviews::configure)

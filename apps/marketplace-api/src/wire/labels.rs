@@ -118,6 +118,7 @@ use marketplace_domain::entitlement::EntitlementSource;
 use marketplace_domain::plan::{BillingInterval, PlanStatus};
 use marketplace_domain::purchase::PurchaseStatus;
 use marketplace_domain::review::{Decision, ReviewStatus};
+use marketplace_domain::subscription::SubscriptionStatus;
 use marketplace_domain::tier::Tier;
 use marketplace_licensing::api_key::Scope;
 use marketplace_licensing::license::LicenseStatus;
@@ -152,6 +153,8 @@ wire_enum!(/// How often a plan is paid: `one_time`, `month` or `year`.
     IntervalLabel(BillingInterval), lower = true);
 wire_enum!(/// Whether a plan is sold to new buyers: `active` or `archived`.
     PlanStatusLabel(PlanStatus), lower = true);
+wire_enum!(/// A subscription's status: `trialing`, `active`, `past_due`, `canceled`, `expired`.
+    SubscriptionStatusLabel(SubscriptionStatus), lower = true);
 wire_enum!(/// A moderator's decision.
     DecisionLabel(Decision), lower = true);
 wire_enum!(/// What an API key may do.

@@ -22,3 +22,4 @@ mod reviews;
 mod sellers;
 mod shapes;
 mod stripe_e2e;
+mod subscriptions;
