@@ -383,6 +383,10 @@ mod tests {
                 "MARKETPLACE_LICENSE_SIGNING_KEY",
                 &format!("k:{}", b64(&[2; 32])),
             ),
+            (
+                "MARKETPLACE_PLATFORM_DATABASE_URL",
+                "postgres://marketplace_platform:s3cret@db/marketplace",
+            ),
         ])
         .unwrap_err();
         assert!(
@@ -413,6 +417,7 @@ mod tests {
 
     #[test]
     fn r_t5_production_on_postgres_refuses_to_start_without_the_platform_pool() {
+        let signing_key = format!("k:{}", b64(&[2; 32]));
         let base = [
             ("MARKETPLACE_MODE", "production"),
             (
@@ -425,6 +430,11 @@ mod tests {
             ),
             ("MARKETPLACE_STRIPE_SECRET_KEY", "sk_test"),
             ("MARKETPLACE_STRIPE_WEBHOOK_SECRET", "whsec"),
+            (
+                "MARKETPLACE_API_KEY_SECRET",
+                "k3y-s3cret-k3y-s3cret-k3y-s3cret-k3y",
+            ),
+            ("MARKETPLACE_LICENSE_SIGNING_KEY", signing_key.as_str()),
         ];
         let err = config(&base).unwrap_err().to_string();
         assert!(err.contains("MARKETPLACE_PLATFORM_DATABASE_URL"), "{err}");
