@@ -4,6 +4,7 @@
 mod plan;
 mod ports;
 mod service;
+mod settlement;
 
 #[cfg(test)]
 mod service_tests;
@@ -20,4 +21,5 @@ pub use ports::{
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{MockOrderRepository, MockPaymentGateway};
-pub use service::{CheckoutError, CheckoutPorts, CheckoutService, Confirmation, Settlement};
+pub use service::{CheckoutError, CheckoutPorts, CheckoutService};
+pub use settlement::{Confirmation, Settlement};
