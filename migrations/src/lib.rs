@@ -33,6 +33,7 @@ pub mod m20261130_000001_usage;
 pub mod m20261130_000002_module_installations;
 pub mod m20261130_000003_api_keys_and_licenses;
 pub mod m20261201_000001_plans;
+pub mod m20261201_000002_subscription_renewals;
 pub mod m20261201_000002_platform_role;
 pub mod seed;
 
@@ -63,6 +64,7 @@ const TABLE_LISTS: &[&[&str]] = &[
     m20261130_000002_module_installations::TABLES,
     m20261130_000003_api_keys_and_licenses::TABLES,
     m20261201_000001_plans::TABLES,
+    m20261201_000002_subscription_renewals::TABLES,
 ];
 
 const ALL_TABLES: [&str; count_tables(TABLE_LISTS)] = concat_tables(TABLE_LISTS);
@@ -108,6 +110,7 @@ impl sea_orm_migration::MigratorTrait for Migrator {
             Box::new(m20261130_000002_module_installations::Migration),
             Box::new(m20261130_000003_api_keys_and_licenses::Migration),
             Box::new(m20261201_000001_plans::Migration),
+            Box::new(m20261201_000002_subscription_renewals::Migration),
             Box::new(m20261201_000002_platform_role::Migration),
         ]
     }

@@ -86,6 +86,9 @@ pub struct Config {
     /// asks the provider about it (a younger one may still get its webhook).
     pub reconcile_after: chrono::Duration,
     pub licensing: LicensingConfig,
+    /// `MARKETPLACE_GRACE_DAYS` (0 to 30, default 3): how long a recurring purchase keeps
+    /// access after its period while its renewal may still be paid (R-B5).
+    pub grace: marketplace_domain::purchase::GracePeriod,
 }
 
 /// The demo's signing secret: public on purpose, accepted only in demo mode.
@@ -224,6 +227,19 @@ impl Config {
                     )
                 })?,
         };
+        let grace = match var("MARKETPLACE_GRACE_DAYS") {
+            None => marketplace_domain::purchase::GracePeriod::default(),
+            Some(raw) => raw
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .and_then(|days| marketplace_domain::purchase::GracePeriod::days(days).ok())
+                .with_context(|| {
+                    format!(
+                        "MARKETPLACE_GRACE_DAYS must be a number of days from 0 to 30, not {raw:?}"
+                    )
+                })?,
+        };
         Ok(Self {
             mode,
             bind,
@@ -239,6 +255,7 @@ impl Config {
             log_filter,
             reconcile_after: chrono::Duration::seconds(reconcile_after),
             licensing,
+            grace,
         })
     }
 }
@@ -306,6 +323,18 @@ mod tests {
     fn the_reconciliation_delay_is_a_number_of_seconds() {
         let c = config(&[("MARKETPLACE_RECONCILE_AFTER_SECS", "90")]).unwrap();
         assert_eq!(c.reconcile_after, chrono::Duration::seconds(90));
+    }
+
+    #[test]
+    fn r_b5_the_grace_is_three_days_unless_configured_and_at_most_thirty() {
+        use marketplace_domain::purchase::GracePeriod;
+        assert_eq!(config(&[]).unwrap().grace, GracePeriod::default());
+        assert_eq!(
+            config(&[("MARKETPLACE_GRACE_DAYS", "7")]).unwrap().grace,
+            GracePeriod::days(7).unwrap()
+        );
+        assert!(config(&[("MARKETPLACE_GRACE_DAYS", "31")]).is_err());
+        assert!(config(&[("MARKETPLACE_GRACE_DAYS", "three")]).is_err());
         assert!(config(&[("MARKETPLACE_RECONCILE_AFTER_SECS", "soon")]).is_err());
         assert!(config(&[("MARKETPLACE_RECONCILE_AFTER_SECS", "-1")]).is_err());
     }

@@ -16,6 +16,7 @@ use marketplace_domain::payment_events::PaymentEventError;
 use marketplace_domain::plan::{PlanError, PlanServiceError};
 use marketplace_domain::ports::RepoError;
 use marketplace_domain::purchase::PurchaseRuleError;
+use marketplace_domain::renewal::RenewalError;
 use marketplace_domain::review::ReviewError;
 use marketplace_domain::seller::SellerError;
 use marketplace_domain::stats::StatsError;
@@ -560,6 +561,21 @@ impl From<PurchaseError> for ApiError {
     }
 }
 
+impl From<RenewalError> for ApiError {
+    fn from(e: RenewalError) -> Self {
+        let message = e.to_string();
+        match e {
+            RenewalError::Forbidden(_) => Self::forbidden(None, message, vec![]),
+            RenewalError::NotFound => Self::NotFound,
+            RenewalError::Rule(_) | RenewalError::Lapsed => {
+                Self::conflict("illegal_state", message, vec![])
+            }
+            RenewalError::Payment(p) => p.into(),
+            RenewalError::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}
+
 impl From<ReviewError> for ApiError {
     fn from(e: ReviewError) -> Self {
         let message = e.to_string();
@@ -653,6 +669,7 @@ impl From<PaymentEventError> for ApiError {
             PaymentEventError::NotReady(why) => Self::Unavailable(anyhow::anyhow!(why)),
             PaymentEventError::Checkout(c) => c.into(),
             PaymentEventError::Purchase(p) => p.into(),
+            PaymentEventError::Renewal(r) => r.into(),
             PaymentEventError::Infrastructure(i) => infrastructure(i),
         }
     }

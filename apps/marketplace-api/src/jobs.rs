@@ -1,6 +1,7 @@
-//! The periodic jobs a server runs: expiring recurring purchases and reconciling card
-//! payments every minute, issuing the licenses of new entitlements every half minute,
-//! paying sellers every hour. What each job does (which orders,
+//! The periodic jobs a server runs: renewing recurring purchases paid by credits or
+//! invoice, expiring those whose access is over and reconciling card payments every
+//! minute, issuing the licenses of new entitlements every half minute, paying sellers
+//! every hour. What each job does (which orders,
 //! which month) is the use cases' to decide; this module only keeps the clock.
 
 use std::time::Duration;
@@ -57,6 +58,14 @@ pub fn spawn(services: Services, reconcile_after: chrono::Duration) {
         let mut tick = tokio::time::interval(MINUTELY);
         loop {
             tick.tick().await;
+            // Renew before expiring: a purchase whose credits cover it renews, not ends.
+            match services.renewals.run_due().await {
+                Ok(report) if report.failed > 0 => {
+                    tracing::warn!(?report, "renewal job left purchases for the next minute");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "renewal job failed; retrying next minute"),
+            }
             if let Err(e) = services.purchases.expire_due().await {
                 tracing::warn!(error = ?e, "expiry job failed; retrying next minute");
             }

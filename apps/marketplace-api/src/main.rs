@@ -1,5 +1,5 @@
 //! `marketplace-api`: serves the HTTP API (the default), or runs one of the operational
-//! commands (migrate, seed, dev-token, reconcile, expire-purchases, payouts,
+//! commands (migrate, seed, dev-token, reconcile, renew, expire-purchases, payouts,
 //! revenue-example, license verify).
 
 use anyhow::Context;
@@ -57,8 +57,13 @@ enum Command {
         #[arg(long)]
         older_than_secs: Option<i64>,
     },
-    /// Expire recurring purchases whose paid period is over.
+    /// Expire recurring purchases whose access is over (their period, or the grace after
+    /// it while a renewal could still be paid).
     ExpirePurchases,
+    /// Renew recurring purchases paid by platform credits or invoice whose period has
+    /// ended (R-B6), then expire those whose access is over. Safe to run concurrently and
+    /// repeatedly: each purchase is renewed once per period.
+    Renew,
     /// Pay sellers their balance for a month through Stripe Connect (default: the
     /// previous month; from the 5th of the following month). Running it again, or after
     /// a crash, pays nobody twice.
@@ -162,6 +167,16 @@ async fn main() -> anyhow::Result<()> {
             let cutoff = services.clock.now() - after;
             let changed = services.checkout.reconcile(cutoff).await?;
             println!("reconciled {changed} order(s)");
+            Ok(())
+        }
+        Command::Renew => {
+            let services = runtime::services(&config).await?;
+            let report = services.renewals.run_due().await?;
+            let expired = services.purchases.expire_due().await?;
+            println!(
+                "renewed {} purchase(s) with credits, issued {} renewal invoice(s), {} past due, {} already renewed, {} left for the next run; expired {expired} purchase(s)",
+                report.collected, report.invoiced, report.past_due, report.skipped, report.failed
+            );
             Ok(())
         }
         Command::ExpirePurchases => {

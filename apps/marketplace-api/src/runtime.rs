@@ -6,6 +6,7 @@ use anyhow::{Context, bail};
 use async_trait::async_trait;
 use marketplace_domain::checkout::PaymentGateway;
 use marketplace_domain::ports::{Clock, SystemClock, UuidV7Ids};
+use marketplace_domain::purchase::GracePeriod;
 use marketplace_sea_orm::{Database, SeaOrmStore};
 use marketplace_stripe::OfflineGateway;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -206,6 +207,7 @@ pub fn connect(
 pub fn all_ports(db: &Database, config: &Config) -> anyhow::Result<Ports> {
     let mut ports = ports_with(db, payments(config)?, LicensingSetup::from_config(config)?);
     ports.payouts = connect(config)?;
+    ports.grace = config.grace;
     Ok(ports)
 }
 
@@ -251,6 +253,7 @@ pub fn ports_with(
         carts: store.clone(),
         orders: store.clone(),
         purchases: store.clone(),
+        renewals: store.clone(),
         holdings: store.clone(),
         orgs: store.clone(),
         reviews: store.clone(),
@@ -266,5 +269,6 @@ pub fn ports_with(
         clock,
         ids: Arc::new(UuidV7Ids),
         readiness: Arc::new(DbReadiness(db.clone())),
+        grace: GracePeriod::default(),
     }
 }

@@ -17,7 +17,8 @@ use marketplace_domain::org::{OrgRepository, OrgService};
 use marketplace_domain::payment_events::{PaymentEventLog, PaymentEventService};
 use marketplace_domain::plan::{PlanRepository, PlanService};
 use marketplace_domain::ports::{Clock, IdGenerator, RepoError};
-use marketplace_domain::purchase::PurchaseRepository;
+use marketplace_domain::purchase::{GracePeriod, PurchaseRepository};
+use marketplace_domain::renewal::{RenewalRepository, RenewalService};
 use marketplace_domain::review::{ReviewRepository, ReviewService};
 use marketplace_domain::seller::{PayoutGateway, PayoutService, SellerRepository, SellerService};
 use marketplace_domain::stats::StatsService;
@@ -47,6 +48,8 @@ pub struct Ports {
     pub carts: Arc<dyn CartRepository>,
     pub orders: Arc<dyn OrderRepository>,
     pub purchases: Arc<dyn PurchaseRepository>,
+    /// Each period's renewal of a recurring purchase (R-B6).
+    pub renewals: Arc<dyn RenewalRepository>,
     pub holdings: Arc<dyn HoldingsRepository>,
     pub orgs: Arc<dyn OrgRepository>,
     pub reviews: Arc<dyn ReviewRepository>,
@@ -78,6 +81,9 @@ pub struct Ports {
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub readiness: Arc<dyn Readiness>,
+    /// How long a recurring purchase keeps access after its period while its renewal may
+    /// still be paid (configuration; 3 days by default).
+    pub grace: GracePeriod,
 }
 
 /// The use cases, as handlers see them.
@@ -92,6 +98,7 @@ pub struct Services {
     pub purchases: PurchaseService,
     /// The org's recurring purchases as subscriptions (R-B5).
     pub subscriptions: SubscriptionService,
+    pub renewals: RenewalService,
     pub reviews: ReviewService,
     pub orgs: OrgService,
     pub entitlements: EntitlementService,
@@ -158,6 +165,17 @@ impl Services {
             p.audit.clone(),
             p.clock.clone(),
             p.ids.clone(),
+        )
+        .with_grace(p.grace);
+        let renewals = RenewalService::new(
+            p.renewals.clone(),
+            p.purchases.clone(),
+            p.catalog.clone(),
+            p.payments.clone(),
+            p.audit.clone(),
+            p.clock.clone(),
+            p.ids.clone(),
+            p.grace,
         );
         let catalog = CatalogService::new(
             p.catalog.clone(),
@@ -183,6 +201,7 @@ impl Services {
             payment_events: PaymentEventService::new(
                 checkout.clone(),
                 purchases.clone(),
+                renewals.clone(),
                 p.purchases.clone(),
                 p.orders.clone(),
                 p.payment_events.clone(),
@@ -198,6 +217,7 @@ impl Services {
             ),
             checkout,
             purchases,
+            renewals,
             reviews: ReviewService::new(
                 p.reviews.clone(),
                 p.holdings.clone(),

@@ -13,6 +13,7 @@
 //! - [`order`]: orders and their states (R-O6).
 //! - [`purchase`]: purchases and their recurring periods (R-R1).
 //! - [`lifecycle`]: cancellation, refunds, renewals and expiry of purchases (R-R2, R-E2).
+//! - [`renewal`]: each period's renewal, whatever pays for it, as a sale (R-B6, R-B7).
 //! - [`entitlement`]: bundle expansion and "does org X hold tool Y" (R-E*).
 //! - [`review`]: reviews, moderation and rating aggregates (R-V*).
 //! - [`revenue`]: revenue split, bundle allocation, ledger and statements (R-M*).
@@ -32,6 +33,7 @@ pub mod payment_events;
 pub mod plan;
 pub mod ports;
 pub mod purchase;
+pub mod renewal;
 pub mod revenue;
 pub mod review;
 pub mod seller;

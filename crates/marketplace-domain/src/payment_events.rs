@@ -19,6 +19,7 @@ use crate::lifecycle::{PurchaseError, PurchaseService};
 use crate::money::Money;
 use crate::ports::{Clock, RepoError};
 use crate::purchase::{PurchaseRepository, PurchaseStatus};
+use crate::renewal::{RenewalError, RenewalService};
 
 /// What the provider reports, as the domain needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,10 +36,14 @@ pub enum PaymentEvent {
         reference: String,
         total_refunded: Money,
     },
-    /// A subscription's renewal was paid, up to `paid_until` when the provider says.
+    /// A subscription's renewal was paid, up to `paid_until` when the provider says:
+    /// `amount` (the purchase's price when the provider does not say) by its payment
+    /// `payment`, which the provider's refunds of it will name.
     RenewalPaid {
         subscription: String,
         paid_until: Option<DateTime<Utc>>,
+        amount: Option<Money>,
+        payment: Option<String>,
     },
     /// A renewal payment failed: access runs to the period's end, then expires (R-R2).
     RenewalFailed { subscription: String },
@@ -99,6 +104,8 @@ pub enum PaymentEventError {
     Checkout(#[from] CheckoutError),
     #[error(transparent)]
     Purchase(#[from] PurchaseError),
+    #[error(transparent)]
+    Renewal(#[from] RenewalError),
     /// The event refers to something not in place yet (a refund of an order whose payment
     /// confirmation has not arrived): the provider's redelivery will apply it.
     #[error("not ready: {0}")]
@@ -112,6 +119,7 @@ pub enum PaymentEventError {
 pub struct PaymentEventService {
     checkout: CheckoutService,
     purchases: PurchaseService,
+    renewals: RenewalService,
     purchase_repo: Arc<dyn PurchaseRepository>,
     orders: Arc<dyn OrderRepository>,
     log: Arc<dyn PaymentEventLog>,
@@ -130,6 +138,7 @@ impl PaymentEventService {
     pub fn new(
         checkout: CheckoutService,
         purchases: PurchaseService,
+        renewals: RenewalService,
         purchase_repo: Arc<dyn PurchaseRepository>,
         orders: Arc<dyn OrderRepository>,
         log: Arc<dyn PaymentEventLog>,
@@ -138,6 +147,7 @@ impl PaymentEventService {
         Self {
             checkout,
             purchases,
+            renewals,
             purchase_repo,
             orders,
             log,
@@ -198,6 +208,8 @@ impl PaymentEventService {
             PaymentEvent::RenewalPaid {
                 subscription,
                 paid_until,
+                amount,
+                payment,
             } => {
                 let Some(purchase) = self
                     .purchase_repo
@@ -208,14 +220,13 @@ impl PaymentEventService {
                         "no purchase holds this subscription yet",
                     ));
                 };
-                if purchase.status() != PurchaseStatus::Active {
-                    return Ok(Some(Some(purchase.org_id())));
-                }
-                match paid_until {
-                    Some(until) => self.purchases.renew_until(purchase.id(), *until).await?,
-                    None => self.purchases.renew(purchase.id()).await?,
-                };
-                Ok(Some(Some(purchase.org_id())))
+                let org = purchase.org_id();
+                // Collected once and posted as a sale (R-B7), or refunded at once when the
+                // purchase has ended (R-B5).
+                self.renewals
+                    .card_renewal_paid(purchase, *paid_until, *amount, payment.clone())
+                    .await?;
+                Ok(Some(Some(org)))
             }
             PaymentEvent::RenewalFailed { subscription } => {
                 // Access runs to the period's end; the expiry job ends it then (R-R2).
@@ -274,9 +285,19 @@ impl PaymentEventService {
         total_refunded: Money,
     ) -> Result<Option<Option<OrgId>>, PaymentEventError> {
         let Some(order) = self.orders.find_by_payment(reference).await? else {
-            return Err(PaymentEventError::NotReady(
-                "no order holds this payment yet",
-            ));
+            // Not an order's payment: a renewal's refund reverses that renewal (R-B7). A
+            // payment nothing here holds is irrelevant: a checkout's payment is attached
+            // to its order before the buyer can pay it, and a renewal's is recorded when
+            // its invoice is paid, before any refund of it can be made. So no retry would
+            // change the answer.
+            return match self
+                .renewals
+                .renewal_refunded(reference, total_refunded)
+                .await?
+            {
+                Some(renewal) => Ok(Some(Some(renewal.org_id))),
+                None => Ok(None),
+            };
         };
         if order.status().awaits_payment() {
             return Err(PaymentEventError::NotReady(

@@ -102,6 +102,8 @@ async fn world() -> World {
             PaymentEvent::RenewalPaid {
                 subscription: "sub_1".into(),
                 paid_until: Some(renewed_until),
+                amount: Some(usd(1_000)),
+                payment: Some("pi_renewal_1".into()),
             },
         ),
         event(
@@ -184,9 +186,10 @@ async fn r_o4_every_event_three_times_in_shuffled_order_equals_once_in_order() {
         Money::from_minor(1_200, Currency::USD)
     );
     assert_eq!(expected.entitled_tools, 2);
+    // The order's 40.00 and the renewal's 10.00, each a sale (R-B7).
     assert_eq!(
         expected.buyer_payments,
-        Money::from_minor(4_000, Currency::USD)
+        Money::from_minor(5_000, Currency::USD)
     );
     assert_eq!(expected.refunds, Money::from_minor(-1_200, Currency::USD));
     let monthly = expected.purchases.iter().find(|p| p.2.is_some()).unwrap();

@@ -90,14 +90,23 @@ pub(crate) async fn with_entries<C: ConnectionTrait>(
         .collect()
 }
 
-/// A purchase's postings (its sale and the refunds since), oldest first, with their
-/// entries in order.
+/// A purchase's postings (its first sale and the refunds of it since), oldest first, with
+/// their entries in order; its renewals' postings are theirs, not listed.
 pub(crate) async fn postings_of<C: ConnectionTrait>(
     db: &C,
     purchase: PurchaseId,
 ) -> Result<Vec<Posting>, RepoError> {
+    use crate::renewals::entities::subscription_renewal_postings as links;
     let rows = ledger_postings::Entity::find()
         .filter(ledger_postings::Column::PurchaseId.eq(purchase.as_uuid()))
+        .filter(
+            ledger_postings::Column::Id.not_in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(links::Column::PostingId)
+                    .from(links::Entity)
+                    .to_owned(),
+            ),
+        )
         .order_by_asc(ledger_postings::Column::OccurredAt)
         .order_by_asc(ledger_postings::Column::CreatedAt)
         .order_by_asc(ledger_postings::Column::Id)

@@ -37,6 +37,7 @@ mod orgs;
 mod payment_events;
 mod plans;
 mod purchases;
+mod renewals;
 mod reviews;
 mod sellers;
 mod tenant;

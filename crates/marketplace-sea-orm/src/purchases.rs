@@ -74,7 +74,7 @@ pub(crate) fn purchase_model(p: &Purchase) -> purchases::Model {
     }
 }
 
-fn to_purchase(m: purchases::Model) -> Result<Purchase, RepoError> {
+pub(crate) fn to_purchase(m: purchases::Model) -> Result<Purchase, RepoError> {
     const T: &str = "purchases";
     let billing = match (m.billing.as_str(), m.period_start, m.period_end) {
         (ONE_TIME, _, _) => Billing::OneTime,
@@ -293,7 +293,11 @@ impl PurchaseRepository for SeaOrmStore {
     }
 
     async fn postings(&self, id: PurchaseId) -> Result<Vec<Posting>, RepoError> {
-        postings_of(&self.platform, id).await
+        // Platform scope: the renewals' links are tenant rows.
+        let tx = self.begin(Scope::Platform).await?;
+        let postings = postings_of(&tx, id).await?;
+        commit(tx).await?;
+        Ok(postings)
     }
 
     async fn save(&self, purchase: &Purchase) -> Result<(), RepoError> {

@@ -331,6 +331,7 @@ fn localstripe_invoice_payment_succeeded_is_an_invoice_paid() {
             period_end: Some(1_798_049_254),
             amount_paid_minor: Some(1999),
             currency: Some("usd".into()),
+            payment_intent: Some("pi_OkPPo7jMRohnwg".into()),
         }
     );
 }
@@ -346,6 +347,7 @@ fn v2017_invoice_payment_succeeded_uses_the_line_period_not_the_invoice_period()
             period_end: Some(1_508_270_400),
             amount_paid_minor: None,
             currency: Some("usd".into()),
+            payment_intent: None,
         }
     );
 }
@@ -362,6 +364,7 @@ fn current_invoice_paid_reads_the_subscription_from_its_parent() {
             period_end: Some(1_735_270_400),
             amount_paid_minor: Some(1999),
             currency: Some("usd".into()),
+            payment_intent: None,
         }
     );
 }

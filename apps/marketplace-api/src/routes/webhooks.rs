@@ -129,6 +129,7 @@ fn payment_event_error(e: PaymentEventError) -> ApiError {
         PaymentEventError::NotReady(why) => ApiError::Unavailable(anyhow::anyhow!(why)),
         PaymentEventError::Checkout(c) => c.into(),
         PaymentEventError::Purchase(p) => p.into(),
+        PaymentEventError::Renewal(r) => r.into(),
         PaymentEventError::Infrastructure(i) => ApiError::Internal(anyhow::Error::new(i)),
     }
 }

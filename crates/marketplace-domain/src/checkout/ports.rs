@@ -175,6 +175,12 @@ pub trait PaymentGateway: Send + Sync {
         Ok(None)
     }
 
+    /// Cancels a subscription at once, so it never charges again (R-B8: the purchase was
+    /// refunded in full or has ended). Cancelling one already cancelled succeeds.
+    async fn cancel_subscription(&self, _subscription: &str) -> Result<(), PaymentError> {
+        Ok(())
+    }
+
     /// Stops a subscription at the end of its current period (R-R2: access runs to it).
     async fn cancel_subscription_at_period_end(
         &self,

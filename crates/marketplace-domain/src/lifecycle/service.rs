@@ -15,6 +15,7 @@ use crate::money::Money;
 use crate::paging::{Page, PageRequest};
 use crate::payment::{PaymentError, PaymentMethod};
 use crate::ports::{Clock, IdGenerator, IdGeneratorExt, RepoError};
+use crate::purchase::GracePeriod;
 use crate::purchase::{
     Purchase, PurchaseEnd, PurchaseFilter, PurchaseRepository, PurchaseRuleError, RefundExtent,
     RefundPlan,
@@ -64,6 +65,9 @@ pub struct PurchaseService {
     audit: Arc<dyn AuditLog>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    /// How long after its period a purchase that renews by itself keeps access while its
+    /// renewal may still arrive (R-B5).
+    grace: GracePeriod,
     policy: AccessPolicy,
 }
 
@@ -92,8 +96,16 @@ impl PurchaseService {
             audit,
             clock,
             ids,
+            grace: GracePeriod::default(),
             policy: AccessPolicy,
         }
+    }
+
+    /// Configures the grace (3 days unless set).
+    #[must_use]
+    pub const fn with_grace(mut self, grace: GracePeriod) -> Self {
+        self.grace = grace;
+        self
     }
 
     /// A page of the org's purchases, optionally of one status, newest first.
@@ -162,6 +174,7 @@ impl PurchaseService {
             .ok_or(PurchaseError::NotFound)?;
         let amount = amount.unwrap_or_else(|| purchase.refundable());
         let plan = self.plan_refund(purchase, amount).await?;
+        self.stop_provider_after(&plan).await?;
         if plan.purchase.payment_method() == PaymentMethod::CreditCard {
             let order = self
                 .orders
@@ -205,6 +218,7 @@ impl PurchaseService {
             .await?
             .ok_or(PurchaseError::NotFound)?;
         let plan = self.plan_refund(purchase, amount).await?;
+        self.stop_provider_after(&plan).await?;
         self.purchases.refund(&plan).await?;
         self.audit
             .record(AuditEvent::system(
@@ -271,8 +285,10 @@ impl PurchaseService {
         Ok(purchase)
     }
 
-    /// R-R2, R-E2: expires every recurring purchase whose period is over, ending the
-    /// entitlements that came only from it. Returns how many expired.
+    /// R-R2, R-B5, R-E2: expires every recurring purchase whose access is over (its
+    /// period, or the grace after it for one that renews by itself), ending the
+    /// entitlements that came only from it and its provider subscription (R-B8). Returns
+    /// how many expired.
     ///
     /// # Errors
     /// `Infrastructure`.
@@ -280,11 +296,17 @@ impl PurchaseService {
         let now = self.clock.now();
         let mut expired = 0;
         for mut purchase in self.purchases.due_to_expire(now).await? {
-            if purchase.expire(now).is_err() {
+            if purchase.expire(now, self.grace).is_err() {
                 continue;
             }
             let end = self.plan_end(purchase, now).await?;
             self.purchases.end(&end).await?;
+            if let Some(subscription) = end.purchase.subscription_ref()
+                && let Err(e) = self.payments.cancel_subscription(subscription).await
+            {
+                // The purchase has ended: a later charge is refunded when it arrives.
+                tracing::warn!(purchase_id = %end.purchase.id(), error = %e, "provider subscription not cancelled");
+            }
             self.audit
                 .record(AuditEvent::system(
                     Some(end.purchase.org_id()),
@@ -322,6 +344,22 @@ impl PurchaseService {
             ))
             .await;
         Ok(end.purchase)
+    }
+
+    /// R-B8: a full refund ends the purchase, so its provider subscription is cancelled
+    /// first: if that fails nothing is refunded, and the refund can be retried.
+    async fn stop_provider_after(&self, plan: &RefundPlan) -> Result<(), PurchaseError> {
+        if plan.extent != RefundExtent::Full {
+            return Ok(());
+        }
+        match plan.purchase.subscription_ref() {
+            Some(subscription) => self
+                .payments
+                .cancel_subscription(subscription)
+                .await
+                .map_err(PurchaseError::Payment),
+            None => Ok(()),
+        }
     }
 
     async fn find(&self, id: PurchaseId) -> Result<Purchase, PurchaseError> {

@@ -1,9 +1,11 @@
 //! Purchases: what an org bought, one tool or one bundle each, with their recurring
 //! periods (R-R*) and their end by cancellation, expiry or refund (R-E2).
 
+mod grace;
 mod period;
 
 pub use crate::interval::{Interval, add_months};
+pub use grace::{GracePeriod, GraceTooLong};
 pub use period::Period;
 
 use async_trait::async_trait;
@@ -318,19 +320,46 @@ impl Purchase {
         }
     }
 
-    /// R-R2: a recurring purchase whose paid period is over expires (auto-renew off, or the
-    /// renewal failed).
+    /// R-B5: when access ends (exclusive) unless a renewal is paid first; `None` for a
+    /// one-time purchase. A purchase that renews by itself keeps access through the
+    /// `grace` after its period, while the renewal may still arrive (the provider charges
+    /// after the period's end, credits may be topped up, an invoice paid); one whose
+    /// auto-renew is off ends with its period, since nothing will renew it.
+    #[must_use]
+    pub fn access_ends(&self, grace: GracePeriod) -> Option<DateTime<Utc>> {
+        match self.parts.billing {
+            Billing::OneTime => None,
+            Billing::Recurring {
+                period,
+                auto_renew: true,
+                ..
+            } => Some(grace.ends(period.end())),
+            Billing::Recurring { period, .. } => Some(period.end()),
+        }
+    }
+
+    /// Whether an active recurring purchase must expire at `now` ([`Purchase::access_ends`]).
+    #[must_use]
+    pub fn expiry_due(&self, now: DateTime<Utc>, grace: GracePeriod) -> bool {
+        self.parts.status == PurchaseStatus::Active
+            && self.access_ends(grace).is_some_and(|end| now >= end)
+    }
+
+    /// R-R2, R-B5: a recurring purchase whose access is over expires: auto-renew off at
+    /// its period's end, otherwise once the grace after it is over without renewal.
     ///
     /// # Errors
-    /// `NotActive`, `NotRecurring`, `PeriodNotOver`.
-    pub fn expire(&mut self, now: DateTime<Utc>) -> Result<(), PurchaseRuleError> {
+    /// `NotActive`, `NotRecurring`, `PeriodNotOver` while access holds.
+    pub fn expire(
+        &mut self,
+        now: DateTime<Utc>,
+        grace: GracePeriod,
+    ) -> Result<(), PurchaseRuleError> {
         self.require_active()?;
-        match self.parts.billing {
-            Billing::OneTime => Err(PurchaseRuleError::NotRecurring),
-            Billing::Recurring { period, .. } if now < period.end() => {
-                Err(PurchaseRuleError::PeriodNotOver)
-            }
-            Billing::Recurring { .. } => {
+        match self.access_ends(grace) {
+            None => Err(PurchaseRuleError::NotRecurring),
+            Some(end) if now < end => Err(PurchaseRuleError::PeriodNotOver),
+            Some(_) => {
                 self.parts.status = PurchaseStatus::Expired;
                 self.parts.ended_at = Some(now);
                 Ok(())
@@ -460,8 +489,10 @@ pub trait PurchaseRepository: Send + Sync {
     /// unset), whatever their `until`.
     async fn entitlements_of(&self, id: PurchaseId) -> Result<Vec<Entitlement>, RepoError>;
 
-    /// The ledger postings of this purchase, oldest first: its sale posting and the
-    /// refunds made since (for proportional, bounded refunds, R-M5).
+    /// The ledger postings of this purchase's first sale, oldest first: its sale posting
+    /// and the refunds made of it since (for proportional, bounded refunds, R-M5). A
+    /// renewal's sale and refunds are listed with the renewal (the renewal repository's
+    /// `postings`), not here.
     async fn postings(&self, id: PurchaseId) -> Result<Vec<Posting>, RepoError>;
 
     /// Saves a changed purchase (auto-renew off).
@@ -487,7 +518,8 @@ pub trait PurchaseRepository: Send + Sync {
     /// already REFUNDED): a concurrent refund won, and nothing is stored.
     async fn refund(&self, plan: &RefundPlan) -> Result<(), RepoError>;
 
-    /// ACTIVE recurring purchases whose period ended at or before `now` without renewal.
+    /// ACTIVE recurring purchases whose period ended at or before `now` without renewal
+    /// (the use case then applies the grace, [`Purchase::expiry_due`]).
     async fn due_to_expire(&self, now: DateTime<Utc>) -> Result<Vec<Purchase>, RepoError>;
 }
 
@@ -555,9 +587,13 @@ mod tests {
             .with_ymd_and_hms(2025, 1, 31, 23, 0, 0)
             .single()
             .unwrap();
-        assert_eq!(p.expire(before_end), Err(PurchaseRuleError::PeriodNotOver));
+        let grace = GracePeriod::default();
+        assert_eq!(
+            p.expire(before_end, grace),
+            Err(PurchaseRuleError::PeriodNotOver)
+        );
         let end = p.billing().paid_until().unwrap();
-        p.expire(end).unwrap();
+        p.expire(end, grace).unwrap();
         assert_eq!(p.status(), PurchaseStatus::Expired);
         assert_eq!(
             p.renew(),

@@ -21,7 +21,6 @@
 //! payment is late.
 
 mod collection;
-mod grace;
 mod machine;
 mod outcome;
 mod proration;
@@ -31,8 +30,8 @@ mod state;
 mod subscribed;
 mod summary;
 
+pub use crate::purchase::{GracePeriod, GraceTooLong};
 pub use collection::{Collection, ProviderAction, ProviderRef};
-pub use grace::GracePeriod;
 pub use machine::{Subscription, SubscriptionParts};
 pub use outcome::{
     Cancellation, EarlyEnd, Ended, Move, PaymentOutcome, PlanChange, RefundReason, Refusal, Renewal,
@@ -90,8 +89,6 @@ pub enum SubscriptionError {
     ProviderRefConflict,
     #[error("provider subscription id must be 1 to 255 printable characters without spaces")]
     InvalidProviderRef,
-    #[error("grace lasts at most 30 days, got {days}")]
-    InvalidGrace { days: u32 },
     #[error(transparent)]
     Proration(#[from] ProrationError),
     /// A stored subscription breaks an invariant the moves keep.

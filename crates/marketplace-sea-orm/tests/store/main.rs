@@ -13,6 +13,7 @@ mod licensing;
 mod metering;
 mod modules;
 mod plans;
+mod renewals;
 mod rls;
 mod schema_labels;
 mod sellers;

@@ -77,6 +77,9 @@ pub enum EventData {
         period_end: Option<i64>,
         amount_paid_minor: Option<i64>,
         currency: Option<String>,
+        /// The payment intent that paid it (`payment_intent`, before 2025-03-31), which
+        /// the charge's refunds name.
+        payment_intent: Option<String>,
     },
     /// `invoice.payment_failed` of a subscription's invoice.
     InvoicePaymentFailed {
@@ -205,6 +208,9 @@ struct InvoiceObject {
     currency: Option<String>,
     #[serde(default)]
     next_payment_attempt: Option<i64>,
+    /// The id (or the expanded intent) of the payment that paid it.
+    #[serde(default)]
+    payment_intent: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -363,6 +369,7 @@ pub fn parse_event(payload: &[u8]) -> Result<StripeEvent, EventParseError> {
                 }
                 Some(subscription_id) => EventData::InvoicePaid {
                     period_end: invoice_period_end(&invoice),
+                    payment_intent: invoice.payment_intent.as_ref().and_then(id_of),
                     amount_paid_minor: invoice.amount_paid,
                     currency: invoice.currency,
                     invoice_id: invoice.id,

@@ -224,6 +224,8 @@ fn invoice_paid_is_a_renewal_paid_until_its_period_end() {
             PaymentEvent::RenewalPaid {
                 subscription: "sub_1Tool".into(),
                 paid_until: Some(Utc.timestamp_opt(end, 0).unwrap()),
+                amount: Some(Money::from_minor(1_000, Currency::USD)),
+                payment: None,
             },
         )
     };
@@ -248,6 +250,8 @@ fn invoice_paid_without_a_period_renews_by_one_period() {
             PaymentEvent::RenewalPaid {
                 subscription: "sub_1Tool".into(),
                 paid_until: None,
+                amount: Some(Money::from_minor(1_000, Currency::USD)),
+                payment: None,
             }
         )
     );

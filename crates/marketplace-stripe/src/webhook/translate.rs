@@ -126,10 +126,19 @@ fn payment_event(data: EventData) -> Option<PaymentEvent> {
         EventData::InvoicePaid {
             subscription_id,
             period_end,
+            amount_paid_minor,
+            currency,
+            payment_intent,
             ..
         } => Some(PaymentEvent::RenewalPaid {
             subscription: subscription_id,
             paid_until: period_end.and_then(|secs| DateTime::from_timestamp(secs, 0)),
+            amount: amount_paid_minor.zip(currency).and_then(|(minor, code)| {
+                Currency::parse(&code.to_uppercase())
+                    .ok()
+                    .map(|c| Money::from_minor(minor, c))
+            }),
+            payment: payment_intent,
         }),
         EventData::InvoicePaymentFailed {
             subscription_id, ..

@@ -318,7 +318,13 @@ pub async fn renew_then_expire(p: &ContractPorts) {
         due.iter().any(|x| x.id() == purchase.id()),
         "contract R-R2: due at the new end"
     );
-    ok(purchase.expire(end_at), "expire rule");
+    ok(
+        purchase.expire(
+            end_at,
+            marketplace_domain::subscription::GracePeriod::default(),
+        ),
+        "expire rule",
+    );
     let ending = PurchaseEnd {
         at: purchase.ended_at().unwrap_or(purchase.created_at()),
         purchase: purchase.clone(),

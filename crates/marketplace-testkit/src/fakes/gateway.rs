@@ -51,6 +51,10 @@ struct GatewayState {
     /// Subscriptions started, by idempotency key; `None` until enabled.
     subscriptions: Option<Vec<(String, SubscriptionRequest)>>,
     cancelled_subscriptions: Vec<String>,
+    /// Subscriptions cancelled at once (R-B8).
+    ended_subscriptions: Vec<String>,
+    /// Payments the provider took by itself (subscription renewals): reference, amount.
+    renewal_payments: Vec<(String, Money)>,
 }
 
 /// The in-memory [`PaymentGateway`]: configurable outcome, records payments, refunds and
@@ -74,6 +78,8 @@ impl Default for FakePaymentGateway {
                 declined: 0,
                 subscriptions: None,
                 cancelled_subscriptions: Vec::new(),
+                ended_subscriptions: Vec::new(),
+                renewal_payments: Vec::new(),
             }),
         }
     }
@@ -95,6 +101,20 @@ impl FakePaymentGateway {
     #[must_use]
     pub fn cancelled_subscriptions(&self) -> Vec<String> {
         self.lock().cancelled_subscriptions.clone()
+    }
+
+    /// Subscriptions cancelled at once, in order.
+    #[must_use]
+    pub fn ended_subscriptions(&self) -> Vec<String> {
+        self.lock().ended_subscriptions.clone()
+    }
+
+    /// The provider charged a subscription's renewal: payment `reference` of `amount`
+    /// succeeded, and may be refunded.
+    pub fn take_renewal_payment(&self, reference: &str, amount: Money) {
+        self.lock()
+            .renewal_payments
+            .push((reference.to_owned(), amount));
     }
 
     fn lock(&self) -> MutexGuard<'_, GatewayState> {
@@ -252,17 +272,22 @@ impl PaymentGateway for FakePaymentGateway {
         {
             return Ok(());
         }
-        let paid = s
-            .payments
-            .iter()
-            .find(|p| p.reference == reference)
-            .ok_or_else(|| PaymentError::Invalid(format!("no payment {reference}")))?;
-        if paid.state != PaymentState::Succeeded {
-            return Err(PaymentError::Invalid(format!(
-                "payment {reference} has not succeeded"
-            )));
-        }
-        let limit = paid.request.amount.to_minor().unwrap_or(0);
+        let limit =
+            if let Some((_, amount)) = s.renewal_payments.iter().find(|(r, _)| r == reference) {
+                amount.to_minor().unwrap_or(0)
+            } else {
+                let paid = s
+                    .payments
+                    .iter()
+                    .find(|p| p.reference == reference)
+                    .ok_or_else(|| PaymentError::Invalid(format!("no payment {reference}")))?;
+                if paid.state != PaymentState::Succeeded {
+                    return Err(PaymentError::Invalid(format!(
+                        "payment {reference} has not succeeded"
+                    )));
+                }
+                paid.request.amount.to_minor().unwrap_or(0)
+            };
         let wanted = amount
             .to_minor()
             .map_err(|e| PaymentError::Invalid(e.to_string()))?;
@@ -322,6 +347,14 @@ impl PaymentGateway for FakePaymentGateway {
         self.lock()
             .cancelled_subscriptions
             .push(subscription.to_owned());
+        Ok(())
+    }
+
+    async fn cancel_subscription(&self, subscription: &str) -> Result<(), PaymentError> {
+        let mut s = self.lock();
+        if !s.ended_subscriptions.iter().any(|e| e == subscription) {
+            s.ended_subscriptions.push(subscription.to_owned());
+        }
         Ok(())
     }
 }

@@ -11,6 +11,7 @@ mod payment_events;
 mod payouts;
 mod plans;
 mod purchases;
+mod renewals;
 mod reviews;
 mod sellers;
 mod store;
@@ -148,10 +149,26 @@ impl Fakes {
         marketplace_domain::payment_events::PaymentEventService::new(
             self.checkout_service(),
             self.purchase_service(),
+            self.renewal_service(),
             self.store.clone(),
             self.store.clone(),
             self.store.clone(),
             self.clock.clone(),
+        )
+    }
+
+    /// Renewals with the default grace (3 days).
+    #[must_use]
+    pub fn renewal_service(&self) -> marketplace_domain::renewal::RenewalService {
+        marketplace_domain::renewal::RenewalService::new(
+            self.store.clone(),
+            self.store.clone(),
+            self.store.clone(),
+            self.payments.clone(),
+            self.audit.clone(),
+            self.clock.clone(),
+            self.ids.clone(),
+            marketplace_domain::subscription::GracePeriod::default(),
         )
     }
 

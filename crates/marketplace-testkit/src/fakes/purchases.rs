@@ -86,11 +86,12 @@ impl PurchaseRepository for InMemoryStore {
     }
 
     async fn postings(&self, id: PurchaseId) -> Result<Vec<Posting>, RepoError> {
-        let mut v: Vec<Posting> = self
-            .lock()
+        let d = self.lock();
+        let of_renewals: Vec<_> = d.renewals.iter().flat_map(|(_, ids)| ids).collect();
+        let mut v: Vec<Posting> = d
             .postings
             .iter()
-            .filter(|p| p.purchase_id() == Some(id))
+            .filter(|p| p.purchase_id() == Some(id) && !of_renewals.contains(&&p.id()))
             .cloned()
             .collect();
         // Oldest first; the sale before its refunds when they share a time.

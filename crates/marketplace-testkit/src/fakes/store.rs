@@ -48,6 +48,11 @@ pub struct StoreData {
     pub entitlements: Vec<Entitlement>,
     /// In insertion order.
     pub postings: Vec<Posting>,
+    /// Renewals of recurring purchases, in insertion order, each with its postings' ids.
+    pub renewals: Vec<(
+        marketplace_domain::renewal::RenewalCharge,
+        Vec<marketplace_domain::ids::PostingId>,
+    )>,
     pub reviews: crate::fakes::reviews::ReviewTables,
     /// Sellers' full records and their payouts.
     pub seller_records: crate::fakes::sellers::SellerTables,

@@ -1,9 +1,14 @@
-//! The grace period (R-B5): how long access outlasts a period whose renewal has not been
+//! The grace period (R-B5) of a recurring purchase: how long access outlasts a period whose renewal has not been
 //! paid, so a renewal that arrives late, or is refused and then paid, never cuts access.
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::SubscriptionError;
+/// A grace longer than [`GracePeriod::MAX_DAYS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("grace lasts at most 30 days, got {days}")]
+pub struct GraceTooLong {
+    pub days: u32,
+}
 
 /// How long after a period ends its renewal may still be paid: 3 days unless configured,
 /// at most 30. A subscription never expires the instant its period ends: the payment
@@ -16,10 +21,10 @@ impl GracePeriod {
     pub const MAX_DAYS: u32 = 30;
 
     /// # Errors
-    /// [`SubscriptionError::InvalidGrace`] beyond 30 days.
-    pub fn days(days: u32) -> Result<Self, SubscriptionError> {
+    /// [`GraceTooLong`] beyond 30 days.
+    pub fn days(days: u32) -> Result<Self, GraceTooLong> {
         if days > Self::MAX_DAYS {
-            return Err(SubscriptionError::InvalidGrace { days });
+            return Err(GraceTooLong { days });
         }
         Ok(Self(Duration::days(i64::from(days))))
     }
