@@ -302,6 +302,32 @@ const UNIQUE_KEYS: &[UniqueKey] = &[
          module_update_notices.version",
         "module_update_notices",
     ),
+    // Renewals.
+    key(
+        "subscription_renewals_pkey",
+        "subscription_renewals.id",
+        "subscription_renewals",
+    ),
+    unique(
+        "subscription_renewals_period_key",
+        "subscription_renewals.purchase_id, subscription_renewals.period_start",
+        Meaning::Is(Conflict::Duplicate("the period's renewal")),
+    ),
+    unique(
+        "subscription_renewals_invoice_key",
+        "subscription_renewals.org_id, subscription_renewals.invoice_number",
+        Meaning::Is(Conflict::Duplicate("renewal invoice number")),
+    ),
+    unique(
+        "subscription_renewals_payment_key",
+        "subscription_renewals.payment_reference",
+        Meaning::Is(Conflict::Duplicate("renewal payment")),
+    ),
+    key(
+        "subscription_renewal_postings_pkey",
+        "subscription_renewal_postings.posting_id",
+        "subscription_renewal_postings",
+    ),
 ];
 
 /// The unique key a violation names: by constraint name on PostgreSQL; on SQLite by the
