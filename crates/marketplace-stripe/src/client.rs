@@ -87,6 +87,7 @@ enum Attempt<T> {
 pub(crate) enum Method {
     Get,
     Post,
+    Delete,
 }
 
 impl StripeClient {
@@ -122,6 +123,12 @@ impl StripeClient {
     /// GET `path` (starting with `/v1/`).
     pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, PaymentError> {
         self.send(Method::Get, path, &Form::new(), None).await
+    }
+
+    /// DELETE `path`: idempotent by itself, so sent without an idempotency key, as Stripe
+    /// asks.
+    pub(crate) async fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T, PaymentError> {
+        self.send(Method::Delete, path, &Form::new(), None).await
     }
 
     /// POST `form` to `path` with `idempotency_key`, or with a key made for this call.
@@ -197,6 +204,7 @@ impl StripeClient {
         let mut request = match method {
             Method::Get => self.http.get(url),
             Method::Post => self.http.post(url).form(form),
+            Method::Delete => self.http.delete(url),
         }
         .bearer_auth(&self.config.secret_key);
         if let Some(version) = &self.config.api_version {

@@ -360,6 +360,32 @@ impl StripeGateway {
         Ok(sub.into())
     }
 
+    /// R-B8: cancels the subscription at once (`DELETE /v1/subscriptions/{id}`), so it
+    /// never charges again. One already cancelled counts as done: Stripe refuses a second
+    /// cancellation, so a refusal is checked against the subscription's status.
+    ///
+    /// # Errors
+    /// `Invalid` for an unknown subscription or one Stripe will not cancel; otherwise as
+    /// [`StripeGateway::create_customer`].
+    pub async fn cancel_subscription_now(
+        &self,
+        subscription_id: &str,
+    ) -> Result<SubscriptionRef, PaymentError> {
+        let path = format!("/v1/subscriptions/{}", path_id(subscription_id)?);
+        match self.client.delete::<wire::Subscription>(&path).await {
+            Ok(sub) => Ok(sub.into()),
+            Err(PaymentError::Invalid(why)) => {
+                let current = self.get_subscription(subscription_id).await?;
+                if current.status == SubscriptionStatus::Canceled {
+                    Ok(current)
+                } else {
+                    Err(PaymentError::Invalid(why))
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// The subscription as Stripe has it now (for reconciliation).
     ///
     /// # Errors
@@ -531,6 +557,12 @@ impl PaymentGateway for StripeGateway {
     ) -> Result<(), PaymentError> {
         let sub = StripeGateway::cancel_subscription_at_period_end(self, subscription).await?;
         tracing::info!(subscription = %sub.id, period_end = ?sub.current_period_end, "stripe subscription set to cancel at period end");
+        Ok(())
+    }
+
+    async fn cancel_subscription(&self, subscription: &str) -> Result<(), PaymentError> {
+        let sub = StripeGateway::cancel_subscription_now(self, subscription).await?;
+        tracing::info!(subscription = %sub.id, "stripe subscription cancelled");
         Ok(())
     }
 }

@@ -884,6 +884,101 @@ async fn cancel_at_period_end_and_get_subscription() {
 }
 
 #[tokio::test]
+async fn r_b8_cancelling_now_deletes_the_subscription_without_an_idempotency_key() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/subscriptions/sub_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "sub_1", "object": "subscription", "status": "canceled",
+            "cancel_at_period_end": false, "current_period_end": 1767225600})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    PaymentGateway::cancel_subscription(&gateway(&server), "sub_1")
+        .await
+        .unwrap();
+    let received = requests(&server).await;
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].method.as_str(), "DELETE");
+    assert_eq!(header(&received[0], "idempotency-key"), None);
+    assert!(received[0].body.is_empty());
+}
+
+#[tokio::test]
+async fn r_b8_cancelling_a_subscription_already_cancelled_succeeds() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/subscriptions/sub_1"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"error": {
+            "type": "invalid_request_error",
+            "message": "A canceled subscription can only update its cancellation_details and metadata."}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/subscriptions/sub_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "sub_1", "status": "canceled", "cancel_at_period_end": false})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    PaymentGateway::cancel_subscription(&gateway(&server), "sub_1")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn r_b8_a_live_subscription_stripe_refuses_to_cancel_is_an_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/subscriptions/sub_1"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"error": {
+            "type": "invalid_request_error", "message": "refused"}})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/subscriptions/sub_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "sub_1", "status": "active", "cancel_at_period_end": false})))
+        .mount(&server)
+        .await;
+    let err = PaymentGateway::cancel_subscription(&gateway(&server), "sub_1")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PaymentError::Invalid(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn r_b5_a_renewal_paid_after_the_end_is_refunded_in_full_under_its_own_key() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/refunds"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "re_9", "object": "refund", "amount": 1999, "status": "succeeded"})))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let gw = gateway(&server);
+    // What the renewal use case asks, twice (a redelivered invoice.paid): the same key.
+    for _ in 0..2 {
+        gw.refund("pi_renewal_9", usd(1999), "renewal-pi_renewal_9-after-end")
+            .await
+            .unwrap();
+    }
+    let received = requests(&server).await;
+    for r in &received {
+        assert_eq!(
+            header(r, "idempotency-key"),
+            Some("renewal-pi_renewal_9-after-end")
+        );
+        assert_eq!(
+            form(r),
+            pairs(&[("payment_intent", "pi_renewal_9"), ("amount", "1999")])
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_non_positive_subscription_price_is_refused_before_any_request() {
     let server = MockServer::start().await;
     let mut req = subscription_request();
