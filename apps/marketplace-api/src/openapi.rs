@@ -62,6 +62,7 @@ impl Modify for BearerAuth {
         catalog_admin::create_tool, catalog_admin::update_tool, catalog_admin::create_bundle, catalog_admin::update_bundle,
         plans::add_tool_plan, plans::edit_tool_plan, plans::add_bundle_plan, plans::edit_bundle_plan,
         orgs::put_org, orgs::grant_credits, orders::mark_paid, purchases::refund,
+        purchases::mark_renewal_invoice_paid,
         webhooks::stripe_webhook,
         seller_admin::create_seller, seller_admin::list_sellers, seller_admin::update_seller, seller_admin::assign_tool,
         statements::revenue_report, profile::my_seller, statements::my_statement, statements::my_statement_csv,

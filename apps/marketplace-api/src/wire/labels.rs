@@ -139,6 +139,8 @@ wire_enum!(/// An order's status.
     OrderStatusLabel(OrderStatus), lower = false);
 wire_enum!(/// A purchase's status.
     PurchaseStatusLabel(PurchaseStatus), lower = false);
+wire_enum!(/// Where one period's renewal of a recurring purchase stands.
+    RenewalStatusLabel(marketplace_domain::renewal::RenewalStatus), lower = false);
 wire_enum!(/// What a purchase bought.
     PurchaseType(ItemKind), lower = false);
 wire_enum!(/// A review's moderation status.

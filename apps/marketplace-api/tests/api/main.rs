@@ -18,6 +18,7 @@ mod licenses;
 mod openapi;
 mod plans;
 mod purchases;
+mod renewals;
 mod reviews;
 mod sellers;
 mod shapes;

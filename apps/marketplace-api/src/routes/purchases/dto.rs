@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use crate::extract::BadRequest;
 use crate::wire::labels::query::any_case;
-use crate::wire::labels::{PaymentMethodLabel, PurchaseStatusLabel, PurchaseType};
+use crate::wire::labels::{
+    PaymentMethodLabel, PurchaseStatusLabel, PurchaseType, RenewalStatusLabel,
+};
 use crate::wire::{MoneyDto, page_request};
 use marketplace_domain::paging::PageRequest;
 
@@ -108,5 +110,48 @@ impl TryFrom<RefundBody> for RefundAmount {
             .map(|m| m.parse_field("amount"))
             .transpose()
             .map(Self)
+    }
+}
+
+/// One period's renewal of a recurring purchase (R-B6): paid by credits, by the card's
+/// provider, or by a renewal invoice an admin marks paid.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RenewalDto {
+    pub purchase_id: Uuid,
+    /// PAST_DUE, INVOICED or COLLECTED.
+    pub status: RenewalStatusLabel,
+    /// The renewal invoice's number (`REN-000042`), for an invoice payer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice_number: Option<String>,
+    pub amount: MoneyDto,
+    pub refunded: MoneyDto,
+    pub period_start: DateTime<Utc>,
+    pub period_end: DateTime<Utc>,
+    /// When the grace ends: payable until then (PAST_DUE and INVOICED).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collected_at: Option<DateTime<Utc>>,
+}
+
+impl From<marketplace_domain::renewal::RenewalCharge> for RenewalDto {
+    fn from(r: marketplace_domain::renewal::RenewalCharge) -> Self {
+        use marketplace_domain::renewal::RenewalState;
+        let (due_at, collected_at) = match r.state {
+            RenewalState::PastDue { grace_ends } => (Some(grace_ends), None),
+            RenewalState::Invoiced { due, .. } => (Some(due), None),
+            RenewalState::Collected { at, .. } => (None, Some(at)),
+        };
+        Self {
+            purchase_id: r.purchase_id.as_uuid(),
+            status: r.state.status().into(),
+            invoice_number: r.invoice().map(|n| n.to_string()),
+            amount: r.amount.into(),
+            refunded: r.refunded.into(),
+            period_start: r.period.start(),
+            period_end: r.period.end(),
+            due_at,
+            collected_at,
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! The org's purchases (R-R*), and refunds by platform admins (R-E2, R-M5).
+//! The org's purchases (R-R*), refunds by platform admins (R-E2, R-M5), and renewal
+//! invoices they mark paid (R-B6).
 
 pub mod dto;
 
@@ -11,12 +12,16 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Query, ValidJson};
 use crate::state::Services;
 use crate::wire::ListDto;
-use dto::{PurchaseDto, PurchasesQuery, RefundAmount, RefundBody};
+use dto::{PurchaseDto, PurchasesQuery, RefundAmount, RefundBody, RenewalDto};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/purchases", web::get().to(list_purchases))
         .route("/purchases/{id}/cancel", web::post().to(cancel_purchase))
-        .route("/admin/purchases/{id}/refund", web::post().to(refund));
+        .route("/admin/purchases/{id}/refund", web::post().to(refund))
+        .route(
+            "/admin/purchases/{id}/renewal-invoices/{number}/mark-paid",
+            web::post().to(mark_renewal_invoice_paid),
+        );
 }
 
 /// The org's purchases, newest first.
@@ -96,4 +101,33 @@ pub async fn refund(
         .refund(&caller.0, PurchaseId::from_uuid(id.into_inner()), amount)
         .await?;
     Ok(web::Json(purchase.into()))
+}
+
+/// Settles renewal invoice `number` (the sequence of `REN-000042`) of a purchase paid by
+/// invoice: the next period is paid and its sale posted (R-B6, R-B7). Marking it paid
+/// again changes nothing.
+#[utoipa::path(
+    post, path = "/v1/admin/purchases/{id}/renewal-invoices/{number}/mark-paid", tag = "admin",
+    params(("id" = Uuid, Path), ("number" = u32, Path, description = "The invoice's sequence number")),
+    responses(
+        (status = 200, description = "The renewal, collected", body = RenewalDto),
+        (status = 400, description = "Malformed id or number", body = ErrorBody),
+        (status = 401, description = "Missing or bad token", body = ErrorBody),
+        (status = 403, description = "Not a billing admin", body = ErrorBody),
+        (status = 404, description = "No such renewal invoice", body = ErrorBody),
+        (status = 409, description = "illegal_state: the purchase's access ended first", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn mark_renewal_invoice_paid(
+    svc: web::Data<Services>,
+    caller: Caller,
+    path: web::Path<(Uuid, u32)>,
+) -> Result<web::Json<RenewalDto>, ApiError> {
+    let (id, number) = path.into_inner();
+    let renewal = svc
+        .renewals
+        .invoice_paid(&caller.0, PurchaseId::from_uuid(id), number)
+        .await?;
+    Ok(web::Json(renewal.into()))
 }
