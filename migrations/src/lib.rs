@@ -32,8 +32,8 @@ pub mod m20250601_000003_payouts;
 pub mod m20261130_000001_usage;
 pub mod m20261130_000002_module_installations;
 pub mod m20261130_000003_api_keys_and_licenses;
+pub mod m20261130_000004_subscription_renewals;
 pub mod m20261201_000001_plans;
-pub mod m20261201_000002_subscription_renewals;
 pub mod m20261201_000002_platform_role;
 pub mod seed;
 
@@ -63,8 +63,8 @@ const TABLE_LISTS: &[&[&str]] = &[
     m20261130_000001_usage::TABLES,
     m20261130_000002_module_installations::TABLES,
     m20261130_000003_api_keys_and_licenses::TABLES,
+    m20261130_000004_subscription_renewals::TABLES,
     m20261201_000001_plans::TABLES,
-    m20261201_000002_subscription_renewals::TABLES,
 ];
 
 const ALL_TABLES: [&str; count_tables(TABLE_LISTS)] = concat_tables(TABLE_LISTS);
@@ -109,8 +109,8 @@ impl sea_orm_migration::MigratorTrait for Migrator {
             Box::new(m20261130_000001_usage::Migration),
             Box::new(m20261130_000002_module_installations::Migration),
             Box::new(m20261130_000003_api_keys_and_licenses::Migration),
+            Box::new(m20261130_000004_subscription_renewals::Migration),
             Box::new(m20261201_000001_plans::Migration),
-            Box::new(m20261201_000002_subscription_renewals::Migration),
             Box::new(m20261201_000002_platform_role::Migration),
         ]
     }

@@ -28,7 +28,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261201_000002_subscription_renewals"
+        "m20261130_000004_subscription_renewals"
     }
 }
 
