@@ -1,0 +1,228 @@
+//! R-B5..R-B8 over random histories, through the use cases on the testkit's fakes: a
+//! monthly tool bought with platform credits and one bought by card, then time passing,
+//! the renewal and expiry jobs, credits topped up, card renewals paid (on time, late,
+//! after the end), refunded in part or in full at the provider, admin refunds and
+//! cancellations. After every step: the ledger's net buyer payments equal the money
+//! collected to the cent, and nothing is charged for a purchase that has ended.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use chrono::Duration;
+use common::{add_all, new_key, purchase_of, tool_ref};
+use marketplace_domain::checkout::PaymentMethod;
+use marketplace_domain::money::{Currency, Money};
+use marketplace_domain::payment_events::{PaymentEvent, ReceivedEvent};
+use marketplace_domain::purchase::{Purchase, PurchaseStatus, add_months};
+use marketplace_domain::revenue::{Account, balance};
+use marketplace_domain::tier::Tier;
+use marketplace_testkit::Fakes;
+use marketplace_testkit::builders::admin_user;
+use proptest::prelude::*;
+
+#[derive(Clone, Debug)]
+enum Step {
+    /// Time passes.
+    Advance { hours: i64 },
+    /// The renewal job, then the expiry job.
+    RunJobs,
+    /// Credits added to the wallet (not collected money).
+    TopUp { cents: i64 },
+    /// The provider charged the card purchase's next period.
+    CardRenewalPaid,
+    /// The provider refunded part of the last card renewal charge (cumulative total).
+    ProviderRefund { cents: i64 },
+    /// An admin refunds the credits purchase, `None` in full.
+    AdminRefundCredits { cents: Option<i64> },
+    /// The buyer stops the credits purchase's auto-renew.
+    CancelCredits,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        4 => (1_i64..24 * 40).prop_map(|hours| Step::Advance { hours }),
+        4 => Just(Step::RunJobs),
+        2 => (0_i64..2_500).prop_map(|cents| Step::TopUp { cents }),
+        3 => Just(Step::CardRenewalPaid),
+        1 => (1_i64..1_000).prop_map(|cents| Step::ProviderRefund { cents }),
+        1 => prop_oneof![Just(None), (1_i64..1_000).prop_map(Some)]
+            .prop_map(|cents| Step::AdminRefundCredits { cents }),
+        1 => Just(Step::CancelCredits),
+    ]
+}
+
+fn usd(cents: i64) -> Money {
+    Money::from_minor(cents, Currency::USD)
+}
+
+/// What the world outside the ledger saw: money that moved.
+#[derive(Default)]
+struct Model {
+    /// Credits put in the wallet (the first grant included).
+    credits_in: i64,
+    /// Card money the provider took, and gave back at its own initiative.
+    card_taken: i64,
+    provider_refunded: i64,
+    /// The last card renewal charge: reference and what the provider refunded of it.
+    last_charge: Option<(String, i64)>,
+    events: u64,
+}
+
+fn cents(m: Money) -> i64 {
+    m.to_minor().unwrap()
+}
+
+fn net_ledger(f: &Fakes) -> i64 {
+    let entries: Vec<_> = f
+        .store
+        .postings()
+        .iter()
+        .flat_map(|p| p.entries().to_vec())
+        .collect();
+    cents(balance(&entries, &Account::BuyerPayments, Currency::USD))
+        + cents(balance(&entries, &Account::Refunds, Currency::USD))
+}
+
+/// Money collected: credits spent plus card money kept.
+fn collected(f: &Fakes, m: &Model, buyer: &marketplace_domain::access::Actor) -> i64 {
+    let wallet = cents(common::credits(f, buyer));
+    let gateway_refunds: i64 = f.payments.refunds().iter().map(|r| cents(r.amount)).sum();
+    (m.credits_in - wallet) + (m.card_taken - gateway_refunds - m.provider_refunded)
+}
+
+async fn run(steps: Vec<Step>) {
+    let f = Fakes::new();
+    let (org, buyer) = f.org_with_owner(Tier::Elite);
+    let mut m = Model {
+        credits_in: 2_000,
+        ..Model::default()
+    };
+    f.set_org(org, Tier::Elite, usd(m.credits_in));
+    let by_credits = f.tool(|b| b.price("10.00").monthly());
+    let by_card = f.tool(|b| b.price("10.00").monthly());
+    add_all(&f, &buyer, &[tool_ref(&by_credits)]).await;
+    f.checkout_service()
+        .checkout(&buyer, new_key(), PaymentMethod::PlatformCredits)
+        .await
+        .unwrap();
+    f.payments.enable_subscriptions();
+    add_all(&f, &buyer, &[tool_ref(&by_card)]).await;
+    f.checkout_service()
+        .checkout(&buyer, new_key(), PaymentMethod::CreditCard)
+        .await
+        .unwrap();
+    m.card_taken += 1_000;
+    let credits_purchase =
+        |f: &Fakes| -> Purchase { purchase_of(f, &buyer, tool_ref(&by_credits)) };
+    let card_purchase = |f: &Fakes| -> Purchase { purchase_of(f, &buyer, tool_ref(&by_card)) };
+    let events = f.payment_event_service();
+    let renewals = f.renewal_service();
+    let purchases = f.purchase_service();
+
+    for step in steps {
+        let credits_ended = credits_purchase(&f).status() != PurchaseStatus::Active;
+        let wallet_before = cents(common::credits(&f, &buyer));
+        match step {
+            Step::Advance { hours } => f.clock.advance(Duration::hours(hours)),
+            Step::RunJobs => {
+                renewals.run_due().await.unwrap();
+                purchases.expire_due().await.unwrap();
+            }
+            Step::TopUp { cents: c } => {
+                if c > 0 {
+                    m.credits_in += c;
+                    f.set_org(org, Tier::Elite, usd(wallet_before + c));
+                }
+            }
+            Step::CardRenewalPaid => {
+                let p = card_purchase(&f);
+                let end = p.billing().paid_until().unwrap();
+                m.events += 1;
+                let reference = format!("pi_renewal_{}", m.events);
+                f.payments.take_renewal_payment(&reference, usd(1_000));
+                m.card_taken += 1_000;
+                events
+                    .handle(ReceivedEvent {
+                        id: format!("evt_{}", m.events),
+                        kind: "invoice.paid".into(),
+                        event: PaymentEvent::RenewalPaid {
+                            subscription: "sub_1".into(),
+                            paid_until: Some(add_months(end, 1)),
+                            amount: Some(usd(1_000)),
+                            payment: Some(reference.clone()),
+                        },
+                    })
+                    .await
+                    .unwrap();
+                m.last_charge = Some((reference, 0));
+            }
+            Step::ProviderRefund { cents: c } => {
+                let Some((reference, refunded)) = m.last_charge.clone() else {
+                    continue;
+                };
+                let gateway_refunded: i64 = f
+                    .payments
+                    .refunds()
+                    .iter()
+                    .filter(|r| r.reference == reference)
+                    .map(|r| cents(r.amount))
+                    .sum();
+                // The provider refunds only what it still holds of the charge.
+                let total = (refunded + c).min(1_000 - gateway_refunded);
+                if total <= refunded {
+                    continue;
+                }
+                m.events += 1;
+                events
+                    .handle(ReceivedEvent {
+                        id: format!("evt_{}", m.events),
+                        kind: "charge.refunded".into(),
+                        event: PaymentEvent::Refunded {
+                            reference: reference.clone(),
+                            total_refunded: usd(total),
+                        },
+                    })
+                    .await
+                    .unwrap();
+                m.provider_refunded += total - refunded;
+                m.last_charge = Some((reference, total));
+            }
+            Step::AdminRefundCredits { cents: c } => {
+                let p = credits_purchase(&f);
+                let amount = c.map(usd);
+                // Refusals (nothing left, too much) change nothing; the invariant says so.
+                let _refused = purchases.refund(&admin_user(), p.id(), amount).await;
+            }
+            Step::CancelCredits => {
+                let p = credits_purchase(&f);
+                let _refused = purchases.cancel(&buyer, p.id()).await;
+            }
+        }
+        assert_eq!(
+            net_ledger(&f),
+            collected(&f, &m, &buyer),
+            "the ledger's net buyer payments equal the money collected"
+        );
+        if credits_ended {
+            assert!(
+                cents(common::credits(&f, &buyer)) >= wallet_before,
+                "nothing is debited for an ended purchase"
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn r_b7_the_ledger_equals_the_money_collected_over_random_histories(
+        steps in prop::collection::vec(step(), 1..30)
+    ) {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(run(steps));
+    }
+}
