@@ -39,7 +39,7 @@ pub const TABLES: &[&str] = &["subscription_renewals", "subscription_renewal_pos
 pub const RENEWAL_STATUSES: &[&str] = &["PAST_DUE", "INVOICED", "COLLECTED"];
 
 /// What the app role may do per table: nothing is ever deleted.
-const GRANTS: &[(&str, &[&str])] = &[
+pub(crate) const GRANTS: &[(&str, &[&str])] = &[
     ("subscription_renewals", &["SELECT", "INSERT", "UPDATE"]),
     ("subscription_renewal_postings", &["SELECT", "INSERT"]),
 ];

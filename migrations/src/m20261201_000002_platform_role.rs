@@ -98,6 +98,7 @@ fn earlier_tenant_tables() -> Vec<TenantTable> {
         crate::m20261130_000001_usage::GUARDS,
         crate::m20261130_000002_module_installations::MODULE_TENANT_TABLES,
         crate::m20261130_000003_api_keys_and_licenses::GRANTS,
+        crate::m20261130_000004_subscription_renewals::GRANTS,
     ];
     for list in lists {
         all.extend(
