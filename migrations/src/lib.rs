@@ -35,6 +35,7 @@ pub mod m20261130_000003_api_keys_and_licenses;
 pub mod m20261130_000004_subscription_renewals;
 pub mod m20261201_000001_plans;
 pub mod m20261201_000002_platform_role;
+pub mod m20261201_000003_catalog_version;
 pub mod seed;
 
 mod dialect;
@@ -65,6 +66,7 @@ const TABLE_LISTS: &[&[&str]] = &[
     m20261130_000003_api_keys_and_licenses::TABLES,
     m20261130_000004_subscription_renewals::TABLES,
     m20261201_000001_plans::TABLES,
+    m20261201_000003_catalog_version::TABLES,
 ];
 
 const ALL_TABLES: [&str; count_tables(TABLE_LISTS)] = concat_tables(TABLE_LISTS);
@@ -112,6 +114,7 @@ impl sea_orm_migration::MigratorTrait for Migrator {
             Box::new(m20261130_000004_subscription_renewals::Migration),
             Box::new(m20261201_000001_plans::Migration),
             Box::new(m20261201_000002_platform_role::Migration),
+            Box::new(m20261201_000003_catalog_version::Migration),
         ]
     }
 }
