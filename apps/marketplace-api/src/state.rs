@@ -183,6 +183,10 @@ impl Services {
             p.clock.clone(),
             p.ids.clone(),
         );
+        let catalog = match p.catalog.read_model() {
+            Some(read_model) => catalog.with_read_model(read_model),
+            None => catalog,
+        };
         Self {
             subscriptions: SubscriptionService::new(
                 purchases.clone(),

@@ -202,6 +202,7 @@ fn bench_catalog(c: &mut Criterion) {
         price_min: Some(Decimal::new(999, 2)),
         price_max: Some(Decimal::new(49_999, 2)),
         statuses: vec![ToolStatus::Active, ToolStatus::Beta],
+        featured: None,
         limit: Some(25),
         offset: Some(50),
         sort_by: Some(SortBy::Rating),

@@ -279,11 +279,14 @@ fn arb_tools() -> impl Strategy<Value = Vec<Tool>> {
 /// Whether two tools tie on the sort key (the reference the store must agree with).
 fn same_key(by: SortBy, a: &Tool, b: &Tool) -> bool {
     match by {
+        // Without a search text every tool is as relevant as any other.
+        SortBy::Relevance => true,
         SortBy::Name => a.name.as_str().to_lowercase() == b.name.as_str().to_lowercase(),
         SortBy::Price => a.price().amount() == b.price().amount(),
         SortBy::PurchaseCount => a.stats.purchase_count == b.stats.purchase_count,
         SortBy::Rating => a.stats.avg_rating == b.stats.avg_rating,
         SortBy::CreatedAt => a.created_at == b.created_at,
+        SortBy::Popular => a.stats.view_count == b.stats.view_count,
     }
 }
 

@@ -132,6 +132,13 @@ fn contains_pattern(needle: &str) -> String {
     p
 }
 
+/// `lower(column) LIKE '%word%'`. The domain also strips accents; SQL only folds case, so
+/// the two agree on unaccented text (the in-memory catalog serves the API's searches).
+fn lower_contains(column: tools::Column, word: &str) -> Expr {
+    Expr::expr(Func::lower(Expr::col((tools::Entity, column))))
+        .like(LikeExpr::new(contains_pattern(word)).escape('\\'))
+}
+
 /// The WHERE of R-C5, the same for the page and for its total.
 fn filter_condition(f: &ToolFilter) -> Condition {
     let mut cond = Condition::all();
@@ -144,6 +151,9 @@ fn filter_condition(f: &ToolFilter) -> Condition {
     if !f.statuses.is_empty() {
         cond = cond.add(tools::Column::Status.is_in(f.statuses.iter().map(|s| s.as_str())));
     }
+    if let Some(featured) = f.featured {
+        cond = cond.add(tools::Column::IsFeatured.eq(featured));
+    }
     if let Some(min) = f.price_min {
         cond = cond.add(tools::Column::PriceAmount.gte(min));
     }
@@ -151,16 +161,13 @@ fn filter_condition(f: &ToolFilter) -> Condition {
         cond = cond.add(tools::Column::PriceAmount.lte(max));
     }
     if let Some(search) = &f.search {
-        let pattern = contains_pattern(search);
-        let like = |col: tools::Column| {
-            Expr::expr(Func::lower(Expr::col((tools::Entity, col))))
-                .like(LikeExpr::new(pattern.clone()).escape('\\'))
-        };
-        cond = cond.add(
-            Condition::any()
-                .add(like(tools::Column::Name))
-                .add(like(tools::Column::Description)),
-        );
+        for word in search.split(' ') {
+            cond = cond.add(
+                Condition::any()
+                    .add(lower_contains(tools::Column::Name, word))
+                    .add(lower_contains(tools::Column::Description, word)),
+            );
+        }
     }
     if !f.tags.is_empty() {
         let tags: Vec<String> = f.tags.iter().map(|t| t.as_str().to_owned()).collect();
@@ -182,8 +189,23 @@ fn filter_condition(f: &ToolFilter) -> Condition {
 /// The primary sort key of R-C5. Names compare lower-cased by code point (`COLLATE "C"` on
 /// PostgreSQL, SQLite's default BINARY), as Rust's `str` ordering does; a missing rating
 /// sorts as the lowest (`COALESCE(avg_rating, -1)`): first ascending, last descending.
-fn sort_key(backend: DbBackend, by: SortBy) -> Expr {
-    match by {
+fn sort_key(backend: DbBackend, filter: &ToolFilter) -> Expr {
+    match filter.sort_by {
+        SortBy::Relevance => {
+            // Per word: 2 when the name has it, 1 when the description has it (as the
+            // domain's `search::relevance`).
+            let mut score = Expr::val(0);
+            for word in filter.search.iter().flat_map(|s| s.split(' ')) {
+                for (column, weight) in [(tools::Column::Name, 2), (tools::Column::Description, 1)]
+                {
+                    let hit: Expr = Expr::case(lower_contains(column, word), Expr::val(weight))
+                        .finally(Expr::val(0))
+                        .into();
+                    score = score.add(hit);
+                }
+            }
+            score
+        }
         SortBy::Name => match backend {
             DbBackend::Postgres => Expr::cust(r#"lower("tools"."name") COLLATE "C""#),
             _ => Expr::expr(Func::lower(Expr::col((tools::Entity, tools::Column::Name)))),
@@ -195,6 +217,7 @@ fn sort_key(backend: DbBackend, by: SortBy) -> Expr {
             Expr::val(-1),
         ])),
         SortBy::CreatedAt => Expr::col((tools::Entity, tools::Column::CreatedAt)),
+        SortBy::Popular => Expr::col((tools::Entity, tools::Column::ViewCount)),
     }
 }
 
@@ -296,6 +319,53 @@ impl SeaOrmStore {
             .collect()
     }
 
+    /// The catalog's change counter (see the `catalog_version` migration).
+    pub(crate) async fn catalog_version(&self) -> Result<i64, RepoError> {
+        let row = self
+            .conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.backend(),
+                "SELECT version FROM catalog_version",
+            ))
+            .await
+            .map_err(map_db)?
+            .ok_or_else(|| corrupt("catalog_version", "the counter row is missing"))?;
+        row.try_get::<i64>("", "version").map_err(map_db)
+    }
+
+    /// Every tool (with its tags) and every bundle, for an in-memory copy. Read after the
+    /// version the caller holds, so the copy is at least as new as that version.
+    pub(crate) async fn whole_catalog(&self) -> Result<(Vec<Tool>, Vec<Bundle>), RepoError> {
+        let models = tools::Entity::find()
+            .all(&self.conn)
+            .await
+            .map_err(map_db)?;
+        let mut tags: HashMap<Uuid, Vec<String>> = HashMap::new();
+        for row in tool_tags::Entity::find()
+            .order_by_asc(tool_tags::Column::ToolId)
+            .order_by_asc(tool_tags::Column::Position)
+            .order_by_asc(tool_tags::Column::Tag)
+            .all(&self.conn)
+            .await
+            .map_err(map_db)?
+        {
+            tags.entry(row.tool_id).or_default().push(row.tag);
+        }
+        let tools = models
+            .into_iter()
+            .map(|m| {
+                let t = tags.remove(&m.id).unwrap_or_default();
+                to_tool(m, t)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let bundle_models = bundles::Entity::find()
+            .all(&self.conn)
+            .await
+            .map_err(map_db)?;
+        let bundles = self.hydrate_bundles(&self.conn, bundle_models).await?;
+        Ok((tools, bundles))
+    }
+
     async fn write_bundle_items<C: ConnectionTrait>(
         db: &C,
         bundle: &Bundle,
@@ -335,6 +405,14 @@ fn bundle_model(b: &Bundle, purchase_count: i32) -> bundles::Model {
 
 #[async_trait]
 impl CatalogRepository for SeaOrmStore {
+    fn read_model(
+        &self,
+    ) -> Option<std::sync::Arc<dyn marketplace_domain::catalog::CatalogReadModel>> {
+        self.memory_catalog
+            .clone()
+            .map(|m| m as std::sync::Arc<dyn marketplace_domain::catalog::CatalogReadModel>)
+    }
+
     async fn tool(&self, id: ToolId) -> Result<Option<Tool>, RepoError> {
         Ok(self.tools(&[id]).await?.into_iter().next())
     }
@@ -380,7 +458,7 @@ impl CatalogRepository for SeaOrmStore {
             .map_err(map_db)?;
         let models = tools::Entity::find()
             .filter(cond)
-            .order_by(sort_key(self.backend(), filter.sort_by), order)
+            .order_by(sort_key(self.backend(), filter), order)
             .order_by_asc(tools::Column::Id)
             .limit(u64::from(filter.page.limit()))
             .offset(filter.page.offset())

@@ -24,6 +24,7 @@
 mod audit;
 mod cart;
 mod catalog;
+mod catalog_memory;
 mod convert;
 mod entities;
 mod error;
@@ -45,6 +46,7 @@ mod tenant;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use catalog_memory::MemoryCatalog;
 use marketplace_domain::ports::{Clock, SystemClock};
 pub use sea_orm::DbErr;
 use sea_orm::{ConnectOptions, DatabaseConnection, DbBackend};
@@ -170,6 +172,8 @@ pub struct SeaOrmStore {
     /// Work across tenants: see [`Database`].
     platform: DatabaseConnection,
     clock: Arc<dyn Clock>,
+    /// This replica's in-memory catalog for browsing, when it keeps one.
+    memory_catalog: Option<Arc<MemoryCatalog>>,
 }
 
 impl std::fmt::Debug for SeaOrmStore {
@@ -188,6 +192,7 @@ impl SeaOrmStore {
             platform: conn.clone(),
             conn,
             clock,
+            memory_catalog: None,
         }
     }
 
@@ -195,6 +200,17 @@ impl SeaOrmStore {
     #[must_use]
     pub fn with_platform(self, platform: DatabaseConnection) -> Self {
         Self { platform, ..self }
+    }
+
+    /// The same store, handing browsing an in-memory catalog that re-checks the database's
+    /// catalog version at least every `poll` (see [`MemoryCatalog`]). One per replica.
+    #[must_use]
+    pub fn with_memory_catalog(self, poll: std::time::Duration) -> Self {
+        let memory = MemoryCatalog::new(self.clone(), poll);
+        Self {
+            memory_catalog: Some(Arc::new(memory)),
+            ..self
+        }
     }
 
     /// Now, from the store's clock (R-R3: never the system clock directly).

@@ -108,10 +108,14 @@ impl SeaOrmStore {
     }
 }
 
-/// Commits a transaction.
+/// Commits a transaction, then counts it for the in-memory catalog (see
+/// [`crate::catalog_memory`]): a read after a commit of this process re-reads the catalog
+/// version, so this replica sees its own writes at once.
 ///
 /// # Errors
 /// `Unavailable` when the commit fails.
 pub(crate) async fn commit(tx: DatabaseTransaction) -> Result<(), RepoError> {
-    tx.commit().await.map_err(map_db)
+    tx.commit().await.map_err(map_db)?;
+    crate::catalog_memory::note_commit();
+    Ok(())
 }

@@ -14,7 +14,11 @@ async fn tools_first_page_has_the_list_envelope_and_the_tool_shape() {
     let app = spawn_app().await;
     let org = app.org("GROWTH", "0").await;
     let page = app.get("/v1/tools", &org.viewer).await.expect(200);
-    let items = assert_list(&page, 54, 50, 0);
+    let listed = marketplace_migrations::catalog()
+        .iter()
+        .filter(|t| !matches!(t.status, "DEPRECATED" | "DISABLED"))
+        .count();
+    let items = assert_list(&page, listed as u64, 50, 0);
     assert_eq!(items.len(), 50);
 
     let seed = marketplace_migrations::catalog()
@@ -89,13 +93,14 @@ async fn tools_filters_sort_and_page_as_the_readme_shows() {
         );
     }
 
-    // Paging: the last page of 54.
+    // Paging: the last page of the 53 listed by default (the seed's 54 less its DEPRECATED
+    // tool, R-C5).
     let page = app
         .get("/v1/tools?limit=5&offset=50&sort_by=name", &org.owner)
         .await
         .expect(200);
-    let items = assert_list(&page, 54, 5, 50);
-    assert_eq!(items.len(), 4);
+    let items = assert_list(&page, 53, 5, 50);
+    assert_eq!(items.len(), 3);
     let names: Vec<&str> = items.iter().map(|t| t["name"].as_str().unwrap()).collect();
     let mut sorted = names.clone();
     sorted.sort_unstable();
@@ -297,4 +302,148 @@ async fn one_bundle_by_id_and_its_errors() {
     app.call("GET", &format!("/v1/bundles/{id}"), None, None)
         .await
         .expect_error(401, "unauthorized");
+}
+
+#[actix_web::test]
+async fn r_c5_default_listing_shows_what_can_be_bought_or_is_coming() {
+    let app = spawn_app().await;
+    let org = app.org("GROWTH", "0").await;
+    let page = app
+        .get("/v1/tools?limit=100", &org.viewer)
+        .await
+        .expect(200);
+    let seed = marketplace_migrations::catalog();
+    let retired = seed
+        .iter()
+        .filter(|t| matches!(t.status, "DEPRECATED" | "DISABLED"))
+        .count();
+    assert!(retired >= 1, "the seed has a retired tool to hide");
+    let items = assert_list(&page, (seed.len() - retired) as u64, 100, 0);
+    assert!(
+        items.iter().all(|t| matches!(
+            t["status"].as_str(),
+            Some("ACTIVE" | "BETA" | "COMING_SOON")
+        )),
+        "no DEPRECATED or DISABLED tool without a status filter"
+    );
+    let first = app.get("/v1/tools", &org.viewer).await.expect(200);
+    assert_ne!(
+        first["items"][0]["status"], "DEPRECATED",
+        "the first page opens on a tool for sale"
+    );
+
+    let asked = app
+        .get("/v1/tools?status=DEPRECATED", &org.viewer)
+        .await
+        .expect(200);
+    let items = assert_list(
+        &asked,
+        seed.iter().filter(|t| t.status == "DEPRECATED").count() as u64,
+        50,
+        0,
+    );
+    assert!(items.iter().all(|t| t["status"] == "DEPRECATED"));
+}
+
+#[actix_web::test]
+async fn r_c5_search_finds_words_in_any_order_ignoring_accents_and_ranks_by_relevance() {
+    let app = spawn_app().await;
+    let org = app.org("GROWTH", "0").await;
+    // "Lead Generation Agent", "agent LEAD", "génération  agent" (accents), "AGENT,lead".
+    for q in [
+        "Lead%20Generation%20Agent",
+        "agent%20LEAD",
+        "g%C3%A9n%C3%A9ration%20%20agent",
+        "AGENT,lead",
+    ] {
+        let page = app
+            .get(&format!("/v1/tools?search={q}"), &org.viewer)
+            .await
+            .expect(200);
+        assert_eq!(
+            page["items"][0]["name"], "Lead Generation Agent",
+            "{q:?} ranks the tool named by its words first"
+        );
+    }
+    // A name hit ranks above a description-only hit.
+    let page = app
+        .get("/v1/tools?search=lead&limit=100", &org.viewer)
+        .await
+        .expect(200);
+    let items = page["items"].as_array().unwrap();
+    let in_name = |t: &Value| t["name"].as_str().unwrap().to_lowercase().contains("lead");
+    let first_other = items
+        .iter()
+        .position(|t| !in_name(t))
+        .unwrap_or(items.len());
+    assert!(first_other > 0, "some tools carry 'lead' in their name");
+    assert!(
+        items[first_other..].iter().all(|t| !in_name(t)),
+        "tools with the word in their name come first"
+    );
+    // An explicit sort still wins over relevance.
+    let page = app
+        .get(
+            "/v1/tools?search=lead&sort_by=price&sort_order=asc&limit=100",
+            &org.viewer,
+        )
+        .await
+        .expect(200);
+    let prices: Vec<Decimal> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| dec(&t["price"]["amount"]))
+        .collect();
+    let mut sorted = prices.clone();
+    sorted.sort();
+    assert_eq!(prices, sorted);
+    let none = app
+        .get("/v1/tools?search=lead%20zzzz", &org.viewer)
+        .await
+        .expect(200);
+    assert_list(&none, 0, 50, 0);
+}
+
+#[actix_web::test]
+async fn featured_filter_and_popular_sort() {
+    let app = spawn_app().await;
+    let org = app.org("GROWTH", "0").await;
+    let seed = marketplace_migrations::catalog();
+    let featured = seed
+        .iter()
+        .filter(|t| t.is_featured && !matches!(t.status, "DEPRECATED" | "DISABLED"))
+        .count();
+    assert!(featured >= 1);
+    let page = app
+        .get("/v1/tools?featured=true&limit=100", &org.viewer)
+        .await
+        .expect(200);
+    let items = assert_list(&page, featured as u64, 100, 0);
+    assert!(items.iter().all(|t| t["is_featured"] == true));
+    let others = app
+        .get("/v1/tools?featured=false&limit=100", &org.viewer)
+        .await
+        .expect(200);
+    assert!(
+        others["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["is_featured"] == false)
+    );
+    let popular = app
+        .get("/v1/tools?sort_by=popular&limit=100", &org.viewer)
+        .await
+        .expect(200);
+    let views: Vec<u64> = popular["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["view_count"].as_u64().unwrap())
+        .collect();
+    assert!(views.windows(2).all(|w| w[0] >= w[1]), "most viewed first");
+    app.get("/v1/tools?featured=maybe", &org.viewer)
+        .await
+        .expect(400);
 }

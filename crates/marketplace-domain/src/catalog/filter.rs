@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::catalog::{CatalogError, Tag, ToolCategory, ToolStatus};
+use crate::catalog::{CatalogError, Tag, ToolCategory, ToolStatus, search};
 use crate::field::FieldError;
 use crate::paging::PageRequest;
 use crate::tier::Tier;
@@ -11,15 +11,20 @@ use crate::tier::Tier;
 /// What tools are sorted by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SortBy {
+    /// How much of the search text a tool carries ([`crate::catalog::search::relevance`]);
+    /// the default order when a search text is given.
+    Relevance,
     Name,
     Price,
     PurchaseCount,
     Rating,
     CreatedAt,
+    /// Most viewed: the tools buyers look at most (`view_count`).
+    Popular,
 }
 crate::labelled!(SortBy, "sort_by", {
-    Name => "name", Price => "price", PurchaseCount => "purchase_count", Rating => "rating",
-    CreatedAt => "created_at",
+    Relevance => "relevance", Name => "name", Price => "price", PurchaseCount => "purchase_count", Rating => "rating",
+    CreatedAt => "created_at", Popular => "popular",
 });
 
 /// Ascending or descending.
@@ -40,6 +45,8 @@ pub struct ToolQuery {
     pub price_min: Option<Decimal>,
     pub price_max: Option<Decimal>,
     pub statuses: Vec<ToolStatus>,
+    /// Only featured tools (`true`) or only the others (`false`).
+    pub featured: Option<bool>,
     pub limit: Option<u32>,
     pub offset: Option<u64>,
     pub sort_by: Option<SortBy>,
@@ -52,13 +59,15 @@ pub struct ToolQuery {
 pub struct ToolFilter {
     pub categories: Vec<ToolCategory>,
     pub tiers: Vec<Tier>,
-    /// Case-insensitive substring of name or description, already lower-cased.
+    /// The search words, folded ([`crate::catalog::search::words`]): each must be found in
+    /// the name or the description, in any order.
     pub search: Option<String>,
     /// Matches tools with any of these tags.
     pub tags: Vec<Tag>,
     pub price_min: Option<Decimal>,
     pub price_max: Option<Decimal>,
     pub statuses: Vec<ToolStatus>,
+    pub featured: Option<bool>,
     pub page: PageRequest,
     pub sort_by: SortBy,
     pub sort_order: SortOrder,
@@ -74,6 +83,7 @@ impl Default for ToolFilter {
             price_min: None,
             price_max: None,
             statuses: Vec::new(),
+            featured: None,
             page: PageRequest::default(),
             sort_by: SortBy::PurchaseCount,
             sort_order: SortOrder::Desc,
@@ -94,13 +104,10 @@ impl ToolFilter {
         let page = PageRequest::new(query.limit, query.offset)
             .map_err(|e| faults.push(e))
             .ok();
-        let search = query
+        if query
             .search
-            .map(|s| s.trim().to_lowercase())
-            .filter(|s| !s.is_empty());
-        if search
             .as_ref()
-            .is_some_and(|s| s.chars().count() > Self::MAX_SEARCH_CHARS)
+            .is_some_and(|s| s.trim().chars().count() > Self::MAX_SEARCH_CHARS)
         {
             faults.push(FieldError::new("search", "must be at most 200 characters"));
         }
@@ -131,6 +138,15 @@ impl ToolFilter {
         {
             faults.push(FieldError::new("price_min", "must not exceed price_max"));
         }
+        let search = query
+            .search
+            .map(|s| search::words(&s))
+            .filter(|s| !s.is_empty());
+        let sort_by = query.sort_by.unwrap_or(if search.is_some() {
+            SortBy::Relevance
+        } else {
+            SortBy::PurchaseCount
+        });
         match page {
             Some(page) if faults.is_empty() => Ok(Self {
                 categories: dedup(query.categories),
@@ -139,11 +155,16 @@ impl ToolFilter {
                 tags: dedup(tags),
                 price_min: query.price_min,
                 price_max: query.price_max,
-                statuses: dedup(query.statuses),
+                statuses: if query.statuses.is_empty() {
+                    ToolStatus::LISTED_BY_DEFAULT.to_vec()
+                } else {
+                    dedup(query.statuses)
+                },
+                featured: query.featured,
                 page,
-                sort_by: query.sort_by.unwrap_or(SortBy::PurchaseCount),
-                sort_order: query.sort_order.unwrap_or(match query.sort_by {
-                    Some(SortBy::Name) => SortOrder::Asc,
+                sort_by,
+                sort_order: query.sort_order.unwrap_or(match sort_by {
+                    SortBy::Name => SortOrder::Asc,
                     _ => SortOrder::Desc,
                 }),
             }),
@@ -155,6 +176,19 @@ impl ToolFilter {
     /// implementation must agree with (the port contract tests compare them).
     #[must_use]
     pub fn matches(&self, tool: &crate::catalog::Tool) -> bool {
+        self.matches_facets(tool)
+            && self.search.as_ref().is_none_or(|s| {
+                search::found(
+                    s,
+                    &search::fold(tool.name.as_str()),
+                    &search::fold(&tool.description),
+                )
+            })
+    }
+
+    /// Every filter but the search text.
+    #[must_use]
+    pub fn matches_facets(&self, tool: &crate::catalog::Tool) -> bool {
         let price = tool.price().amount();
         (self.categories.is_empty() || self.categories.contains(&tool.category))
             && (self.tiers.is_empty() || self.tiers.contains(&tool.required_tier))
@@ -162,10 +196,19 @@ impl ToolFilter {
             && self.price_min.is_none_or(|m| price >= m)
             && self.price_max.is_none_or(|m| price <= m)
             && (self.tags.is_empty() || tool.tags.iter().any(|t| self.tags.contains(t)))
-            && self.search.as_ref().is_none_or(|s| {
-                tool.name.as_str().to_lowercase().contains(s)
-                    || tool.description.to_lowercase().contains(s)
-            })
+            && self.featured.is_none_or(|f| tool.is_featured == f)
+    }
+
+    /// How relevant `tool` is to the search text (0 without one).
+    #[must_use]
+    pub fn relevance(&self, tool: &crate::catalog::Tool) -> u32 {
+        self.search.as_ref().map_or(0, |s| {
+            search::relevance(
+                s,
+                &search::fold(tool.name.as_str()),
+                &search::fold(&tool.description),
+            )
+        })
     }
 
     /// Orders `a` before `b` as the query asks, ties broken by id ascending.
@@ -175,7 +218,18 @@ impl ToolFilter {
         a: &crate::catalog::Tool,
         b: &crate::catalog::Tool,
     ) -> std::cmp::Ordering {
+        self.compare_ranked((a, self.relevance(a)), (b, self.relevance(b)))
+    }
+
+    /// [`Self::compare`] with each tool's relevance already known.
+    #[must_use]
+    pub fn compare_ranked(
+        &self,
+        (a, a_relevance): (&crate::catalog::Tool, u32),
+        (b, b_relevance): (&crate::catalog::Tool, u32),
+    ) -> std::cmp::Ordering {
         let primary = match self.sort_by {
+            SortBy::Relevance => a_relevance.cmp(&b_relevance),
             SortBy::Name => a
                 .name
                 .as_str()
@@ -185,6 +239,7 @@ impl ToolFilter {
             SortBy::PurchaseCount => a.stats.purchase_count.cmp(&b.stats.purchase_count),
             SortBy::Rating => a.stats.avg_rating.cmp(&b.stats.avg_rating),
             SortBy::CreatedAt => a.created_at.cmp(&b.created_at),
+            SortBy::Popular => a.stats.view_count.cmp(&b.stats.view_count),
         };
         let primary = match self.sort_order {
             SortOrder::Asc => primary,
@@ -218,6 +273,21 @@ mod tests {
             (f.sort_by, f.sort_order),
             (SortBy::PurchaseCount, SortOrder::Desc)
         );
+    }
+
+    #[test]
+    fn r_c5_default_listing_is_what_can_be_bought_or_is_coming() {
+        let f = ToolFilter::parse(ToolQuery::default()).unwrap();
+        assert_eq!(
+            f.statuses,
+            [ToolStatus::Active, ToolStatus::Beta, ToolStatus::ComingSoon]
+        );
+        let asked = ToolFilter::parse(ToolQuery {
+            statuses: vec![ToolStatus::Deprecated],
+            ..ToolQuery::default()
+        })
+        .unwrap();
+        assert_eq!(asked.statuses, [ToolStatus::Deprecated]);
     }
 
     #[test]
@@ -256,6 +326,7 @@ mod tests {
         };
         let f = ToolFilter::parse(q).unwrap();
         assert_eq!(f.search.as_deref(), Some("lead"));
+        assert_eq!(f.sort_by, SortBy::Relevance, "a search ranks by relevance");
         assert_eq!(f.tags.len(), 1);
         assert_eq!(f.tags[0].as_str(), "ai");
     }

@@ -5,7 +5,9 @@ mod bundle;
 mod edit;
 mod filter;
 mod ports;
+pub mod search;
 mod service;
+mod snapshot;
 mod tool;
 
 #[cfg(test)]
@@ -21,8 +23,9 @@ pub use edit::{BundleDraft, BundlePatch, ToolDraft, ToolPatch};
 pub use filter::{SortBy, SortOrder, ToolFilter, ToolQuery};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockCatalogRepository;
-pub use ports::{CatalogRepository, CategoryCount, offers};
+pub use ports::{CatalogReadModel, CatalogRepository, CategoryCount, offers};
 pub use service::CatalogService;
+pub use snapshot::CatalogSnapshot;
 pub use tool::{
     IntegrationType, ItemName, NotPurchasableReason, PriceModel, Pricing, Tag, Tool, ToolCategory,
     ToolLinks, ToolStats, ToolStatus, Version, WebUrl,

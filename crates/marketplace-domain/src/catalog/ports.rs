@@ -1,8 +1,10 @@
 //! Where the catalog lives.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
-use crate::catalog::{Bundle, BundleStatus, Tool, ToolCategory, ToolFilter};
+use crate::catalog::{Bundle, BundleStatus, CatalogSnapshot, Tool, ToolCategory, ToolFilter};
 use crate::ids::{BundleId, SellerId, ToolId};
 use crate::paging::{Page, PageRequest};
 use crate::ports::RepoError;
@@ -66,6 +68,25 @@ pub trait CatalogRepository: Send + Sync {
     /// # Errors
     /// `RepoError::NotFound` for an unknown bundle.
     async fn update_bundle(&self, bundle: &Bundle) -> Result<(), RepoError>;
+
+    /// The in-memory copy browsing should read, when this store keeps one; `None` (the
+    /// default) browses the repository itself.
+    fn read_model(&self) -> Option<Arc<dyn CatalogReadModel>> {
+        None
+    }
+}
+
+/// The catalog as browsing reads it: an in-memory copy kept current with the store.
+/// Browsing only: carts, checkout and entitlements read live rows through
+/// [`CatalogRepository`].
+#[async_trait]
+pub trait CatalogReadModel: Send + Sync {
+    /// A copy holding every catalog write this replica committed before the call, and every
+    /// other replica's within the model's propagation bound (never a time-to-live).
+    async fn snapshot(&self) -> Result<Arc<CatalogSnapshot>, RepoError>;
+
+    /// This replica committed a catalog write: the next [`Self::snapshot`] must hold it.
+    fn invalidate(&self);
 }
 
 /// The live offers for `items` (two queries at most); missing items are left out.

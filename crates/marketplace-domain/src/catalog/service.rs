@@ -5,8 +5,9 @@ use std::sync::Arc;
 use crate::access::{AccessPolicy, Actor, Permission};
 use crate::audit::{AuditEvent, AuditLog};
 use crate::catalog::{
-    Bundle, BundleDraft, BundlePatch, BundleStatus, BundleTool, CatalogError, CatalogRepository,
-    CategoryCount, Tool, ToolCategory, ToolDraft, ToolFilter, ToolPatch,
+    Bundle, BundleDraft, BundlePatch, BundleStatus, BundleTool, CatalogError, CatalogReadModel,
+    CatalogRepository, CatalogSnapshot, CategoryCount, Tool, ToolCategory, ToolDraft, ToolFilter,
+    ToolPatch,
 };
 use crate::ids::{BundleId, ToolId};
 use crate::paging::{Page, PageRequest};
@@ -16,6 +17,8 @@ use crate::ports::{Clock, IdGenerator, IdGeneratorExt};
 #[derive(Clone)]
 pub struct CatalogService {
     catalog: Arc<dyn CatalogRepository>,
+    /// Where browsing reads when set; otherwise the repository answers every read.
+    read_model: Option<Arc<dyn CatalogReadModel>>,
     audit: Arc<dyn AuditLog>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
@@ -37,10 +40,33 @@ impl CatalogService {
     ) -> Self {
         Self {
             catalog,
+            read_model: None,
             audit,
             clock,
             ids,
             policy: AccessPolicy,
+        }
+    }
+
+    /// Browsing reads the in-memory `read_model`; edits invalidate it as they commit.
+    #[must_use]
+    pub fn with_read_model(mut self, read_model: Arc<dyn CatalogReadModel>) -> Self {
+        self.read_model = Some(read_model);
+        self
+    }
+
+    /// The in-memory copy, when browsing has one.
+    async fn snapshot(&self) -> Result<Option<Arc<CatalogSnapshot>>, CatalogError> {
+        match &self.read_model {
+            Some(model) => Ok(Some(model.snapshot().await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A catalog write just committed: this replica's next read must see it.
+    fn written(&self) {
+        if let Some(model) = &self.read_model {
+            model.invalidate();
         }
     }
 
@@ -54,6 +80,9 @@ impl CatalogService {
         filter: &ToolFilter,
     ) -> Result<Page<Tool>, CatalogError> {
         self.policy.require(actor, Permission::BrowseCatalog)?;
+        if let Some(snapshot) = self.snapshot().await? {
+            return Ok(snapshot.search_tools(filter));
+        }
         Ok(self.catalog.search_tools(filter).await?)
     }
 
@@ -63,6 +92,9 @@ impl CatalogService {
     /// `NotFound` for an unknown id.
     pub async fn tool(&self, actor: &Actor, id: ToolId) -> Result<Tool, CatalogError> {
         self.policy.require(actor, Permission::BrowseCatalog)?;
+        if let Some(snapshot) = self.snapshot().await? {
+            return snapshot.tool(id).cloned().ok_or(CatalogError::NotFound);
+        }
         self.catalog.tool(id).await?.ok_or(CatalogError::NotFound)
     }
 
@@ -73,7 +105,10 @@ impl CatalogService {
     /// `Infrastructure`.
     pub async fn categories(&self, actor: &Actor) -> Result<Page<CategoryCount>, CatalogError> {
         self.policy.require(actor, Permission::BrowseCatalog)?;
-        let counts = self.catalog.category_counts().await?;
+        let counts = match self.snapshot().await? {
+            Some(snapshot) => snapshot.category_counts(),
+            None => self.catalog.category_counts().await?,
+        };
         let all: Vec<CategoryCount> = ToolCategory::ALL
             .iter()
             .map(|&category| CategoryCount {
@@ -112,6 +147,9 @@ impl CatalogService {
         if statuses.iter().any(|s| *s != BundleStatus::Active) {
             self.policy.require(actor, Permission::ManageCatalog)?;
         }
+        if let Some(snapshot) = self.snapshot().await? {
+            return Ok(snapshot.list_bundles(statuses, page));
+        }
         Ok(self.catalog.list_bundles(statuses, page).await?)
     }
 
@@ -121,11 +159,11 @@ impl CatalogService {
     /// `NotFound`.
     pub async fn bundle(&self, actor: &Actor, id: BundleId) -> Result<Bundle, CatalogError> {
         self.policy.require(actor, Permission::BrowseCatalog)?;
-        let bundle = self
-            .catalog
-            .bundle(id)
-            .await?
-            .ok_or(CatalogError::NotFound)?;
+        let bundle = match self.snapshot().await? {
+            Some(snapshot) => snapshot.bundle(id).cloned(),
+            None => self.catalog.bundle(id).await?,
+        }
+        .ok_or(CatalogError::NotFound)?;
         if bundle.status() != BundleStatus::Active
             && !self.policy.allows(actor, Permission::ManageCatalog)
         {
@@ -143,6 +181,7 @@ impl CatalogService {
         let tool = draft.into_tool(self.ids.new_id(), self.clock.now())?;
         self.ensure_seller(&tool).await?;
         self.catalog.insert_tool(&tool).await?;
+        self.written();
         self.audit
             .record(AuditEvent::by(
                 actor,
@@ -170,6 +209,7 @@ impl CatalogService {
         let tool = patch.apply(&current, self.clock.now())?;
         self.ensure_seller(&tool).await?;
         self.catalog.update_tool(&tool).await?;
+        self.written();
         self.audit
             .record(AuditEvent::by(
                 actor,
@@ -195,6 +235,7 @@ impl CatalogService {
         let tools = self.bundle_tools(&draft.tool_ids).await?;
         let bundle = draft.into_bundle(self.ids.new_id(), tools, self.clock.now())?;
         self.catalog.insert_bundle(&bundle).await?;
+        self.written();
         self.audit
             .record(AuditEvent::by(
                 actor,
@@ -229,6 +270,7 @@ impl CatalogService {
         };
         let bundle = patch.apply(&current, tools, self.clock.now())?;
         self.catalog.update_bundle(&bundle).await?;
+        self.written();
         self.audit
             .record(AuditEvent::by(
                 actor,

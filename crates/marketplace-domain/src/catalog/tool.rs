@@ -83,6 +83,10 @@ crate::labelled!(ToolStatus, "tool status", {
 });
 
 impl ToolStatus {
+    /// R-C5: what a buyer's listing shows unless it asks for statuses: what can be bought
+    /// or is coming. DEPRECATED and DISABLED tools appear only when a status filter asks.
+    pub const LISTED_BY_DEFAULT: &'static [Self] = &[Self::Active, Self::Beta, Self::ComingSoon];
+
     /// R-C3: only ACTIVE and BETA tools can be bought.
     #[must_use]
     pub const fn is_purchasable(self) -> bool {

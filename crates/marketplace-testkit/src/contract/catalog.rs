@@ -215,6 +215,7 @@ async fn every_tool(p: &ContractPorts) -> Vec<Tool> {
                 offset: Some(offset),
                 sort_by: Some(SortBy::CreatedAt),
                 sort_order: Some(SortOrder::Asc),
+                statuses: ToolStatus::ALL.to_vec(),
                 ..ToolQuery::default()
             }),
             "filter",
@@ -291,7 +292,9 @@ pub async fn catalog_search_agrees_with_reference(p: &ContractPorts) {
                 .status(statuses[(i / 2) % statuses.len()])
                 .tags(tag_sets[i % tag_sets.len()])
                 .purchases([0, 3, 3, 10][i % 4])
+                .views([0, 7, 7, 40, 1][i % 5])
                 .created_at(at() - Duration::days(i64::try_from(i % 6).unwrap_or(0)));
+            let b = if i % 3 == 0 { b.featured() } else { b };
             let b = if i % 9 == 0 {
                 b.free()
             } else {
@@ -370,6 +373,24 @@ pub async fn catalog_search_agrees_with_reference(p: &ContractPorts) {
             search: Some("no such tool anywhere".into()),
             ..q()
         },
+        ToolQuery {
+            search: Some("sync, CRM".into()),
+            ..q()
+        },
+        ToolQuery {
+            search: Some("leads finds".into()),
+            statuses: ToolStatus::ALL.to_vec(),
+            ..q()
+        },
+        ToolQuery {
+            featured: Some(true),
+            statuses: ToolStatus::ALL.to_vec(),
+            ..q()
+        },
+        ToolQuery {
+            featured: Some(false),
+            ..q()
+        },
     ];
     for sort_by in SortBy::ALL {
         for sort_order in SortOrder::ALL {
@@ -441,6 +462,7 @@ pub async fn catalog_search_agrees_with_reference(p: &ContractPorts) {
     let filter = ok(
         ToolFilter::parse(ToolQuery {
             offset: Some(10_000),
+            statuses: ToolStatus::ALL.to_vec(),
             ..q()
         }),
         "filter",

@@ -201,7 +201,8 @@ pub struct ToolsQuery {
     #[serde(default, deserialize_with = "any_case_list")]
     #[param(value_type = Option<Vec<TierLabel>>)]
     tier: Vec<Tier>,
-    /// Case-insensitive text in the name or description (at most 200 characters).
+    /// Words found in the name or description, in any order, case and accents ignored (at
+    /// most 200 characters); results ranked by relevance unless `sort_by` says otherwise.
     search: Option<String>,
     /// Tools that have any of these tags.
     #[serde(default)]
@@ -215,15 +216,19 @@ pub struct ToolsQuery {
     #[serde(default, deserialize_with = "decimal")]
     #[param(value_type = Option<String>)]
     price_max: Option<Decimal>,
-    /// One or more statuses: ACTIVE, COMING_SOON, BETA, DEPRECATED, DISABLED.
+    /// One or more statuses: ACTIVE, COMING_SOON, BETA, DEPRECATED, DISABLED. Default:
+    /// ACTIVE, BETA and COMING_SOON.
     #[serde(default, deserialize_with = "any_case_list")]
     #[param(value_type = Option<Vec<ToolStatusLabel>>)]
     status: Vec<ToolStatus>,
+    /// `true`: only featured tools; `false`: only the others.
+    featured: Option<bool>,
     /// 1 to 100, default 50.
     limit: Option<u32>,
     /// Default 0.
     offset: Option<u64>,
-    /// name, price, purchase_count (default), rating, created_at. Ties break by id.
+    /// relevance (default with `search`), name, price, purchase_count (default otherwise),
+    /// rating, created_at, popular (most viewed). Ties break by id.
     #[serde(default, deserialize_with = "lower")]
     #[param(value_type = Option<String>)]
     sort_by: Option<SortBy>,
@@ -253,6 +258,7 @@ impl TryFrom<ToolsQuery> for ToolFilter {
             price_min: q.price_min,
             price_max: q.price_max,
             statuses: q.status,
+            featured: q.featured,
             limit: q.limit,
             offset: q.offset,
             sort_by: q.sort_by,
