@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load test of the release binary on PostgreSQL with 10,000 extra tools, driven by wrk on
-# loopback, with pgbench's select-only test against the same server in the same run so the
-# ratio can be read from one output. Bounded: each load phase runs DURATION seconds.
+# loopback (16 connections), with pgbench's select-only test against the same server in the
+# same run so each endpoint's ratio to it can be read from one output; then the same catalog
+# reads on the embedded SQLite default. Bounded: each load phase runs DURATION seconds.
 #
 #   bash scripts/bench-http.sh            (or: just bench-http)
 # Environment: PGHOST/PGPORT (127.0.0.1:5432), DURATION (20), PORT (18080).
@@ -98,9 +99,30 @@ end
 LUA
 
 QUERY="/v1/tools?category=MARKET_INTELLIGENCE&category=CRM_TOOLS&status=ACTIVE&price_min=10&price_max=250&limit=50&offset=100&sort_by=purchase_count&sort_order=desc"
+ONE_TOOL="/v1/tools/$(head -n1 "$WORK/tools")"
+: >"$WORK/summary"
+
+# load LABEL URL: one wrk phase of 16 connections, its rate, p50 and p99 kept for the summary.
+load() {
+  echo
+  echo "==> $1: wrk -t2 -c16 -d${DURATION}s"
+  wrk -t2 -c16 -d"${DURATION}s" --latency -H "Authorization: Bearer $READER" "$2" | tee "$WORK/phase.txt"
+  if grep -q "Non-2xx" "$WORK/phase.txt"; then echo "(non-2xx answers above: see $WORK/server.log)"; fi
+  printf '%s|%s|%s|%s\n' "$1" "$(awk '/Requests\/sec/ {print $2}' "$WORK/phase.txt")" \
+    "$(awk '$1=="50%" {print $2}' "$WORK/phase.txt")" "$(awk '$1=="99%" {print $2}' "$WORK/phase.txt")" >>"$WORK/summary"
+}
+
 echo
-echo "==> GET /v1/tools (filtered, 50 per page): wrk -t2 -c16 -d${DURATION}s"
-wrk -t2 -c16 -d"${DURATION}s" --latency -H "Authorization: Bearer $READER" "http://127.0.0.1:$PORT$QUERY" | tee "$WORK/tools.txt"
+echo "==> pgbench select-only against the same server (scale 10, 16 clients)"
+psql -q -h "$PGHOST" -p "$PGPORT" -U postgres -d postgres -c "DROP DATABASE IF EXISTS pgbench_bench WITH (FORCE)" -c "CREATE DATABASE pgbench_bench"
+pgbench -q -i -s 10 -h "$PGHOST" -p "$PGPORT" -U postgres pgbench_bench >/dev/null 2>&1
+pgbench -S -c 16 -j 2 -T "$DURATION" -h "$PGHOST" -p "$PGPORT" -U postgres pgbench_bench | tee "$WORK/pgbench.txt"
+PGBENCH=$(awk -F'= ' '/^tps/ {print $2; exit}' "$WORK/pgbench.txt" | awk '{print $1}')
+
+load "PG GET /v1/tools (filtered page of 50)" "http://127.0.0.1:$PORT$QUERY"
+load "PG GET /v1/tools/{id}" "http://127.0.0.1:$PORT$ONE_TOOL"
+load "PG GET /v1/bundles" "http://127.0.0.1:$PORT/v1/bundles"
+load "PG GET /v1/categories" "http://127.0.0.1:$PORT/v1/categories"
 
 echo
 echo "==> cart + checkout with platform credits: wrk -t$THREADS -c$THREADS -d${DURATION}s"
@@ -109,18 +131,32 @@ BENCH_TOKENS="$WORK/tokens" BENCH_TOOLS="$WORK/tools" \
 grep -E "Non-2xx" "$WORK/flow.txt" && echo "(non-2xx answers above: see $WORK/server.log)" || true
 
 echo
-echo "==> pgbench select-only against the same server (scale 10, 16 clients)"
-psql -q -h "$PGHOST" -p "$PGPORT" -U postgres -d postgres -c "DROP DATABASE IF EXISTS pgbench_bench WITH (FORCE)" -c "CREATE DATABASE pgbench_bench"
-pgbench -q -i -s 10 -h "$PGHOST" -p "$PGPORT" -U postgres pgbench_bench >/dev/null 2>&1
-pgbench -S -c 16 -j 2 -T "$DURATION" -h "$PGHOST" -p "$PGPORT" -U postgres pgbench_bench | tee "$WORK/pgbench.txt"
+echo "==> the same catalog reads on the embedded SQLite default (seed catalog only)"
+kill "$SERVER" 2>/dev/null || true
+wait "$SERVER" 2>/dev/null || true
+SQLITE_URL="sqlite://$WORK/bench.sqlite?mode=rwc"
+MARKETPLACE_MIGRATE_DATABASE_URL=$SQLITE_URL MARKETPLACE_DATABASE_URL=$SQLITE_URL $BIN migrate >/dev/null
+MARKETPLACE_MIGRATE_DATABASE_URL=$SQLITE_URL MARKETPLACE_DATABASE_URL=$SQLITE_URL $BIN seed >/dev/null
+MARKETPLACE_DATABASE_URL=$SQLITE_URL MARKETPLACE_BIND=127.0.0.1:$PORT MARKETPLACE_LOG=pretty,warn \
+  $BIN >"$WORK/server-sqlite.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
+SQLITE_TOOL=$(curl -fs -H "Authorization: Bearer $READER" "http://127.0.0.1:$PORT/v1/tools?limit=1" | sed -E 's/.*"id":"([0-9a-f-]{36})".*/\1/')
+load "SQLite GET /v1/tools (page of 50)" "http://127.0.0.1:$PORT/v1/tools?limit=50"
+load "SQLite GET /v1/tools/{id}" "http://127.0.0.1:$PORT/v1/tools/$SQLITE_TOOL"
+load "SQLite GET /v1/bundles" "http://127.0.0.1:$PORT/v1/bundles"
+load "SQLite GET /v1/categories" "http://127.0.0.1:$PORT/v1/categories"
+load "SQLite GET /healthz" "http://127.0.0.1:$PORT/healthz"
 
 echo
-echo "==> summary"
-printf 'GET /v1/tools        %s req/s   p50 %s  p99 %s\n' \
-  "$(awk '/Requests\/sec/ {print $2}' "$WORK/tools.txt")" \
-  "$(awk '$1=="50%" {print $2}' "$WORK/tools.txt")" "$(awk '$1=="99%" {print $2}' "$WORK/tools.txt")"
-printf 'cart+checkout        %s req/s   p50 %s  p99 %s   (%s)\n' \
+echo "==> summary (ratio = requests/s over pgbench select-only tps of this run)"
+printf '%-40s %10s %9s %9s %7s\n' "endpoint" "req/s" "p50" "p99" "ratio"
+while IFS='|' read -r label rate p50 p99; do
+  printf '%-40s %10s %9s %9s %7s\n' "$label" "$rate" "$p50" "$p99" \
+    "$(awk -v r="$rate" -v b="$PGBENCH" 'BEGIN { if (b > 0) printf "%.2f", r / b; else print "-" }')"
+done <"$WORK/summary"
+printf '%-40s %10s %9s %9s\n' "cart+checkout (credits)" \
   "$(awk '/Requests\/sec/ {print $2}' "$WORK/flow.txt")" \
-  "$(awk '$1=="50%" {print $2}' "$WORK/flow.txt")" "$(awk '$1=="99%" {print $2}' "$WORK/flow.txt")" \
-  "$(grep 'flows' "$WORK/flow.txt")"
-printf 'pgbench select-only  %s tps\n' "$(awk -F'= ' '/^tps/ {print $2; exit}' "$WORK/pgbench.txt" | awk '{print $1}')"
+  "$(awk '$1=="50%" {print $2}' "$WORK/flow.txt")" "$(awk '$1=="99%" {print $2}' "$WORK/flow.txt")"
+grep 'flows' "$WORK/flow.txt" || true
+printf '%-40s %10s tps\n' "pgbench select-only" "$PGBENCH"
