@@ -44,8 +44,9 @@ SELECT gen_random_uuid(), 'Bench tool ' || n, 'Generated tool number ' || n || '
        (SELECT id FROM sellers WHERE kind = 'PLATFORM' LIMIT 1), n % 500, now() - n * interval '1 minute'
 FROM generate_series(1, 10000) AS n;
 INSERT INTO tool_tags (tool_id, tag) SELECT id, 'bench' FROM tools WHERE name LIKE 'Bench tool %';
-ANALYZE;
 SQL
+$BIN seed >/dev/null   # idempotent: gives the generated tools their plans
+psql -q -h "$PGHOST" -p "$PGPORT" -U postgres -d "$DB" -c "ANALYZE"
 
 echo "==> starting the server on 127.0.0.1:$PORT"
 MARKETPLACE_BIND=127.0.0.1:$PORT MARKETPLACE_LOG=pretty,warn $BIN >"$WORK/server.log" 2>&1 &
