@@ -9,8 +9,8 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::{APP_ROLE, PLATFORM_ROLE};
 use crate::dialect::Dialect;
+use crate::{APP_ROLE, PLATFORM_ROLE};
 
 /// The counter table and its triggers.
 #[derive(Debug)]
