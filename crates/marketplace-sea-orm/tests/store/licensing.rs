@@ -814,7 +814,8 @@ async fn postgres_licensing_tables_show_a_tenant_only_its_own_rows() {
 /// Sets the status of the entitlement's purchase and whether the entitlement ended,
 /// straight through SQL (platform scope on PostgreSQL).
 async fn raw_standing(db: &TestDb, entitlement: EntitlementId, status: &str, ended: bool) {
-    let conn = db.app.connection();
+    // An outside write across row-level security: the schema owner on PostgreSQL.
+    let conn = db.owner.as_ref().unwrap_or(&db.app).connection();
     let backend = conn.get_database_backend();
     let fix = |sql: &str| {
         if backend == sea_orm::DbBackend::Sqlite {
@@ -824,14 +825,6 @@ async fn raw_standing(db: &TestDb, entitlement: EntitlementId, status: &str, end
         }
     };
     let tx = conn.begin().await.unwrap();
-    if backend == sea_orm::DbBackend::Postgres {
-        tx.execute_raw(pg(
-            "SELECT set_config('app.platform_scope', 'on', true)",
-            vec![],
-        ))
-        .await
-        .unwrap();
-    }
     let ended_at: Option<DateTime<Utc>> = ended.then(|| at(5));
     tx.execute_raw(sea_orm::Statement::from_sql_and_values(
         backend,
