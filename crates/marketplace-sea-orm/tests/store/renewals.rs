@@ -20,7 +20,12 @@ use crate::fixtures::{order, org, placed, plan, seller};
 use crate::support::TestDb;
 
 /// A fulfilled monthly purchase of `tool` by `org`, paid by `method` at t0.
-async fn bought(store: &SeaOrmStore, org: OrgId, tool: ItemRef, method: PaymentMethod) -> Purchase {
+pub(crate) async fn bought(
+    store: &SeaOrmStore,
+    org: OrgId,
+    tool: ItemRef,
+    method: PaymentMethod,
+) -> Purchase {
     let o = order(store, org, user_id(), &[tool], method).await;
     store
         .place(&placed(&o, &format!("renew-{}", o.id())))
@@ -31,7 +36,7 @@ async fn bought(store: &SeaOrmStore, org: OrgId, tool: ItemRef, method: PaymentM
     p.purchases[0].clone()
 }
 
-fn service(store: &SeaOrmStore, clock: &Arc<FixedClock>) -> RenewalService {
+pub(crate) fn service(store: &SeaOrmStore, clock: &Arc<FixedClock>) -> RenewalService {
     let store = Arc::new(store.clone());
     RenewalService::new(
         store.clone(),

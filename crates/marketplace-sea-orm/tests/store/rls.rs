@@ -463,6 +463,31 @@ async fn everything_of(
     Notices::append(store, &[crate::modules::notice(org, t.id, "1.1.0", t0())])
         .await
         .unwrap();
+    // A monthly purchase on credits renewed once: its renewal and the renewal's posting.
+    let monthly = marketplace_testkit::builders::ToolBuilder::new()
+        .seller(t.seller_id)
+        .price("10.00")
+        .monthly()
+        .build();
+    marketplace_domain::catalog::CatalogRepository::insert_tool(store, &monthly)
+        .await
+        .unwrap();
+    crate::renewals::bought(
+        store,
+        org,
+        marketplace_domain::catalog::ItemRef::Tool(monthly.id),
+        marketplace_domain::checkout::PaymentMethod::PlatformCredits,
+    )
+    .await;
+    let end = marketplace_domain::purchase::add_months(t0(), 1);
+    let clock = std::sync::Arc::new(marketplace_testkit::fakes::FixedClock::at(
+        end + chrono::Duration::hours(1),
+    ));
+    let report = crate::renewals::service(store, &clock)
+        .run_due()
+        .await
+        .unwrap();
+    assert_eq!(report.failed, 0, "{report:?}");
 }
 
 /// The settings any policy reads, from `pg_policies`, plus the retired platform scope.
