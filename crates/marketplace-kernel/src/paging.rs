@@ -12,18 +12,24 @@ pub struct PageRequest {
 impl PageRequest {
     pub const DEFAULT_LIMIT: u32 = 50;
     pub const MAX_LIMIT: u32 = 100;
+    /// The largest offset a database takes: SQL offsets are signed 64-bit.
+    pub const MAX_OFFSET: u64 = i64::MAX.unsigned_abs();
 
     /// # Errors
-    /// [`FieldError`] on `limit` outside 1..=100.
+    /// [`FieldError`] on `limit` outside 1..=100 or `offset` above [`Self::MAX_OFFSET`].
     pub fn new(limit: Option<u32>, offset: Option<u64>) -> Result<Self, FieldError> {
         let limit = limit.unwrap_or(Self::DEFAULT_LIMIT);
         if !(1..=Self::MAX_LIMIT).contains(&limit) {
             return Err(FieldError::new("limit", "must be between 1 and 100"));
         }
-        Ok(Self {
-            limit,
-            offset: offset.unwrap_or(0),
-        })
+        let offset = offset.unwrap_or(0);
+        if offset > Self::MAX_OFFSET {
+            return Err(FieldError::new(
+                "offset",
+                "must be at most 9223372036854775807",
+            ));
+        }
+        Ok(Self { limit, offset })
     }
 
     #[must_use]
@@ -80,5 +86,18 @@ impl<T> Page<T> {
             limit: self.limit,
             offset: self.offset,
         }
+    }
+}
+
+#[cfg(test)]
+mod offset_tests {
+    use super::PageRequest;
+
+    #[test]
+    fn an_offset_beyond_a_signed_64_bit_integer_is_refused() {
+        let max = PageRequest::new(None, Some(PageRequest::MAX_OFFSET)).unwrap();
+        assert_eq!(max.offset(), 9_223_372_036_854_775_807);
+        let err = PageRequest::new(None, Some(PageRequest::MAX_OFFSET + 1)).unwrap_err();
+        assert_eq!(err.field, "offset");
     }
 }

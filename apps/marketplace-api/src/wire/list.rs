@@ -38,7 +38,7 @@ impl<T: ToSchema> ListDto<T> {
 pub struct PageQuery {
     /// 1 to 100, default 50.
     pub limit: Option<u32>,
-    /// Default 0.
+    /// Default 0; at most 9223372036854775807.
     pub offset: Option<u64>,
 }
 

@@ -241,6 +241,40 @@ async fn every_json_body_is_refused_when_malformed_mistyped_empty_or_oversized()
     assert_eq!(app.snapshot(&org).await, before);
 }
 
+/// An offset the database cannot hold (above 2^63 - 1) is a 400 naming `offset`, never a
+/// crash: every listing, whether it pages in SQL or in memory.
+#[actix_web::test]
+async fn every_paged_list_refuses_an_offset_beyond_the_databases_range() {
+    let app = spawn_app().await;
+    let org = app.org("GROWTH", "0").await;
+    let token = crate::helpers::mint(
+        &app.keys,
+        org.owner_user,
+        org.id,
+        OrgRole::Owner,
+        PlatformRole::SuperAdmin,
+    );
+    let mut paged = 0;
+    for (method, uri, _) in endpoints() {
+        if method != "GET" {
+            continue;
+        }
+        let r = app
+            .get(&format!("{uri}?offset=9223372036854775808"), &token)
+            .await;
+        assert!(
+            r.status.as_u16() < 500,
+            "GET {uri}?offset=2^63: {} {}",
+            r.status,
+            r.text()
+        );
+        if r.status.as_u16() == 400 && r.json()["error"]["details"][0]["field"] == "offset" {
+            paged += 1;
+        }
+    }
+    assert!(paged > 0, "no listing named the offset");
+}
+
 #[actix_web::test]
 async fn every_query_refuses_unknown_keys() {
     let app = spawn_app().await;
