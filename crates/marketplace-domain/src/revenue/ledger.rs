@@ -686,6 +686,15 @@ mod tests {
         ];
         let p = sale(1, &lines).unwrap();
         assert_eq!(p.kind(), PostingKind::Sale);
+        // The sale names the buyer org and its order: the tenant's ledger rows (R-T6) and a
+        // later refund (R-M5) find it by them.
+        assert_eq!(
+            (p.org_id(), p.order_id()),
+            (
+                Some(OrgId::from_uuid(Uuid::from_u128(600))),
+                Some(OrderId::from_uuid(Uuid::from_u128(500)))
+            )
+        );
         assert_eq!(
             p.entries(),
             &[
