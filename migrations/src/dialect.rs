@@ -22,7 +22,7 @@
 //!   is time order.
 //! - Booleans: `BOOLEAN` (0/1 integers); JSON: `TEXT` checked with `json_valid`.
 
-use sea_orm_migration::sea_orm::DbBackend;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Dialect {
@@ -110,4 +110,23 @@ pub(crate) fn one_of(column: &str, values: &[&str]) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     format!("{column} IN ({list})")
+}
+
+/// Runs `statements` in order on PostgreSQL and does nothing elsewhere: the shape of every
+/// migration that only concerns PostgreSQL (roles, row-level security).
+///
+/// # Errors
+/// The first statement that fails, or an unsupported backend.
+pub(crate) async fn on_postgres(
+    manager: &sea_orm_migration::SchemaManager<'_>,
+    statements: Vec<String>,
+) -> Result<(), sea_orm_migration::DbErr> {
+    if Dialect::of(manager.get_database_backend())? != Dialect::Postgres {
+        return Ok(());
+    }
+    let conn = manager.get_connection();
+    for sql in statements {
+        conn.execute_unprepared(&sql).await?;
+    }
+    Ok(())
 }

@@ -17,7 +17,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::dialect::Dialect;
+use crate::dialect::on_postgres;
 
 /// Row-level security policies, the app role and its grants (PostgreSQL only).
 #[derive(Debug)]
@@ -327,25 +327,11 @@ fn down_statements() -> Vec<String> {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if Dialect::of(manager.get_database_backend())? != Dialect::Postgres {
-            return Ok(());
-        }
-        let conn = manager.get_connection();
-        for sql in up_statements() {
-            conn.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+        on_postgres(manager, up_statements()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if Dialect::of(manager.get_database_backend())? != Dialect::Postgres {
-            return Ok(());
-        }
-        let conn = manager.get_connection();
-        for sql in down_statements() {
-            conn.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+        on_postgres(manager, down_statements()).await
     }
 }
 

@@ -22,7 +22,7 @@
 use sea_orm_migration::prelude::*;
 
 use crate::APP_ROLE;
-use crate::dialect::Dialect;
+use crate::dialect::on_postgres;
 use crate::m20250601_000002_row_level_security::{ORG_SETTING, tenant_table_security};
 
 /// Platform role, tenant policies without the platform scope, and forced row-level
@@ -310,25 +310,11 @@ fn down_statements() -> Vec<String> {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if Dialect::of(manager.get_database_backend())? != Dialect::Postgres {
-            return Ok(());
-        }
-        let conn = manager.get_connection();
-        for sql in up_statements() {
-            conn.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+        on_postgres(manager, up_statements()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if Dialect::of(manager.get_database_backend())? != Dialect::Postgres {
-            return Ok(());
-        }
-        let conn = manager.get_connection();
-        for sql in down_statements() {
-            conn.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+        on_postgres(manager, down_statements()).await
     }
 
     fn use_transaction(&self) -> Option<bool> {
