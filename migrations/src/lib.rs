@@ -36,6 +36,7 @@ pub mod m20261130_000004_subscription_renewals;
 pub mod m20261201_000001_plans;
 pub mod m20261201_000002_platform_role;
 pub mod m20261201_000003_catalog_version;
+pub mod m20261201_000004_drop_installation_flags;
 pub mod seed;
 
 mod dialect;
@@ -53,8 +54,11 @@ pub use seed::{SeedBundle, SeedReport, SeedSeller, SeedTool, bundles, catalog, s
 
 use sea_orm_migration::{MigrationTrait, async_trait};
 
-/// Every table the migrations create, in creation order.
+/// Every table the migrations leave, in creation order: created and not dropped since.
 pub const TABLES: &[&str] = &ALL_TABLES;
+
+/// Tables a later migration dropped.
+const DROPPED_TABLES: &[&str] = m20261201_000004_drop_installation_flags::DROPPED;
 
 /// Each migration's tables, in migration order: a migration that creates tables adds its
 /// list here.
@@ -71,11 +75,43 @@ const TABLE_LISTS: &[&[&str]] = &[
 
 const ALL_TABLES: [&str; count_tables(TABLE_LISTS)] = concat_tables(TABLE_LISTS);
 
+const fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn was_dropped(table: &str) -> bool {
+    let mut i = 0;
+    while i < DROPPED_TABLES.len() {
+        if same_name(DROPPED_TABLES[i], table) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
 const fn count_tables(lists: &[&[&str]]) -> usize {
     let mut count = 0;
     let mut i = 0;
     while i < lists.len() {
-        count += lists[i].len();
+        let mut j = 0;
+        while j < lists[i].len() {
+            if !was_dropped(lists[i][j]) {
+                count += 1;
+            }
+            j += 1;
+        }
         i += 1;
     }
     count
@@ -88,8 +124,10 @@ const fn concat_tables<const N: usize>(lists: &[&[&'static str]]) -> [&'static s
     while i < lists.len() {
         let mut j = 0;
         while j < lists[i].len() {
-            all[at] = lists[i][j];
-            at += 1;
+            if !was_dropped(lists[i][j]) {
+                all[at] = lists[i][j];
+                at += 1;
+            }
             j += 1;
         }
         i += 1;
@@ -115,6 +153,7 @@ impl sea_orm_migration::MigratorTrait for Migrator {
             Box::new(m20261201_000001_plans::Migration),
             Box::new(m20261201_000002_platform_role::Migration),
             Box::new(m20261201_000003_catalog_version::Migration),
+            Box::new(m20261201_000004_drop_installation_flags::Migration),
         ]
     }
 }

@@ -14,7 +14,8 @@
 //! - `installation_generations`: every applied generation with what made it (a change or
 //!   a rollback), its steps and who applied it; append-only.
 //! - `installation_lockfiles`: the whole lockfile of each generation, one row per module.
-//! - `installation_flags`: installed modules the org has disabled (their entitlement ended).
+//! - `installation_flags`: installed modules the org has disabled (their entitlement ended);
+//!   dropped by [`crate::m20261201_000004_drop_installation_flags`].
 //! - `install_attempts`: every install, update and rollback attempt; append-only.
 //! - `module_update_notices`: one notice per (org, tool, version), kept until read.
 

@@ -287,11 +287,6 @@ const UNIQUE_KEYS: &[UniqueKey] = &[
         "installation_lockfiles",
     ),
     key(
-        "installation_flags_pkey",
-        "installation_flags.org_id, installation_flags.tool_id",
-        "installation_flags",
-    ),
-    key(
         "install_attempts_pkey",
         "install_attempts.id",
         "install_attempts",

@@ -95,7 +95,7 @@ pub trait ModuleCatalog: Send + Sync {
     async fn published_by(&self, org: OrgId) -> Result<Vec<ToolId>, RepoError>;
 }
 
-/// Each org's installations: its platform version, its generations and disabled flags.
+/// Each org's installations: its platform version and its generations.
 ///
 /// The contract that keeps changes one at a time per org: [`Installations::apply`] stores
 /// a generation only while the one it follows is still current, checked and written in one
@@ -105,8 +105,8 @@ pub trait ModuleCatalog: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait Installations: Send + Sync {
-    /// The org's platform version, current generation (generation 0, empty, for an org
-    /// that never applied a change) and disabled flags.
+    /// The org's platform version and current generation (generation 0, empty, for an org
+    /// that never applied a change).
     ///
     /// # Errors
     /// [`RepoError::NotFound`] for an unknown org.
@@ -120,8 +120,7 @@ pub trait Installations: Send + Sync {
     async fn set_platform(&self, org: OrgId, version: &Version) -> Result<(), RepoError>;
 
     /// Makes `record`'s generation the org's current one, if the current one is still
-    /// `record.follows()`: the generation, its lockfile, the history entry and the removal
-    /// of disabled flags of modules the new lockfile no longer holds, atomically.
+    /// `record.follows()`: the generation, its lockfile and the history entry, atomically.
     ///
     /// # Errors
     /// [`ApplyError::Stale`] with the current number when another change came first.
@@ -147,15 +146,6 @@ pub trait Installations: Send + Sync {
         org: OrgId,
         page: PageRequest,
     ) -> Result<Page<GenerationRecord>, RepoError>;
-
-    /// Enables or disables the org's installation of `tool`, which stays installed either
-    /// way. `Ok(true)` when the flag changed; `Ok(false)` when the org's current
-    /// generation does not hold the tool or the flag already had that value.
-    ///
-    /// # Errors
-    /// [`RepoError::Unavailable`] only.
-    async fn set_enabled(&self, org: OrgId, tool: ToolId, enabled: bool)
-    -> Result<bool, RepoError>;
 
     /// Every org whose current generation holds `tool`, with its state.
     ///

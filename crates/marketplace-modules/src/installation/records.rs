@@ -1,7 +1,6 @@
 //! What the installation ports store and answer: an org's installation state, the record
 //! of each applied generation, attempts, and update notices.
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -12,32 +11,18 @@ use crate::generation::{Generation, GenerationNumber};
 use crate::outcome::{Attempt, AttemptKind, Outcome};
 use crate::plan::{InstallPlan, RollbackPlan, StalePlan, Step};
 
-/// An org's installations as they stand: its platform version, its current generation and
-/// which installed modules are disabled (their entitlement ended, R-I6).
+/// An org's installations as they stand: its platform version and its current generation.
+/// Whether an installed module is enabled is not stored: it follows the org's entitlement
+/// of the moment (R-I6), decided where the installation is read or changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstallationState {
     platform: Version,
     current: Generation<ToolId>,
-    disabled: BTreeSet<ToolId>,
 }
 
 impl InstallationState {
-    /// The state as stored. A disabled flag on a module the generation does not hold means
-    /// nothing and is dropped, so `disabled` is always a part of the installed set.
-    pub fn new(
-        platform: Version,
-        current: Generation<ToolId>,
-        disabled: impl IntoIterator<Item = ToolId>,
-    ) -> Self {
-        let disabled = disabled
-            .into_iter()
-            .filter(|tool| current.lockfile().contains(tool))
-            .collect();
-        Self {
-            platform,
-            current,
-            disabled,
-        }
+    pub fn new(platform: Version, current: Generation<ToolId>) -> Self {
+        Self { platform, current }
     }
 
     /// The host platform version the org runs, set by the platform (R-I2).
@@ -47,16 +32,6 @@ impl InstallationState {
 
     pub fn current(&self) -> &Generation<ToolId> {
         &self.current
-    }
-
-    /// The installed modules whose entitlement ended: kept, not deleted, and not running.
-    pub fn disabled(&self) -> &BTreeSet<ToolId> {
-        &self.disabled
-    }
-
-    /// Whether `tool` is installed and enabled.
-    pub fn is_enabled(&self, tool: &ToolId) -> bool {
-        self.current.lockfile().contains(tool) && !self.disabled.contains(tool)
     }
 }
 

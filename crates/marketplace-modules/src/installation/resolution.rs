@@ -4,8 +4,7 @@
 //! and stores the answer.
 //!
 //! Disabled installations (R-I6) are *pinned*: an installed tool the org may not change,
-//! because its entitlement ended (flagged disabled, or a paid tool the org no longer
-//! holds), stays in every resolution at exactly its installed version. Its requirements
+//! because its entitlement ended (a paid tool the org no longer holds), stays in every resolution at exactly its installed version. Its requirements
 //! keep holding, so the installed set stays consistent and enabling it again needs no
 //! resolution; the org can uninstall it, but not install, upgrade or downgrade it.
 
@@ -49,7 +48,7 @@ impl<'a> OrgModules<'a> {
             .current()
             .lockfile()
             .modules()
-            .filter(|tool| state.disabled().contains(tool) || !may_install(registry, &held, tool))
+            .filter(|tool| !may_install(registry, &held, tool))
             .copied()
             .collect();
         Self {
@@ -73,7 +72,7 @@ impl<'a> OrgModules<'a> {
         self.state
     }
 
-    /// The installed tools the org may not change: disabled, or paid and no longer held.
+    /// The installed tools the org may not change: paid and no longer held (disabled).
     pub fn pinned(&self) -> &BTreeSet<ToolId> {
         &self.pinned
     }

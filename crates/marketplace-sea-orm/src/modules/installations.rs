@@ -1,5 +1,5 @@
-//! `Installations` over `org_platforms`, `installation_heads`, `installation_generations`,
-//! `installation_lockfiles` and `installation_flags` (R-I4, R-I6).
+//! `Installations` over `org_platforms`, `installation_heads`, `installation_generations`
+//! and `installation_lockfiles` (R-I4, R-I6).
 //!
 //! One change at a time per org: [`Installations::apply`] makes sure the org's head row
 //! exists (`INSERT … ON CONFLICT DO NOTHING`), locks it (`SELECT … FOR UPDATE` on
@@ -132,22 +132,12 @@ async fn load_state(
         &get::<String>(&platform, "org_platforms", "platform_version")?,
     )?;
     let current = current(conn, org).await?;
-    let flags = query_all(
-        conn,
-        "SELECT tool_id FROM installation_flags WHERE org_id = ?",
-        vec![org.as_uuid().into()],
-    )
-    .await?;
-    let disabled = flags
-        .iter()
-        .map(|row| get::<Uuid>(row, "installation_flags", "tool_id").map(ToolId::from_uuid))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(InstallationState::new(platform, current, disabled))
+    Ok(InstallationState::new(platform, current))
 }
 
 impl SeaOrmStore {
-    /// Writes `record` after the head was checked: the generation, its lockfile, the
-    /// flags of tools it no longer holds dropped, and the head moved.
+    /// Writes `record` after the head was checked: the generation, its lockfile, and the
+    /// head moved.
     async fn write_generation(
         conn: &impl ConnectionTrait,
         org: OrgId,
@@ -190,14 +180,6 @@ impl SeaOrmStore {
             )
             .await?;
         }
-        // Flags of tools the new generation no longer holds mean nothing: dropped.
-        execute(
-            conn,
-            "DELETE FROM installation_flags WHERE org_id = ? AND tool_id NOT IN
-                 (SELECT tool_id FROM installation_lockfiles WHERE org_id = ? AND generation = ?)",
-            vec![org.as_uuid().into(), org.as_uuid().into(), number.into()],
-        )
-        .await?;
         execute(
             conn,
             "UPDATE installation_heads SET generation = ? WHERE org_id = ?",
@@ -357,55 +339,6 @@ impl Installations for SeaOrmStore {
             limit: page.limit(),
             offset: page.offset(),
         })
-    }
-
-    async fn set_enabled(
-        &self,
-        org: OrgId,
-        tool: ToolId,
-        enabled: bool,
-    ) -> Result<bool, RepoError> {
-        let tx = self.begin(Scope::Org(org, None)).await?;
-        // Locked like an apply, so no change moves the lockfile under the flag.
-        let number = head(&tx, org, true).await?;
-        let holds = number != GenerationNumber::FIRST
-            && query_one(
-                &tx,
-                "SELECT tool_id FROM installation_lockfiles
-                 WHERE org_id = ? AND generation = ? AND tool_id = ?",
-                vec![
-                    org.as_uuid().into(),
-                    stored_number(number)?.into(),
-                    tool.as_uuid().into(),
-                ],
-            )
-            .await?
-            .is_some();
-        if !holds {
-            return Ok(false);
-        }
-        let changed = if enabled {
-            execute(
-                &tx,
-                "DELETE FROM installation_flags WHERE org_id = ? AND tool_id = ?",
-                vec![org.as_uuid().into(), tool.as_uuid().into()],
-            )
-            .await?
-        } else {
-            execute(
-                &tx,
-                "INSERT INTO installation_flags (org_id, tool_id, disabled_at) VALUES (?, ?, ?)
-                 ON CONFLICT (org_id, tool_id) DO NOTHING",
-                vec![
-                    org.as_uuid().into(),
-                    tool.as_uuid().into(),
-                    self.now().into(),
-                ],
-            )
-            .await?
-        };
-        commit(tx).await?;
-        Ok(changed > 0)
     }
 
     async fn holding(&self, tool: ToolId) -> Result<Vec<(OrgId, InstallationState)>, RepoError> {

@@ -64,7 +64,6 @@ on_both_backends!(
     r_i4_apply_stores_generations_in_order_and_refuses_stale_ones,
     r_i4_history_reads_newest_first_with_kind_and_steps,
     r_i4_state_of_an_org_without_a_platform_is_not_found,
-    r_i6_disabled_flags_follow_the_installed_set,
     r_i6_holding_lists_the_orgs_whose_current_generation_has_the_tool,
     r_i6_notices_are_unique_and_keep_their_first_reading,
     r_i7_success_rates_count_every_orgs_attempts,
@@ -409,51 +408,6 @@ async fn r_i4_state_of_an_org_without_a_platform_is_not_found(db: TestDb) {
     db.finish().await;
 }
 
-async fn r_i6_disabled_flags_follow_the_installed_set(db: TestDb) {
-    let store = db.store();
-    let org = tenant(&store).await;
-    let (a, b) = (
-        ToolId::from_uuid(uuid::Uuid::new_v4()),
-        ToolId::from_uuid(uuid::Uuid::new_v4()),
-    );
-    assert!(
-        !store.set_enabled(org, a, false).await.unwrap(),
-        "nothing installed"
-    );
-    let first = change(
-        &Generation::initial(),
-        lockfile(&[(a, "1.0.0"), (b, "1.0.0")]),
-    );
-    store.apply(org, &first).await.unwrap();
-    assert!(store.set_enabled(org, a, false).await.unwrap());
-    assert!(
-        !store.set_enabled(org, a, false).await.unwrap(),
-        "already disabled"
-    );
-    assert!(store.set_enabled(org, b, false).await.unwrap());
-    assert!(store.set_enabled(org, b, true).await.unwrap());
-    assert!(
-        !store.set_enabled(org, b, true).await.unwrap(),
-        "already enabled"
-    );
-    let state = Installations::state(&store, org).await.unwrap();
-    assert_eq!(state.disabled(), &BTreeSet::from([a]));
-    assert!(!state.is_enabled(&a) && state.is_enabled(&b));
-
-    // The next generation drops `a`: its flag goes with it, and stays gone when it returns.
-    let second = change(first.generation(), lockfile(&[(b, "1.0.0")]));
-    store.apply(org, &second).await.unwrap();
-    assert!(
-        !store.set_enabled(org, a, true).await.unwrap(),
-        "not installed"
-    );
-    let third = change(second.generation(), lockfile(&[(a, "1.0.0"), (b, "1.0.0")]));
-    store.apply(org, &third).await.unwrap();
-    let state = Installations::state(&store, org).await.unwrap();
-    assert!(state.disabled().is_empty());
-    db.finish().await;
-}
-
 async fn r_i6_holding_lists_the_orgs_whose_current_generation_has_the_tool(db: TestDb) {
     let store = db.store();
     let (first_org, second_org, former) = (
@@ -474,7 +428,6 @@ async fn r_i6_holding_lists_the_orgs_whose_current_generation_has_the_tool(db: T
             .await
             .unwrap();
     }
-    store.set_enabled(second_org, a, false).await.unwrap();
     let gone = change(&current(&store, former).await, lockfile(&[(b, "1.0.0")]));
     store.apply(former, &gone).await.unwrap();
 
@@ -483,7 +436,7 @@ async fn r_i6_holding_lists_the_orgs_whose_current_generation_has_the_tool(db: T
     assert_eq!(orgs, BTreeSet::from([first_org, second_org]));
     let (_, state): &(OrgId, InstallationState) =
         holding.iter().find(|(org, _)| *org == second_org).unwrap();
-    assert!(!state.is_enabled(&a), "the state comes with its flags");
+    assert!(state.current().lockfile().contains(&a));
     assert_eq!(state.platform(), &v("2.0.0"));
     db.finish().await;
 }
@@ -787,14 +740,6 @@ impl Installations for MeetingFirst {
         page: PageRequest,
     ) -> Result<marketplace_domain::paging::Page<GenerationRecord>, RepoError> {
         self.store.history(org, page).await
-    }
-    async fn set_enabled(
-        &self,
-        org: OrgId,
-        tool: ToolId,
-        enabled: bool,
-    ) -> Result<bool, RepoError> {
-        self.store.set_enabled(org, tool, enabled).await
     }
     async fn holding(&self, tool: ToolId) -> Result<Vec<(OrgId, InstallationState)>, RepoError> {
         self.store.holding(tool).await

@@ -445,11 +445,6 @@ async fn everything_of(
         crate::modules::lockfile(&[(t.id, "1.0.0"), (other.id, "1.0.0")]),
     );
     Installations::apply(store, org, &first).await.unwrap();
-    assert!(
-        Installations::set_enabled(store, org, t.id, false)
-            .await
-            .unwrap()
-    );
     InstallLog::record(
         store,
         &[crate::modules::attempt(

@@ -7,12 +7,9 @@
 //!   rates for the platform and for sellers (R-I7);
 //! - [`publishing`]: publishing and yanking versions, and the update notices a new version
 //!   sends (R-I1, R-I6);
-//! - [`platform`]: the platform version each org runs (R-I2), set by the platform;
-//! - [`entitlement_events`]: disabling an installation when its entitlement ends and
-//!   enabling it when it returns (R-I6).
+//! - [`platform`]: the platform version each org runs (R-I2), set by the platform.
 
 mod changes;
-mod entitlement_events;
 mod platform;
 mod publishing;
 mod reads;

@@ -21,7 +21,7 @@ use crate::installation::resolution::OrgModules;
 
 impl InstallationService {
     /// The actor's org's installations: platform version, current generation with its
-    /// lockfile, disabled tools.
+    /// lockfile.
     ///
     /// # Errors
     /// `Forbidden`, `NotFound` for an org the store does not know, `Infrastructure`.
@@ -32,7 +32,7 @@ impl InstallationService {
 
     /// The org's installed tools with their names, each enabled or not (R-I6). Whether an
     /// installation is enabled is decided here, from the entitlement answer of the moment
-    /// (R-E3) and the stored flag: a paid tool the org no longer holds reads as disabled
+    /// (R-E3): a paid tool the org no longer holds reads as disabled
     /// at once, with no job or event in between, exactly as resolutions pin it.
     ///
     /// # Errors

@@ -1,7 +1,7 @@
 //! An in-memory [`Installations`] that keeps the port's contract the way a database does:
 //! one mutex per store, and a compare-and-set on the generation number under it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -20,7 +20,6 @@ use crate::{Generation, GenerationNumber};
 struct OrgRows {
     /// Applied generations, oldest first; the last is current.
     history: Vec<GenerationRecord>,
-    disabled: BTreeSet<ToolId>,
 }
 
 impl OrgRows {
@@ -104,7 +103,6 @@ impl Installations for InMemoryInstallations {
             InstallationState::new(
                 platform,
                 rows.map_or_else(Generation::initial, OrgRows::current),
-                rows.map(|rows| rows.disabled.clone()).unwrap_or_default(),
             )
         };
         if self.reads.fetch_add(1, Ordering::SeqCst) < self.rendezvous {
@@ -124,8 +122,6 @@ impl Installations for InMemoryInstallations {
         let current = rows.current().number();
         let answer = if current == record.follows() {
             rows.history.push(record.clone());
-            let kept = record.generation().lockfile();
-            rows.disabled.retain(|tool| kept.contains(tool));
             ApplyAnswer::Stored(record.generation().number())
         } else {
             ApplyAnswer::Stale {
@@ -162,24 +158,6 @@ impl Installations for InMemoryInstallations {
         Ok(Page::slice(history, page))
     }
 
-    async fn set_enabled(
-        &self,
-        org: OrgId,
-        tool: ToolId,
-        enabled: bool,
-    ) -> Result<bool, RepoError> {
-        let mut orgs = self.orgs.lock().unwrap();
-        let rows = orgs.entry(org).or_default();
-        if !rows.current().lockfile().contains(&tool) {
-            return Ok(false);
-        }
-        Ok(if enabled {
-            rows.disabled.remove(&tool)
-        } else {
-            rows.disabled.insert(tool)
-        })
-    }
-
     async fn holding(&self, tool: ToolId) -> Result<Vec<(OrgId, InstallationState)>, RepoError> {
         let orgs = self.orgs.lock().unwrap();
         Ok(orgs
@@ -188,11 +166,7 @@ impl Installations for InMemoryInstallations {
             .map(|(org, rows)| {
                 (
                     *org,
-                    InstallationState::new(
-                        self.platform_of(*org),
-                        rows.current(),
-                        rows.disabled.clone(),
-                    ),
+                    InstallationState::new(self.platform_of(*org), rows.current()),
                 )
             })
             .collect())

@@ -62,7 +62,6 @@ async fn r_i6_a_disabled_installation_is_kept_as_it_is_and_offered_no_update() {
         PLATFORM,
         1,
         &[(data_core(), "1.0.0"), (analytics(), "1.0.0")],
-        &[analytics()],
     );
     let service = Ports::new()
         .serving(catalog_with_analytics_update())
@@ -99,8 +98,12 @@ fn entitlements_from(ports: &mut Ports, held: Arc<Mutex<BTreeSet<ToolId>>>) {
     });
 }
 
+/// The entitlement to an installed tool ends, then returns: the installation reads
+/// disabled, still installed at its version, then enabled again, with nothing written
+/// in between.
 #[tokio::test]
-async fn r_i6_entitlement_ended_disables_and_restored_enables_the_installation() {
+async fn r_i6_an_installation_is_disabled_while_its_entitlement_is_gone_and_enabled_when_it_returns()
+ {
     let store = Arc::new(InMemoryInstallations::new(v(PLATFORM), 0));
     let held = Arc::new(Mutex::new(BTreeSet::from([analytics()])));
     let mut ports = Ports::new().serving(catalog()).at_now();
@@ -111,82 +114,37 @@ async fn r_i6_entitlement_ended_disables_and_restored_enables_the_installation()
         .apply(&owner(), &ChangeRequest::install(analytics(), req("*")))
         .await
         .unwrap();
+    let enabled = |set: &crate::installation::InstalledSet| -> Vec<(ToolId, bool)> {
+        set.tools.iter().map(|t| (t.tool, t.enabled)).collect()
+    };
 
     held.lock().unwrap().clear();
-    assert!(
-        service
-            .on_entitlement_ended(org(), analytics())
-            .await
-            .unwrap()
-    );
-    let installed = service.installations(&member()).await.unwrap();
-    assert!(!installed.is_enabled(&analytics()));
+    let lapsed = service.installed(&member()).await.unwrap();
     assert_eq!(
-        installed.current().lockfile().get(&analytics()),
-        Some(&v("1.0.0")),
-        "disabled, not deleted"
+        enabled(&lapsed),
+        [(data_core(), true), (analytics(), false)]
     );
-    assert!(
-        !service
-            .on_entitlement_ended(org(), analytics())
-            .await
-            .unwrap(),
-        "a repeated event changes nothing"
-    );
-
-    held.lock().unwrap().insert(analytics());
-    assert!(
-        service
-            .on_entitlement_restored(org(), analytics())
-            .await
-            .unwrap()
-    );
-    assert!(
+    assert_eq!(
         service
             .installations(&member())
             .await
             .unwrap()
-            .is_enabled(&analytics())
+            .current()
+            .lockfile()
+            .get(&analytics()),
+        Some(&v("1.0.0")),
+        "disabled, not deleted"
     );
-}
 
-/// The purchase that ended was not the org's only way to the tool (a bundle still grants
-/// it): nothing is disabled.
-#[tokio::test]
-async fn r_i6_an_entitlement_still_held_another_way_disables_nothing() {
-    let service = Ports::new().holding(&[analytics()]).build();
-
-    assert!(
-        !service
-            .on_entitlement_ended(org(), analytics())
-            .await
-            .unwrap()
+    held.lock().unwrap().insert(analytics());
+    let restored = service.installed(&member()).await.unwrap();
+    assert_eq!(
+        enabled(&restored),
+        [(data_core(), true), (analytics(), true)]
     );
-}
-
-/// A late "restored" event for an entitlement the org does not hold enables nothing.
-#[tokio::test]
-async fn r_i6_a_restored_event_without_the_entitlement_enables_nothing() {
-    let service = Ports::new().holding(&[]).build();
-
-    assert!(
-        !service
-            .on_entitlement_restored(org(), analytics())
-            .await
-            .unwrap()
-    );
-}
-
-/// Free tools need no entitlement: their installations are never disabled.
-#[tokio::test]
-async fn r_i6_a_free_tool_is_never_disabled() {
-    let service = Ports::new().serving(catalog()).holding(&[]).build();
-
-    assert!(
-        !service
-            .on_entitlement_ended(org(), data_core())
-            .await
-            .unwrap()
+    assert_eq!(
+        restored.generation, lapsed.generation,
+        "no generation in between"
     );
 }
 
@@ -195,8 +153,8 @@ fn org_n(n: u128) -> marketplace_kernel::ids::OrgId {
 }
 
 /// Data Core 2.1.0 comes out for platforms >=4.2. Org 1 runs CRM Sync, which needs Data
-/// Core ^1; org 2 has Data Core 2.0.0 on platform 4.2; org 3 the same on platform 4.1;
-/// org 4 has Data Core 2.0.0 disabled. Only org 2 is told.
+/// Core ^1; org 2 has Data Core 2.0.0 on platform 4.2; org 3 the same on platform 4.1.
+/// Only org 2 is told.
 #[tokio::test]
 async fn r_i6_notice_appended_for_every_org_the_new_version_fits() {
     let shared = Arc::new(Mutex::new(catalog()));
@@ -233,14 +191,7 @@ async fn r_i6_notice_appended_for_every_org_the_new_version_fits() {
                     state(1, &[(data_core(), "1.1.0"), (crm_sync(), "1.0.0")]),
                 ),
                 (org_n(2), state(1, &[(data_core(), "2.0.0")])),
-                (
-                    org_n(3),
-                    state_on("4.1.0", 1, &[(data_core(), "2.0.0")], &[]),
-                ),
-                (
-                    org_n(4),
-                    state_on(PLATFORM, 1, &[(data_core(), "2.0.0")], &[data_core()]),
-                ),
+                (org_n(3), state_on("4.1.0", 1, &[(data_core(), "2.0.0")])),
             ])
         });
     ports
@@ -317,8 +268,8 @@ async fn r_i6_notice_of_another_org_is_not_found() {
 }
 
 /// The installed set reads each installation as enabled or not from the entitlement of
-/// the moment: a paid tool the org no longer holds reads disabled with no flag written,
-/// a flagged one reads disabled, a free one never does; all stay installed.
+/// the moment: a paid tool the org no longer holds reads disabled with nothing written, a
+/// free one never does; all stay installed.
 #[tokio::test]
 async fn r_i6_installed_tools_read_disabled_once_their_entitlement_ends() {
     let installed = [
@@ -326,11 +277,11 @@ async fn r_i6_installed_tools_read_disabled_once_their_entitlement_ends() {
         (analytics(), "1.0.0"),
         (crm_sync(), "1.0.0"),
     ];
-    let read = |held: &[ToolId], flagged: &[ToolId]| {
+    let read = |held: &[ToolId]| {
         let service = Ports::new()
             .serving(catalog())
             .holding(held)
-            .with_state(state_on(PLATFORM, 3, &installed, flagged))
+            .with_state(state_on(PLATFORM, 3, &installed))
             .build();
         async move { service.installed(&viewer()).await.unwrap() }
     };
@@ -338,7 +289,7 @@ async fn r_i6_installed_tools_read_disabled_once_their_entitlement_ends() {
         set.tools.iter().map(|t| (t.tool, t.enabled)).collect()
     };
 
-    let held = read(&[analytics()], &[]).await;
+    let held = read(&[analytics()]).await;
     assert_eq!(held.generation.get(), 3);
     assert_eq!(held.platform, v(PLATFORM));
     assert_eq!(
@@ -347,7 +298,7 @@ async fn r_i6_installed_tools_read_disabled_once_their_entitlement_ends() {
     );
     assert_eq!(held.tools[2].name, "Analytics");
 
-    let lapsed = read(&[], &[]).await;
+    let lapsed = read(&[]).await;
     assert_eq!(
         enabled(&lapsed),
         [
@@ -356,17 +307,6 @@ async fn r_i6_installed_tools_read_disabled_once_their_entitlement_ends() {
             (analytics(), false)
         ],
         "the entitlement ended: disabled at once, still installed"
-    );
-
-    let flagged = read(&[analytics()], &[crm_sync()]).await;
-    assert_eq!(
-        enabled(&flagged),
-        [
-            (data_core(), true),
-            (crm_sync(), false),
-            (analytics(), true)
-        ],
-        "a stored flag disables too"
     );
 }
 

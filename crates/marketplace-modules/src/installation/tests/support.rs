@@ -143,22 +143,16 @@ pub fn lock(entries: &[(ToolId, &str)]) -> Lockfile<ToolId> {
         .collect()
 }
 
-/// An org on `platform` at generation `number` holding `entries`, with `disabled` tools.
-pub fn state_on(
-    platform: &str,
-    number: u64,
-    entries: &[(ToolId, &str)],
-    disabled: &[ToolId],
-) -> InstallationState {
+/// An org on `platform` at generation `number` holding `entries`.
+pub fn state_on(platform: &str, number: u64, entries: &[(ToolId, &str)]) -> InstallationState {
     InstallationState::new(
         v(platform),
         Generation::restore(GenerationNumber::new(number), lock(entries)),
-        disabled.iter().copied(),
     )
 }
 
 pub fn state(number: u64, entries: &[(ToolId, &str)]) -> InstallationState {
-    state_on(PLATFORM, number, entries, &[])
+    state_on(PLATFORM, number, entries)
 }
 
 /// Every port as a mock without expectations: a call nobody expected fails the test.
