@@ -63,6 +63,11 @@ pub enum Permission {
     PublishVersions,
     /// Create, list and revoke the org's API keys (R-A4).
     ManageApiKeys,
+    /// Register the org as a seller, draft and submit its listings, set its opt-in
+    /// (R-G1, R-G2, R-G5).
+    ManageListings,
+    /// Decide on submitted listings (R-G3).
+    ModerateListings,
 }
 
 /// One row of the matrix: who holds a permission.
@@ -103,7 +108,7 @@ const PLATFORM_MODERATORS: &[PlatformRole] = &[
 
 impl Permission {
     /// Every permission, in declaration order.
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 17] = [
         Self::BrowseCatalog,
         Self::UseCart,
         Self::Purchase,
@@ -119,6 +124,8 @@ impl Permission {
         Self::InstallModules,
         Self::PublishVersions,
         Self::ManageApiKeys,
+        Self::ManageListings,
+        Self::ModerateListings,
     ];
 
     /// The permission matrix (R-P1), one row per permission:
@@ -139,6 +146,8 @@ impl Permission {
     /// | `InstallModules` (plan, apply, roll back, uninstall) | org OWNER, ADMIN |
     /// | `PublishVersions` (versions, every tool's success rate) | platform SUPER_ADMIN, ADMIN |
     /// | `ManageApiKeys` (R-A4) | org OWNER, ADMIN |
+    /// | `ManageListings` (register, draft, submit, opt-in: R-G1, R-G2, R-G5) | org OWNER, ADMIN |
+    /// | `ModerateListings` (R-G3) | platform SUPER_ADMIN, ADMIN, MODERATOR |
     ///
     /// Reading the org's installations, updates, notices and history is `ViewHoldings`;
     /// a seller's own install figures are `ViewSellerAccount`.
@@ -153,8 +162,11 @@ impl Permission {
             Self::Purchase
             | Self::ManageSellerAccount
             | Self::InstallModules
-            | Self::ManageApiKeys => Holders::OrgRoles(ORG_OWNERS_AND_ADMINS),
-            Self::ModerateReviews => Holders::PlatformRoles(PLATFORM_MODERATORS),
+            | Self::ManageApiKeys
+            | Self::ManageListings => Holders::OrgRoles(ORG_OWNERS_AND_ADMINS),
+            Self::ModerateReviews | Self::ModerateListings => {
+                Holders::PlatformRoles(PLATFORM_MODERATORS)
+            }
             Self::ManageCatalog
             | Self::ManageBilling
             | Self::ManageOrgs
@@ -233,10 +245,13 @@ mod tests {
             Permission::Purchase
             | Permission::ManageSellerAccount
             | Permission::InstallModules
-            | Permission::ManageApiKeys => {
+            | Permission::ManageApiKeys
+            | Permission::ManageListings => {
                 matches!(o, O::Owner | O::Admin)
             }
-            Permission::ModerateReviews => matches!(pr, P::SuperAdmin | P::Admin | P::Moderator),
+            Permission::ModerateReviews | Permission::ModerateListings => {
+                matches!(pr, P::SuperAdmin | P::Admin | P::Moderator)
+            }
             Permission::ManageCatalog
             | Permission::ManageBilling
             | Permission::ManageOrgs
@@ -263,7 +278,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(cells, 15 * 4 * 5, "every cell was walked");
+        assert_eq!(cells, 17 * 4 * 5, "every cell was walked");
         for o in ORG_ROLES {
             for pr in PLATFORM_ROLES {
                 let a = actor(o, pr);
@@ -346,6 +361,8 @@ mod tests {
             Permission::InstallModules => 12,
             Permission::PublishVersions => 13,
             Permission::ManageApiKeys => 14,
+            Permission::ManageListings => 15,
+            Permission::ModerateListings => 16,
         };
         for (i, p) in Permission::ALL.into_iter().enumerate() {
             assert_eq!(position(p), i, "{p:?}");
