@@ -6,7 +6,7 @@ use crate::access::{AccessPolicy, Actor, Forbidden, Permission};
 use crate::cart::{
     AddRefusal, CartChange, CartRepository, CartView, MAX_LINES, Purchasability, check_item,
 };
-use crate::catalog::{CatalogRepository, NotPurchasableReason, Offer, offers};
+use crate::catalog::{CatalogRepository, NotPurchasableReason, Offer, OfferGate, offers};
 use crate::entitlement::HoldingsRepository;
 use crate::item::ItemRef;
 use crate::money::{Currency, MoneyError};
@@ -73,6 +73,8 @@ pub struct CartService {
     holdings: Arc<dyn HoldingsRepository>,
     clock: Arc<dyn Clock>,
     policy: AccessPolicy,
+    /// Sellers' opt-in (R-G5); every item is offered without one.
+    gate: Option<Arc<dyn OfferGate>>,
 }
 
 impl std::fmt::Debug for CartService {
@@ -96,7 +98,16 @@ impl CartService {
             holdings,
             clock,
             policy: AccessPolicy,
+            gate: None,
         }
+    }
+
+    /// With the sellers' opt-in: an item its seller opted out is not found when added
+    /// (R-G5); lines already in a cart and what an org holds are untouched.
+    #[must_use]
+    pub fn with_offer_gate(mut self, gate: Arc<dyn OfferGate>) -> Self {
+        self.gate = Some(gate);
+        self
     }
 
     /// R-K4: the cart priced from live catalog prices.
@@ -128,6 +139,11 @@ impl CartService {
         if let Offer::Bundle(b) = &offer
             && b.status() != crate::catalog::BundleStatus::Active
             && !self.policy.allows(actor, Permission::ManageCatalog)
+        {
+            return Err(CartError::NotFound);
+        }
+        if let Some(gate) = &self.gate
+            && !gate.offered(item).await?
         {
             return Err(CartError::NotFound);
         }

@@ -52,6 +52,11 @@ pub struct ToolPatch {
     pub seller_id: Option<SellerId>,
     pub version: Option<String>,
     pub is_featured: Option<bool>,
+    /// New links, each replacing the tool's link of the same name.
+    pub documentation_url: Option<String>,
+    pub demo_url: Option<String>,
+    pub support_url: Option<String>,
+    pub icon_url: Option<String>,
 }
 
 /// Collects field faults so a caller hears of all of them at once.
@@ -211,6 +216,20 @@ impl ToolPatch {
         }
         if let Some(b) = self.is_featured {
             next.is_featured = b;
+        }
+        for (field, raw, link) in [
+            (
+                "documentation_url",
+                &self.documentation_url,
+                &mut next.links.documentation,
+            ),
+            ("demo_url", &self.demo_url, &mut next.links.demo),
+            ("support_url", &self.support_url, &mut next.links.support),
+            ("icon_url", &self.icon_url, &mut next.links.icon),
+        ] {
+            if let Some(u) = f.take(url(field, raw.as_ref())).flatten() {
+                *link = Some(u);
+            }
         }
         next.updated_at = now;
         f.finish(Some(next))

@@ -17,6 +17,17 @@ pub struct CategoryCount {
     pub tools: u64,
 }
 
+/// Whether a seller offers an item to new buyers (R-G5, decided by the listings context):
+/// an item its seller opted out is hidden from anyone who does not hold it yet.
+#[async_trait]
+pub trait OfferGate: Send + Sync {
+    /// `Ok(true)` for an item no seller opted out, the platform's own included.
+    ///
+    /// # Errors
+    /// `RepoError::Unavailable` only.
+    async fn offered(&self, item: crate::item::ItemRef) -> Result<bool, RepoError>;
+}
+
 /// The global catalog (R-T4): no org scoping.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
