@@ -31,6 +31,7 @@ mod error;
 mod holdings;
 mod ledger;
 mod licensing;
+mod listings;
 mod metering;
 mod modules;
 mod orders;
