@@ -757,3 +757,52 @@ impl From<PublishingError> for ApiError {
         }
     }
 }
+
+impl From<marketplace_listings::ListingsError> for ApiError {
+    fn from(e: marketplace_listings::ListingsError) -> Self {
+        use marketplace_listings::ListingsError as E;
+        use marketplace_listings::listing::ListingError as L;
+        let message = e.to_string();
+        match e {
+            E::Forbidden(f) => Self::forbidden(None, f.to_string(), vec![]),
+            E::NotFound | E::NotASeller => Self::NotFound,
+            E::AlreadyRegistered => Self::conflict("already_a_seller", message, vec![]),
+            E::Invalid(faults) => Self::unprocessable(
+                "invalid_fields",
+                "some fields are invalid",
+                field_details(&faults),
+            ),
+            E::State(L::ChecksFailed(failures)) => Self::unprocessable(
+                "checks_failed",
+                "the automated checks failed; fix each field named",
+                failures
+                    .iter()
+                    .map(|f| {
+                        json!({
+                            "field": f.fault.field,
+                            "message": f.fault.message,
+                            "check": f.check.as_str().to_lowercase(),
+                        })
+                    })
+                    .collect(),
+            ),
+            E::State(L::IllegalMove { .. }) => Self::conflict("illegal_state", message, vec![]),
+            E::State(L::KindFixed(_)) => Self::conflict("kind_fixed", message, vec![]),
+            E::State(L::NotesRequired) => Self::unprocessable(
+                "notes_required",
+                message,
+                vec![json!({"field": "notes", "message": "a rejection says why"})],
+            ),
+            E::State(L::NotesTooLong) => Self::bad_request(
+                message,
+                vec![json!({"field": "notes", "message": "at most 2000 characters"})],
+            ),
+            E::PublishRefused(faults) => Self::unprocessable(
+                "publish_refused",
+                "the catalog refused the approved listing; it stays submitted",
+                field_details(&faults),
+            ),
+            E::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod license_check;
 pub mod licensing;
 pub mod openapi;
+pub mod publishing;
 pub mod revenue_example;
 pub mod routes;
 pub mod runtime;

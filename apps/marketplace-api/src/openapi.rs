@@ -9,7 +9,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::routes::sellers::{admin as seller_admin, payouts, profile, statements};
 use crate::routes::{
     api_keys, cart, catalog, catalog_admin, entitlements, health, installations, licenses,
-    moderation, orders, orgs, plans, purchases, reviews, stats, subscriptions, versions, webhooks,
+    listings, moderation, orders, orgs, plans, purchases, reviews, stats, subscriptions, versions,
+    webhooks,
 };
 
 /// Declares the two schemes of the `Authorization` header: `bearer` (a user's JWT) and
@@ -75,6 +76,10 @@ impl Modify for BearerAuth {
         api_keys::create_api_key, api_keys::list_api_keys, api_keys::revoke_api_key,
         licenses::list_licenses, licenses::get_license, licenses::public_keys,
         licenses::validate, licenses::activate, licenses::deactivate,
+        listings::register, listings::my_profile, listings::create_listing, listings::list_listings,
+        listings::get_listing, listings::revise_listing, listings::check_listing, listings::submit_listing,
+        listings::list_notices, listings::dashboard, listings::get_opt_in, listings::put_opt_in,
+        listings::listing_queue, listings::moderate_listing,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -83,12 +88,13 @@ impl Modify for BearerAuth {
         (name = "orders", description = "Checkout and orders"),
         (name = "purchases", description = "Purchases, entitlements and figures of the caller's org"),
         (name = "reviews", description = "Reviews, helpful votes and flags"),
-        (name = "moderation", description = "Review moderation"),
+        (name = "moderation", description = "Review and listing moderation"),
         (name = "admin", description = "Platform administration"),
         (name = "sellers", description = "Sellers: administration, revenue reports, statements, payouts and Stripe Connect onboarding"),
         (name = "modules", description = "Module versions and install success rates"),
         (name = "installations", description = "The org's modules: plans, generations, rollbacks, updates and notices"),
         (name = "api-keys", description = "An org's API keys: machine credentials with scopes"),
+        (name = "listings", description = "Sellers publish: registration, listings, automated checks, notices, opt-in and the dashboard"),
         (name = "licenses", description = "Licenses: the org's license keys, public verification keys, online validation and activations"),
         (name = "health", description = "Liveness and readiness"),
         (name = "webhooks", description = "Events from the payment provider"),

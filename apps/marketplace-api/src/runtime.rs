@@ -261,6 +261,7 @@ pub fn ports_with(
         sellers: store.clone(),
         payouts: None,
         module_catalog: store.clone(),
+        listings: store.clone(),
         installations: store.clone(),
         install_log: store.clone(),
         update_notices: store.clone(),

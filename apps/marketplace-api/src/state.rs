@@ -24,12 +24,15 @@ use marketplace_domain::seller::{PayoutGateway, PayoutService, SellerRepository,
 use marketplace_domain::stats::StatsService;
 use marketplace_licensing::api_key::{ApiKeyRepository, ApiKeyService, RandomSource};
 use marketplace_licensing::license::{EntitlementFeed, LicenseRepository, LicenseService};
+use marketplace_listings::ports::ListingRepository;
+use marketplace_listings::{ListingPorts, ListingService};
 use marketplace_modules::installation::InstallationService;
 use marketplace_modules::installation::ports::{
     Entitlements, InstallLog, Installations, ModuleCatalog, Notices,
 };
 
 use crate::licensing::LicensingSetup;
+use crate::publishing::{CatalogPublishing, ListedServices};
 
 /// Whether the service can do its work (GET /readyz).
 #[async_trait]
@@ -69,6 +72,8 @@ pub struct Ports {
     pub install_log: Arc<dyn InstallLog>,
     /// Update notices per org (R-I6).
     pub update_notices: Arc<dyn Notices>,
+    /// Sellers' listings, notices, opt-in choices and profiles (R-G*).
+    pub listings: Arc<dyn ListingRepository>,
     /// API keys (digests and records), licenses and their activations.
     pub api_keys: Arc<dyn ApiKeyRepository>,
     pub licenses: Arc<dyn LicenseRepository>,
@@ -107,6 +112,8 @@ pub struct Services {
     pub sellers: SellerService,
     pub payouts: PayoutService,
     pub installations: InstallationService,
+    /// Sellers' registration, listings, moderation, opt-in and dashboard (R-G*).
+    pub listings: ListingService,
     pub api_keys: ApiKeyService,
     pub licenses: LicenseService,
     pub readiness: Arc<dyn Readiness>,
@@ -187,6 +194,41 @@ impl Services {
             Some(read_model) => catalog.with_read_model(read_model),
             None => catalog,
         };
+        let plans = PlanService::new(
+            catalog.clone(),
+            p.plans.clone(),
+            p.catalog.clone(),
+            p.audit.clone(),
+            p.clock.clone(),
+            p.ids.clone(),
+        );
+        let installations = InstallationService::new(
+            p.module_catalog.clone(),
+            p.installations.clone(),
+            Arc::new(HoldingsEntitlements::new(
+                p.holdings.clone(),
+                p.clock.clone(),
+            )),
+            p.install_log.clone(),
+            p.update_notices.clone(),
+            p.clock.clone(),
+        );
+        let listings = ListingService::new(ListingPorts {
+            listings: p.listings.clone(),
+            sellers: p.sellers.clone(),
+            catalog: p.catalog.clone(),
+            modules: p.module_catalog.clone(),
+            install_log: p.install_log.clone(),
+            publisher: Arc::new(CatalogPublishing {
+                catalog: catalog.clone(),
+                plans: plans.clone(),
+                installations: installations.clone(),
+            }),
+            services: Arc::new(ListedServices),
+            audit: p.audit.clone(),
+            clock: p.clock.clone(),
+            ids: p.ids.clone(),
+        });
         Self {
             subscriptions: SubscriptionService::new(
                 purchases.clone(),
@@ -194,14 +236,7 @@ impl Services {
                 p.plans.clone(),
                 p.clock.clone(),
             ),
-            plans: PlanService::new(
-                catalog.clone(),
-                p.plans.clone(),
-                p.catalog.clone(),
-                p.audit.clone(),
-                p.clock.clone(),
-                p.ids.clone(),
-            ),
+            plans,
             payment_events: PaymentEventService::new(
                 checkout.clone(),
                 purchases.clone(),
@@ -218,7 +253,8 @@ impl Services {
                 p.orgs.clone(),
                 p.holdings.clone(),
                 p.clock.clone(),
-            ),
+            )
+            .with_offer_gate(Arc::new(listings.clone())),
             checkout,
             purchases,
             renewals,
@@ -247,17 +283,8 @@ impl Services {
                 p.audit.clone(),
                 p.ids.clone(),
             ),
-            installations: InstallationService::new(
-                p.module_catalog.clone(),
-                p.installations.clone(),
-                Arc::new(HoldingsEntitlements::new(
-                    p.holdings.clone(),
-                    p.clock.clone(),
-                )),
-                p.install_log.clone(),
-                p.update_notices.clone(),
-                p.clock.clone(),
-            ),
+            installations,
+            listings,
             api_keys: ApiKeyService::new(
                 p.api_keys.clone(),
                 p.random.clone(),

@@ -9,6 +9,7 @@ pub mod entitlements;
 pub mod health;
 pub mod installations;
 pub mod licenses;
+pub mod listings;
 pub mod moderation;
 pub mod orders;
 pub mod orgs;
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(versions::configure)
             .configure(api_keys::configure)
             .configure(licenses::configure)
+            .configure(listings::configure)
             .configure(webhooks::configure),
     );
 }

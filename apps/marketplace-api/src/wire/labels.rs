@@ -122,6 +122,9 @@ use marketplace_domain::subscription::SubscriptionStatus;
 use marketplace_domain::tier::Tier;
 use marketplace_licensing::api_key::Scope;
 use marketplace_licensing::license::LicenseStatus;
+use marketplace_listings::checks::Check;
+use marketplace_listings::content::ListingKind;
+use marketplace_listings::listing::{ListingStatus, Outcome as ListingOutcome};
 
 wire_enum!(/// One of the 14 tool categories.
     Category(ToolCategory), lower = false);
@@ -163,6 +166,14 @@ wire_enum!(/// What an API key may do.
     ScopeLabel(Scope), lower = false);
 wire_enum!(/// Where a license stands on record.
     LicenseStatusLabel(LicenseStatus), lower = false);
+wire_enum!(/// A listing's state: `draft`, `submitted`, `published`, `rejected`.
+    ListingStatusLabel(ListingStatus), lower = true);
+wire_enum!(/// What a listing proposes: `tool`, `bundle`, `version`, `service`, `edit`.
+    ListingKindLabel(ListingKind), lower = true);
+wire_enum!(/// An automated check of a listing (R-G2).
+    CheckLabel(Check), lower = true);
+wire_enum!(/// How a listing was decided: `approved`, `rejected`, `published_at_once`.
+    ListingOutcomeLabel(ListingOutcome), lower = true);
 
 /// Labels in query strings, for `#[serde(deserialize_with = ...)]`: upper-case labels are
 /// taken in any case (`?tier=growth`), lower-case ones as they are (`?sort_by=price`). An

@@ -15,6 +15,7 @@ mod errors;
 mod helpers;
 mod installations;
 mod licenses;
+mod listings;
 mod openapi;
 mod plans;
 mod purchases;

@@ -136,6 +136,7 @@ impl TryFrom<ToolPatchBody> for ToolPatch {
             seller_id: b.seller_id.map(SellerId::from_uuid),
             version: b.version,
             is_featured: b.is_featured,
+            ..Self::default()
         })
     }
 }

@@ -1,0 +1,247 @@
+//! How an approved listing reaches the public catalog: through the catalog's, the plans'
+//! and the modules' own use cases, so every rule they hold applies to a seller's listing
+//! as it does to a platform admin's edit.
+//!
+//! The approval is the authority: the moderator approved (or the rules let an edit of a
+//! seller's own tool through at once, R-G3), and the platform then edits its catalog. The
+//! use cases are called with the approving actor given the platform's catalog-editing
+//! role for that one call, so the audit trail names who approved.
+//!
+//! Services (seed 004) are published by the services context; until it is wired here,
+//! [`ListedServices`] keeps the approved listing itself as the public record.
+
+use async_trait::async_trait;
+use marketplace_domain::access::{Actor, PlatformRole};
+use marketplace_domain::catalog::{
+    BundleDraft, BundleStatus, CatalogError, CatalogService, PriceModel, ToolDraft, ToolPatch,
+    ToolStatus,
+};
+use marketplace_domain::field::FieldError;
+use marketplace_domain::ids::{BundleId, OrgId, ToolId};
+use marketplace_domain::item::ItemRef;
+use marketplace_domain::plan::{BillingInterval, PlanError, PlanService, PlanServiceError};
+use marketplace_domain::tier::Tier;
+use marketplace_listings::checks;
+use marketplace_listings::content::{
+    BundleProposal, EditProposal, PlanProposal, ServiceProposal, ToolProposal, VersionProposal,
+};
+use marketplace_listings::ports::{Approval, CatalogPublisher, PublishError, ServicePublisher};
+use marketplace_modules::installation::{InstallationService, PublishingError};
+use marketplace_modules::{NewRelease, Requirement, Version};
+
+/// The approving actor with the platform's catalog-editing role, for one publication.
+fn publishing(approval: &Approval) -> Actor {
+    Actor {
+        platform_role: PlatformRole::Admin,
+        ..approval.by
+    }
+}
+
+fn refused(field: &'static str, message: impl Into<String>) -> PublishError {
+    PublishError::Refused(vec![FieldError::new(field, message)])
+}
+
+fn from_catalog(e: CatalogError) -> PublishError {
+    match e {
+        CatalogError::InvalidFields(faults) => PublishError::Refused(faults),
+        CatalogError::Infrastructure(e) => PublishError::Store(e),
+        other => refused("listing", other.to_string()),
+    }
+}
+
+fn from_plans(e: PlanServiceError) -> PublishError {
+    match e {
+        PlanServiceError::Catalog(e) => from_catalog(e),
+        PlanServiceError::Infrastructure(e) => PublishError::Store(e),
+        other => refused("plans", other.to_string()),
+    }
+}
+
+fn plan_draft(p: &PlanProposal) -> Result<marketplace_domain::plan::PlanDraft, PublishError> {
+    checks::plan(p).map_err(|e: PlanError| refused("plans", format!("plan {}: {e}", p.code)))
+}
+
+/// The price model the catalog shows for a tool sold first through `plan` (R-B2 read
+/// backwards: the default plan is the listing's first).
+fn price_model(plan: &PlanProposal) -> PriceModel {
+    if plan.price.is_zero() {
+        return PriceModel::Free;
+    }
+    match plan.interval {
+        BillingInterval::OneTime => PriceModel::OneTime,
+        BillingInterval::Month => PriceModel::Monthly,
+        BillingInterval::Year => PriceModel::Annual,
+    }
+}
+
+/// Publishes through [`CatalogService`], [`PlanService`] and [`InstallationService`].
+#[derive(Clone)]
+#[allow(missing_debug_implementations)]
+pub struct CatalogPublishing {
+    pub catalog: CatalogService,
+    pub plans: PlanService,
+    pub installations: InstallationService,
+}
+
+#[async_trait]
+impl CatalogPublisher for CatalogPublishing {
+    async fn publish_tool(
+        &self,
+        approval: Approval,
+        tool: &ToolProposal,
+    ) -> Result<ToolId, PublishError> {
+        let actor = publishing(&approval);
+        let first = tool
+            .plans
+            .first()
+            .ok_or_else(|| refused("plans", "at least one plan is required"))?;
+        let (Some(category), Some(integration_type)) = (tool.category, tool.integration_type)
+        else {
+            return Err(refused(
+                "category",
+                "category and integration type are required",
+            ));
+        };
+        let draft = ToolDraft {
+            name: tool.name.clone(),
+            description: tool.description.clone(),
+            long_description: None,
+            category,
+            tags: tool.tags.clone(),
+            price_model: price_model(first),
+            price: first.price,
+            currency: first.currency.clone(),
+            required_tier: tool.required_tier.unwrap_or(Tier::Free),
+            integration_type,
+            status: ToolStatus::Active,
+            seller_id: approval.seller_id,
+            documentation_url: tool.links.documentation_url.clone(),
+            demo_url: tool.links.demo_url.clone(),
+            support_url: tool.links.support_url.clone(),
+            icon_url: tool.links.icon_url.clone(),
+            version: tool.version.clone(),
+            is_featured: false,
+        };
+        let created = self
+            .catalog
+            .create_tool(&actor, draft)
+            .await
+            .map_err(from_catalog)?;
+        for p in &tool.plans {
+            self.plans
+                .add(&actor, ItemRef::Tool(created.id), plan_draft(p)?)
+                .await
+                .map_err(from_plans)?;
+        }
+        Ok(created.id)
+    }
+
+    async fn publish_bundle(
+        &self,
+        approval: Approval,
+        bundle: &BundleProposal,
+    ) -> Result<BundleId, PublishError> {
+        let draft = BundleDraft {
+            name: bundle.name.clone(),
+            description: bundle.description.clone(),
+            price: bundle.price,
+            currency: bundle.currency.clone(),
+            required_tier: Tier::Free,
+            status: BundleStatus::Active,
+            tool_ids: bundle.tool_ids.clone(),
+            is_featured: false,
+        };
+        let created = self
+            .plans
+            .create_bundle(&publishing(&approval), draft)
+            .await
+            .map_err(from_plans)?;
+        Ok(created.id())
+    }
+
+    async fn publish_version(
+        &self,
+        approval: Approval,
+        version: &VersionProposal,
+    ) -> Result<(), PublishError> {
+        let number = Version::parse(version.version.trim())
+            .map_err(|e| refused("version", e.to_string()))?;
+        let platform = if version.platform.trim().is_empty() {
+            Requirement::any()
+        } else {
+            Requirement::parse(&version.platform).map_err(|e| refused("platform", e.to_string()))?
+        };
+        let mut release = NewRelease::new(number, platform).with_notes(version.notes.clone());
+        for d in &version.dependencies {
+            let req =
+                Requirement::parse(&d.req).map_err(|e| refused("dependencies", e.to_string()))?;
+            release = if d.optional {
+                release.optionally_uses(d.tool_id, req)
+            } else {
+                release.requires(d.tool_id, req)
+            };
+        }
+        match self
+            .installations
+            .publish_version(&publishing(&approval), version.tool_id, release)
+            .await
+        {
+            // The version is stored; notices can be sent again by the platform.
+            Ok(_) | Err(PublishingError::NoticesNotSent { .. }) => Ok(()),
+            Err(PublishingError::Infrastructure(e)) => Err(PublishError::Store(e)),
+            Err(PublishingError::Invalid(f)) => Err(PublishError::Refused(vec![f])),
+            Err(other) => Err(refused("version", other.to_string())),
+        }
+    }
+
+    async fn apply_edit(
+        &self,
+        approval: Approval,
+        tool: ToolId,
+        edit: &EditProposal,
+    ) -> Result<(), PublishError> {
+        let actor = publishing(&approval);
+        let links = edit.links.clone().unwrap_or_default();
+        let patch = ToolPatch {
+            name: edit.name.clone(),
+            description: edit.description.clone(),
+            category: edit.category,
+            tags: edit.tags.clone(),
+            integration_type: edit.integration_type,
+            documentation_url: links.documentation_url,
+            demo_url: links.demo_url,
+            support_url: links.support_url,
+            icon_url: links.icon_url,
+            ..ToolPatch::default()
+        };
+        self.catalog
+            .update_tool(&actor, tool, patch)
+            .await
+            .map_err(from_catalog)?;
+        for p in edit.plans.iter().flatten() {
+            self.plans
+                .add(&actor, ItemRef::Tool(tool), plan_draft(p)?)
+                .await
+                .map_err(from_plans)?;
+        }
+        Ok(())
+    }
+}
+
+/// The services context's publishing port, until that context is wired into this service:
+/// the approved listing (stored, with its decision) is the public record, and its id is
+/// the service's.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ListedServices;
+
+#[async_trait]
+impl ServicePublisher for ListedServices {
+    async fn publish_service(
+        &self,
+        approval: Approval,
+        _org: OrgId,
+        _service: &ServiceProposal,
+    ) -> Result<uuid::Uuid, PublishError> {
+        Ok(approval.listing_id.as_uuid())
+    }
+}

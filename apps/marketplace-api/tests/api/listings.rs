@@ -1,0 +1,722 @@
+//! Sellers publish, over HTTP on the real wiring (SQLite in memory, the seed catalog):
+//! registration (R-G1), drafts and the automated checks (R-G2), moderation and the
+//! re-review rule (R-G3), the dashboard (R-G4) and opt-in (R-G5). A seller never sees or
+//! edits another seller's listings (404); a rejected listing changes nothing public.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Org, TestApp, spawn_app};
+
+fn registration(name: &str) -> Value {
+    json!({
+        "display_name": name,
+        "description": "Tools for agents",
+        "website": "https://seller.example.com",
+        "support_email": "help@seller.example.com",
+    })
+}
+
+fn tool_listing(name: &str, doc_url: &str) -> Value {
+    json!({
+        "kind": "tool",
+        "name": name,
+        "description": "Finds comparable sales in seconds",
+        "category": "MARKET_INTELLIGENCE",
+        "tags": ["comps"],
+        "integration_type": "API",
+        "required_tier": "FREE",
+        "links": {"documentation_url": doc_url},
+        "plans": [{
+            "code": "STANDARD",
+            "name": "Standard",
+            "price": {"amount": "40.00", "currency": "USD"},
+            "interval": "one_time",
+        }],
+        "meters": [{"key": "api_calls", "unit": "call"}],
+    })
+}
+
+/// Registers a GROWTH org as a seller; returns the org.
+async fn seller<S, B>(app: &TestApp<S>, name: &str) -> Org
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let org = app.org("GROWTH", "0").await;
+    app.post("/v1/sellers", &org.owner, registration(name))
+        .await
+        .expect(201);
+    org
+}
+
+/// Drafts, submits and has the moderator approve a tool listing; returns the tool id.
+async fn published_tool<S, B>(app: &TestApp<S>, org: &Org, name: &str) -> String
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let draft = app
+        .post(
+            "/v1/sellers/me/listings",
+            &org.owner,
+            tool_listing(name, "https://docs.example.com/x"),
+        )
+        .await
+        .expect(201);
+    let id = draft["id"].as_str().unwrap().to_owned();
+    app.post_empty(&format!("/v1/sellers/me/listings/{id}/submit"), &org.owner)
+        .await
+        .expect(200);
+    let decided = app
+        .post(
+            &format!("/v1/moderation/listings/{id}"),
+            &app.moderator.clone(),
+            json!({"decision": "approve", "notes": "Welcome"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(decided["status"], "published", "{decided}");
+    decided["published"]["id"].as_str().unwrap().to_owned()
+}
+
+#[actix_web::test]
+async fn r_g1_an_org_registers_as_a_seller_once_by_its_owner_or_admin() {
+    let app = spawn_app().await;
+    let org = app.org("GROWTH", "0").await;
+    app.post("/v1/sellers", &org.member, registration("Brightlane"))
+        .await
+        .expect_error(403, "forbidden");
+    app.get("/v1/sellers/me/profile", &org.owner)
+        .await
+        .expect_error(404, "not_found");
+    let bad = app
+        .post(
+            "/v1/sellers",
+            &org.owner,
+            json!({"display_name": "B", "website": "http://x.example.com", "support_email": "nope"}),
+        )
+        .await
+        .expect_reason(422, "invalid_request", "invalid_fields");
+    let fields: Vec<&str> = bad["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["website", "support_email"]);
+    let profile = app
+        .post("/v1/sellers", &org.admin, registration("Brightlane"))
+        .await
+        .expect(201);
+    assert_eq!(profile["display_name"], "Brightlane");
+    // The seller exists for the existing seller endpoints too (onboarding follows there).
+    let me = app.get("/v1/sellers/me", &org.viewer).await.expect(200);
+    assert_eq!(me["id"], profile["seller_id"]);
+    app.post("/v1/sellers", &org.owner, registration("Again"))
+        .await
+        .expect_reason(409, "conflict", "already_a_seller");
+}
+
+#[actix_web::test]
+async fn r_g2_submission_runs_the_checks_and_answers_422_with_one_error_per_failure() {
+    let app = spawn_app().await;
+    let org = seller(&app, "Brightlane").await;
+    let mut body = tool_listing("Comp Finder Pro", "http://docs.example.com");
+    body["plans"][0]["price"]["amount"] = json!("40.001");
+    body["description"] = json!("");
+    let draft = app
+        .post("/v1/sellers/me/listings", &org.owner, body)
+        .await
+        .expect(201);
+    assert_eq!(draft["status"], "draft");
+    let id = draft["id"].as_str().unwrap();
+    // The checks run without submitting.
+    let checks = app
+        .post_empty(&format!("/v1/sellers/me/listings/{id}/checks"), &org.member)
+        .await
+        .expect(200);
+    assert_eq!(checks["passed"], false);
+    let names: Vec<&str> = checks["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["required_fields", "https_urls", "price_and_plan_rules"],
+        "{checks}"
+    );
+    let err = app
+        .post_empty(&format!("/v1/sellers/me/listings/{id}/submit"), &org.owner)
+        .await
+        .expect_reason(422, "invalid_request", "checks_failed");
+    let fields: Vec<&str> = err["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["description", "documentation_url", "plans"]);
+    let still = app
+        .get(&format!("/v1/sellers/me/listings/{id}"), &org.owner)
+        .await
+        .expect(200);
+    assert_eq!(
+        still["status"], "draft",
+        "a refused submission changes nothing"
+    );
+
+    // A name the catalog has is refused too.
+    // In another case: names compare without regard to case.
+    let seed_name = app.tool("Commission Calculator").await["name"].clone();
+    let mut dup = tool_listing("x", "https://docs.example.com");
+    dup["name"] = json!(seed_name.as_str().unwrap().to_uppercase());
+    let dup = app
+        .post("/v1/sellers/me/listings", &org.owner, dup)
+        .await
+        .expect(201);
+    let err = app
+        .post_empty(
+            &format!(
+                "/v1/sellers/me/listings/{}/submit",
+                dup["id"].as_str().unwrap()
+            ),
+            &org.owner,
+        )
+        .await
+        .expect_reason(422, "invalid_request", "checks_failed");
+    assert_eq!(err["details"][0]["check"], "unique_name");
+
+    // Fixed, it is submitted and waits for a moderator.
+    let fixed = app
+        .patch(
+            &format!("/v1/sellers/me/listings/{id}"),
+            &org.owner,
+            tool_listing("Comp Finder Pro", "https://docs.example.com"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(fixed["status"], "draft");
+    let submitted = app
+        .post_empty(&format!("/v1/sellers/me/listings/{id}/submit"), &org.owner)
+        .await
+        .expect(200);
+    assert_eq!(submitted["listing"]["status"], "submitted");
+    assert_eq!(submitted["needs_review"], true);
+    app.patch(
+        &format!("/v1/sellers/me/listings/{id}"),
+        &org.owner,
+        tool_listing("Comp Finder Pro 2", "https://docs.example.com"),
+    )
+    .await
+    .expect_reason(409, "conflict", "illegal_state");
+}
+
+#[actix_web::test]
+async fn r_g3_approval_publishes_through_the_catalog_and_tells_the_seller() {
+    let app = spawn_app().await;
+    let org = seller(&app, "Brightlane").await;
+    let queue = app
+        .get("/v1/moderation/listings", &app.moderator.clone())
+        .await
+        .expect(200);
+    assert_eq!(queue["total"], 0);
+    let tool_id = published_tool(&app, &org, "Comp Finder Pro").await;
+    let tool = app
+        .get(&format!("/v1/tools/{tool_id}"), &org.member)
+        .await
+        .expect(200);
+    assert_eq!(tool["name"], "Comp Finder Pro");
+    assert_eq!(tool["price"]["amount"], "40.00");
+    assert_eq!(tool["plans"][0]["code"], "STANDARD");
+    let me = app.get("/v1/sellers/me", &org.owner).await.expect(200);
+    assert_eq!(tool["seller"], me["id"], "the seller's own tool: {tool}");
+    let notices = app
+        .get("/v1/sellers/me/notices", &org.viewer)
+        .await
+        .expect(200);
+    assert_eq!(notices["items"][0]["outcome"], "approved");
+    assert_eq!(notices["items"][0]["notes"], "Welcome");
+    let listings = app
+        .get("/v1/sellers/me/listings", &org.viewer)
+        .await
+        .expect(200);
+    assert_eq!(listings["items"][0]["decision"]["outcome"], "approved");
+    assert!(listings["items"][0]["decision"]["by"].is_string());
+}
+
+#[actix_web::test]
+async fn r_g3_a_rejected_listing_changes_nothing_public_and_may_be_revised() {
+    let app = spawn_app().await;
+    let org = seller(&app, "Brightlane").await;
+    let tools_before = app
+        .get("/v1/tools?limit=100", &org.member)
+        .await
+        .expect(200)["total"]
+        .clone();
+    let draft = app
+        .post(
+            "/v1/sellers/me/listings",
+            &org.owner,
+            tool_listing("Rejected Tool", "https://docs.example.com"),
+        )
+        .await
+        .expect(201);
+    let id = draft["id"].as_str().unwrap();
+    app.post_empty(&format!("/v1/sellers/me/listings/{id}/submit"), &org.owner)
+        .await
+        .expect(200);
+    let moderator = app.moderator.clone();
+    app.post(
+        &format!("/v1/moderation/listings/{id}"),
+        &org.owner,
+        json!({"decision": "approve"}),
+    )
+    .await
+    .expect_error(403, "forbidden");
+    app.post(
+        &format!("/v1/moderation/listings/{id}"),
+        &moderator,
+        json!({"decision": "reject"}),
+    )
+    .await
+    .expect_reason(422, "invalid_request", "notes_required");
+    let rejected = app
+        .post(
+            &format!("/v1/moderation/listings/{id}"),
+            &moderator,
+            json!({"decision": "reject", "notes": "Add a demo link"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(rejected["status"], "rejected");
+    assert!(rejected["published"].is_null());
+    app.post(
+        &format!("/v1/moderation/listings/{id}"),
+        &moderator,
+        json!({"decision": "approve"}),
+    )
+    .await
+    .expect_reason(409, "conflict", "illegal_state");
+    let tools_after = app
+        .get("/v1/tools?limit=100", &org.member)
+        .await
+        .expect(200)["total"]
+        .clone();
+    assert_eq!(tools_before, tools_after, "nothing public changed");
+    let search = app
+        .get("/v1/tools?search=Rejected%20Tool", &org.member)
+        .await
+        .expect(200);
+    assert_eq!(search["total"], 0);
+    let notices = app
+        .get("/v1/sellers/me/notices", &org.owner)
+        .await
+        .expect(200);
+    assert_eq!(notices["items"][0]["outcome"], "rejected");
+    assert_eq!(notices["items"][0]["notes"], "Add a demo link");
+    let revised = app
+        .patch(
+            &format!("/v1/sellers/me/listings/{id}"),
+            &org.owner,
+            tool_listing("Rejected Tool", "https://docs.example.com/demo"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(revised["status"], "draft");
+    app.patch(
+        &format!("/v1/sellers/me/listings/{id}"),
+        &org.owner,
+        json!({"kind": "service", "title": "x", "category": "y", "description": "z",
+               "price": {"amount": "1.00", "currency": "USD"}}),
+    )
+    .await
+    .expect_reason(409, "conflict", "kind_fixed");
+}
+
+#[actix_web::test]
+async fn r_g3_an_edit_of_words_publishes_at_once_and_one_of_plans_or_urls_waits() {
+    let app = spawn_app().await;
+    let org = seller(&app, "Brightlane").await;
+    let tool_id = published_tool(&app, &org, "Comp Finder Pro").await;
+    let words = app
+        .post(
+            "/v1/sellers/me/listings",
+            &org.owner,
+            json!({"kind": "edit", "tool_id": tool_id, "description": "Now with maps"}),
+        )
+        .await
+        .expect(201);
+    let at_once = app
+        .post_empty(
+            &format!(
+                "/v1/sellers/me/listings/{}/submit",
+                words["id"].as_str().unwrap()
+            ),
+            &org.owner,
+        )
+        .await
+        .expect(200);
+    assert_eq!(at_once["needs_review"], false);
+    assert_eq!(at_once["listing"]["status"], "published");
+    assert_eq!(
+        at_once["listing"]["decision"]["outcome"],
+        "published_at_once"
+    );
+    let tool = app
+        .get(&format!("/v1/tools/{tool_id}"), &org.member)
+        .await
+        .expect(200);
+    assert_eq!(tool["description"], "Now with maps");
+
+    let urls = app
+        .post(
+            "/v1/sellers/me/listings",
+            &org.owner,
+            json!({"kind": "edit", "tool_id": tool_id,
+                   "links": {"support_url": "https://help.example.com"}}),
+        )
+        .await
+        .expect(201);
+    let waits = app
+        .post_empty(
+            &format!(
+                "/v1/sellers/me/listings/{}/submit",
+                urls["id"].as_str().unwrap()
+            ),
+            &org.owner,
+        )
+        .await
+        .expect(200);
+    assert_eq!(waits["needs_review"], true);
+    assert_eq!(waits["listing"]["status"], "submitted");
+    assert_eq!(waits["changes"][0]["field"], "support_url");
+    let queue = app
+        .get("/v1/moderation/listings", &app.moderator.clone())
+        .await
+        .expect(200);
+    assert_eq!(queue["total"], 1);
+    assert_eq!(queue["items"][0]["org_id"], org.id.to_string());
+}
+
+#[actix_web::test]
+async fn r_g2_a_seller_never_sees_or_edits_another_sellers_listings() {
+    let app = spawn_app().await;
+    let a = seller(&app, "Seller A").await;
+    let b = seller(&app, "Seller B").await;
+    let draft = app
+        .post(
+            "/v1/sellers/me/listings",
+            &a.owner,
+            tool_listing("A's Tool", "https://docs.example.com"),
+        )
+        .await
+        .expect(201);
+    let id = draft["id"].as_str().unwrap();
+    app.get(&format!("/v1/sellers/me/listings/{id}"), &b.owner)
+        .await
+        .expect_error(404, "not_found");
+    app.patch(
+        &format!("/v1/sellers/me/listings/{id}"),
+        &b.owner,
+        tool_listing("Taken over", "https://docs.example.com"),
+    )
+    .await
+    .expect_error(404, "not_found");
+    app.post_empty(&format!("/v1/sellers/me/listings/{id}/checks"), &b.owner)
+        .await
+        .expect_error(404, "not_found");
+    app.post_empty(&format!("/v1/sellers/me/listings/{id}/submit"), &b.owner)
+        .await
+        .expect_error(404, "not_found");
+    let listings = app
+        .get("/v1/sellers/me/listings", &b.owner)
+        .await
+        .expect(200);
+    assert_eq!(listings["total"], 0);
+    // A buyer org that is no seller has no listings at all.
+    let buyer = app.org("GROWTH", "0").await;
+    app.get("/v1/sellers/me/listings", &buyer.owner)
+        .await
+        .expect_error(404, "not_found");
+    app.get(&format!("/v1/sellers/me/listings/{id}"), &buyer.owner)
+        .await
+        .expect_error(404, "not_found");
+    // A's listing is untouched.
+    let mine = app
+        .get(&format!("/v1/sellers/me/listings/{id}"), &a.owner)
+        .await
+        .expect(200);
+    assert_eq!(mine["title"], "A's Tool");
+    assert_eq!(mine["status"], "draft");
+    // Another seller's tool in one's own bundle or version is a failed check.
+    let a_tool = published_tool(&app, &a, "A Tool Published").await;
+    let theirs = app
+        .post(
+            "/v1/sellers/me/listings",
+            &b.owner,
+            json!({"kind": "version", "tool_id": a_tool, "version": "9.0.0"}),
+        )
+        .await
+        .expect(201);
+    let err = app
+        .post_empty(
+            &format!(
+                "/v1/sellers/me/listings/{}/submit",
+                theirs["id"].as_str().unwrap()
+            ),
+            &b.owner,
+        )
+        .await
+        .expect_reason(422, "invalid_request", "checks_failed");
+    assert_eq!(err["details"][0]["check"], "own_tools");
+}
+
+#[actix_web::test]
+async fn r_g2_versions_bundles_and_services_are_listed_checked_and_published() {
+    let app = spawn_app().await;
+    let org = seller(&app, "Brightlane").await;
+    let first = published_tool(&app, &org, "Comp Finder Pro").await;
+    let second = published_tool(&app, &org, "Comp Mapper").await;
+    let moderator = app.moderator.clone();
+    let submit = |id: String| {
+        let app = &app;
+        let owner = org.owner.clone();
+        async move {
+            app.post_empty(&format!("/v1/sellers/me/listings/{id}/submit"), &owner)
+                .await
+        }
+    };
+    let new = |body: Value| {
+        let app = &app;
+        let owner = org.owner.clone();
+        async move {
+            app.post("/v1/sellers/me/listings", &owner, body)
+                .await
+                .expect(201)["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+
+    // A version with a dependency that exists: reviewed (its first), then published.
+    let v1 = new(
+        json!({"kind": "version", "tool_id": first, "version": "1.0.0",
+        "platform": ">=2.0", "dependencies": [{"tool_id": second, "req": "*"}]}),
+    )
+    .await;
+    assert_eq!(submit(v1.clone()).await.expect(200)["needs_review"], true);
+    app.post(
+        &format!("/v1/moderation/listings/{v1}"),
+        &moderator,
+        json!({"decision": "approve"}),
+    )
+    .await
+    .expect(200);
+    let versions = app
+        .get(&format!("/v1/tools/{first}/versions"), &org.member)
+        .await
+        .expect(200);
+    assert_eq!(versions["items"][0]["version"], "1.0.0", "{versions}");
+    // Not greater than the last: refused.
+    let again = new(json!({"kind": "version", "tool_id": first, "version": "1.0.0"})).await;
+    let err = submit(again)
+        .await
+        .expect_reason(422, "invalid_request", "checks_failed");
+    assert_eq!(err["details"][0]["check"], "semver_greater_than_last");
+    // Unknown dependency: refused.
+    let unknown = new(
+        json!({"kind": "version", "tool_id": first, "version": "1.1.0",
+        "dependencies": [{"tool_id": crate::helpers::uuid(), "req": "^1"}]}),
+    )
+    .await;
+    let err = submit(unknown)
+        .await
+        .expect_reason(422, "invalid_request", "checks_failed");
+    assert_eq!(err["details"][0]["check"], "dependencies_exist");
+    // Same dependencies as the last: published at once.
+    let same = new(
+        json!({"kind": "version", "tool_id": first, "version": "1.1.0",
+        "platform": ">=2.0", "dependencies": [{"tool_id": second, "req": "*"}]}),
+    )
+    .await;
+    let done = submit(same).await.expect(200);
+    assert_eq!(done["listing"]["status"], "published", "{done}");
+
+    // A bundle of the seller's own tools.
+    let bundle = new(
+        json!({"kind": "bundle", "name": "Comp Pack", "description": "Both",
+        "price": {"amount": "60.00", "currency": "USD"}, "tool_ids": [first, second]}),
+    )
+    .await;
+    submit(bundle.clone()).await.expect(200);
+    let approved = app
+        .post(
+            &format!("/v1/moderation/listings/{bundle}"),
+            &moderator,
+            json!({"decision": "approve"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(approved["published"]["type"], "bundle");
+    let b = app
+        .get(
+            &format!(
+                "/v1/bundles/{}",
+                approved["published"]["id"].as_str().unwrap()
+            ),
+            &org.member,
+        )
+        .await
+        .expect(200);
+    assert_eq!(b["price"]["amount"], "60.00");
+
+    // A service (seed 004): its checks, then moderation.
+    let bad = new(
+        json!({"kind": "service", "title": "", "category": "Photography",
+        "description": "Photos", "price": {"amount": "0.00", "currency": "USD"}}),
+    )
+    .await;
+    let err = submit(bad)
+        .await
+        .expect_reason(422, "invalid_request", "checks_failed");
+    let fields: Vec<&str> = err["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["title", "price"]);
+    let service = new(json!({"kind": "service", "title": "Listing photos",
+        "category": "Photography", "description": "Twenty edited photos",
+        "price": {"amount": "250.00", "currency": "USD"}, "allow_quotes": true}))
+    .await;
+    submit(service.clone()).await.expect(200);
+    let approved = app
+        .post(
+            &format!("/v1/moderation/listings/{service}"),
+            &moderator,
+            json!({"decision": "approve"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(approved["published"]["type"], "service");
+}
+
+#[actix_web::test]
+async fn r_g5_opting_out_hides_items_from_new_buyers_and_holders_keep_them() {
+    let app = spawn_app().await;
+    let org = seller(&app, "Brightlane").await;
+    let tool = published_tool(&app, &org, "Comp Finder Pro").await;
+    let holder = app.org("GROWTH", "100.00").await;
+    app.buy(&holder.owner, &[("tool", &tool)], "platform_credits")
+        .await;
+    let opt = app
+        .get("/v1/sellers/me/opt-in", &org.owner)
+        .await
+        .expect(200);
+    assert_eq!(opt, json!({"enabled": true, "products": []}));
+    app.put(
+        "/v1/sellers/me/opt-in",
+        &org.owner,
+        json!({"enabled": true, "products": [{"product": crate::helpers::uuid(), "enabled": false}]}),
+    )
+    .await
+    .expect_reason(422, "invalid_request", "invalid_fields");
+    app.put(
+        "/v1/sellers/me/opt-in",
+        &org.member,
+        json!({"enabled": false}),
+    )
+    .await
+    .expect_error(403, "forbidden");
+    let out = app
+        .put(
+            "/v1/sellers/me/opt-in",
+            &org.owner,
+            json!({"enabled": true, "products": [{"product": tool, "enabled": false}]}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(out["products"][0]["enabled"], false);
+    let newcomer = app.org("GROWTH", "100.00").await;
+    app.add(&newcomer.owner, "tool", &tool)
+        .await
+        .expect_error(404, "not_found");
+    let held = app.get("/v1/entitlements", &holder.owner).await.expect(200);
+    assert!(
+        held["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["tool_id"] == tool.as_str()),
+        "the holder keeps it: {held}"
+    );
+    // Opting back in offers it again.
+    app.put(
+        "/v1/sellers/me/opt-in",
+        &org.owner,
+        json!({"enabled": true, "products": []}),
+    )
+    .await
+    .expect(200);
+    app.add(&newcomer.owner, "tool", &tool).await.expect(201);
+    // Globally out: every item.
+    app.put(
+        "/v1/sellers/me/opt-in",
+        &org.owner,
+        json!({"enabled": false}),
+    )
+    .await
+    .expect(200);
+    let third = app.org("GROWTH", "0").await;
+    app.add(&third.owner, "tool", &tool)
+        .await
+        .expect_error(404, "not_found");
+}
+
+#[actix_web::test]
+async fn r_g4_the_dashboard_shows_listings_sales_revenue_and_ratings() {
+    let app = spawn_app().await;
+    let org = seller(&app, "Brightlane").await;
+    let tool = published_tool(&app, &org, "Comp Finder Pro").await;
+    app.post(
+        "/v1/sellers/me/listings",
+        &org.owner,
+        tool_listing("Next Tool", "https://docs.example.com"),
+    )
+    .await
+    .expect(201);
+    let buyer = app.org("GROWTH", "100.00").await;
+    app.buy(&buyer.owner, &[("tool", &tool)], "platform_credits")
+        .await;
+    let d = app
+        .get("/v1/sellers/me/dashboard", &org.viewer)
+        .await
+        .expect(200);
+    assert_eq!(d["listings"]["published"], 1, "{d}");
+    assert_eq!(d["listings"]["draft"], 1);
+    let months = d["months"].as_array().unwrap();
+    assert_eq!(months.len(), 12);
+    let this = months.last().unwrap();
+    assert_eq!(this["units"], 1, "{d}");
+    assert_eq!(this["gross"]["amount"], "40.00");
+    assert_eq!(this["fees"]["amount"], "2.00", "the default 5%");
+    assert_eq!(this["net"]["amount"], "38.00");
+    let t = &d["tools"][0];
+    assert_eq!(t["tool_id"], tool.as_str());
+    assert_eq!(t["purchase_count"], 1);
+    assert!(t["avg_rating"].is_null());
+    let buyer_view = app.get("/v1/sellers/me/dashboard", &buyer.owner).await;
+    buyer_view.expect_error(404, "not_found");
+}
