@@ -100,6 +100,40 @@ fn endpoints() -> Vec<(&'static str, String, Option<Value>)> {
             format!("/v1/admin/purchases/{id}/refund"),
             Some(json!({})),
         ),
+        (
+            "POST",
+            "/v1/sellers".into(),
+            Some(json!({"display_name": "x", "support_email": "a@b.co"})),
+        ),
+        ("GET", "/v1/sellers/me/profile".into(), None),
+        (
+            "POST",
+            "/v1/sellers/me/listings".into(),
+            Some(json!({"kind": "service", "price": {"amount": "1.00", "currency": "USD"}})),
+        ),
+        ("GET", "/v1/sellers/me/listings".into(), None),
+        ("GET", format!("/v1/sellers/me/listings/{id}"), None),
+        (
+            "PATCH",
+            format!("/v1/sellers/me/listings/{id}"),
+            Some(json!({"kind": "service", "price": {"amount": "1.00", "currency": "USD"}})),
+        ),
+        ("POST", format!("/v1/sellers/me/listings/{id}/checks"), None),
+        ("POST", format!("/v1/sellers/me/listings/{id}/submit"), None),
+        ("GET", "/v1/sellers/me/notices".into(), None),
+        ("GET", "/v1/sellers/me/dashboard".into(), None),
+        ("GET", "/v1/sellers/me/opt-in".into(), None),
+        (
+            "PUT",
+            "/v1/sellers/me/opt-in".into(),
+            Some(json!({"enabled": true})),
+        ),
+        ("GET", "/v1/moderation/listings".into(), None),
+        (
+            "POST",
+            format!("/v1/moderation/listings/{id}"),
+            Some(json!({"decision": "approve"})),
+        ),
     ]
 }
 

@@ -11,6 +11,7 @@ mod contract;
 mod corrupt;
 mod fixtures;
 mod licensing;
+mod listings;
 mod metering;
 mod modules;
 mod plans;

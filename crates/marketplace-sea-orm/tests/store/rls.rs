@@ -367,25 +367,6 @@ async fn r_t6_every_table_with_an_org_id_is_under_forced_row_level_security() {
     db.finish().await;
 }
 
-/// An org-owned seller, so the directory holds a row naming the org.
-async fn seller_of(store: &marketplace_sea_orm::SeaOrmStore, org: OrgId) {
-    use marketplace_domain::seller::{
-        PayoutSettings, Seller, SellerName, SellerParts, SellerRepository,
-    };
-    let seller = Seller::restore(SellerParts {
-        id: marketplace_domain::ids::SellerId::from_uuid(uuid::Uuid::new_v4()),
-        name: SellerName::parse(&format!("Seller of {org}")).unwrap(),
-        kind: marketplace_domain::revenue::SellerKind::ThirdParty,
-        fee_rate: marketplace_domain::revenue::FeeRate::new(rust_decimal::Decimal::new(2, 1))
-            .unwrap(),
-        org_id: Some(org),
-        connect: None,
-        payout: PayoutSettings::default(),
-        created_at: marketplace_testkit::builders::t0(),
-    });
-    SellerRepository::upsert(store, &seller).await.unwrap();
-}
-
 /// Rows of `org` in every table with an org id, through the store's own writes.
 async fn everything_of(
     store: &marketplace_sea_orm::SeaOrmStore,
@@ -403,7 +384,9 @@ async fn everything_of(
 
     // The first wave (orders, purchases, the sale's ledger posting, reviews, audit…).
     populate(store, org, t, other).await;
-    seller_of(store, org).await;
+    // The org's seller, with its listings: a profile, a listing, a notice and opt-in
+    // choices.
+    crate::listings::listings_of(store, org).await;
     PaymentEventLog::record(
         store,
         &format!("evt_{}", uuid::Uuid::new_v4().simple()),

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Query, ValidJson};
+use crate::extract::{NoQuery, Query, ValidJson};
 use crate::routes::moderation::dto::ModerationBody;
 use crate::state::Services;
 use crate::wire::ListDto;
@@ -86,6 +86,7 @@ pub async fn register(
 pub async fn my_profile(
     svc: web::Data<Services>,
     caller: Caller,
+    _: Query<NoQuery>,
 ) -> Result<web::Json<SellerProfileDto>, ApiError> {
     Ok(web::Json(svc.listings.profile(&caller.0).await?.into()))
 }
@@ -126,6 +127,7 @@ pub async fn create_listing(
 pub async fn list_listings(
     svc: web::Data<Services>,
     caller: Caller,
+    _: Query<NoQuery>,
 ) -> Result<web::Json<ListingsDto>, ApiError> {
     let items: Vec<ListingDto> = svc
         .listings
@@ -154,6 +156,7 @@ pub async fn list_listings(
 pub async fn get_listing(
     svc: web::Data<Services>,
     caller: Caller,
+    _: Query<NoQuery>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<ListingDto>, ApiError> {
     let listing = svc
@@ -260,6 +263,7 @@ pub async fn submit_listing(
 pub async fn list_notices(
     svc: web::Data<Services>,
     caller: Caller,
+    _: Query<NoQuery>,
 ) -> Result<web::Json<NoticesDto>, ApiError> {
     let items = svc
         .listings
@@ -286,6 +290,7 @@ pub async fn list_notices(
 pub async fn dashboard(
     svc: web::Data<Services>,
     caller: Caller,
+    _: Query<NoQuery>,
 ) -> Result<web::Json<DashboardDto>, ApiError> {
     Ok(web::Json(svc.listings.dashboard(&caller.0).await?.into()))
 }
@@ -304,6 +309,7 @@ pub async fn dashboard(
 pub async fn get_opt_in(
     svc: web::Data<Services>,
     caller: Caller,
+    _: Query<NoQuery>,
 ) -> Result<web::Json<OptInDto>, ApiError> {
     Ok(web::Json(svc.listings.opt_in(&caller.0).await?.into()))
 }
