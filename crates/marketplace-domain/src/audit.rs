@@ -19,6 +19,9 @@ pub struct AuditEvent {
     pub action: &'static str,
     pub subject_type: &'static str,
     pub subject_id: Uuid,
+    /// What else the action records, by name (a decision's notes, the fields a change
+    /// touched); empty for most actions.
+    pub details: Vec<(&'static str, String)>,
 }
 
 impl AuditEvent {
@@ -38,6 +41,7 @@ impl AuditEvent {
             action,
             subject_type,
             subject_id,
+            details: Vec::new(),
         }
     }
 
@@ -57,7 +61,17 @@ impl AuditEvent {
             action,
             subject_type,
             subject_id,
+            details: Vec::new(),
         }
+    }
+}
+
+impl AuditEvent {
+    /// The event with one more named detail.
+    #[must_use]
+    pub fn with_detail(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.details.push((name, value.into()));
+        self
     }
 }
 

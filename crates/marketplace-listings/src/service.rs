@@ -275,7 +275,7 @@ impl ListingService {
         match listing.submit(failures, diff.needs_review(), now)? {
             Submission::Queued => {
                 self.p.listings.save(&listing, was).await?;
-                self.audit(actor, "listing.submitted", "listing", id.as_uuid())
+                self.record(actor, "listing.submitted", &listing, &diff)
                     .await;
             }
             Submission::PublishNow => {
@@ -283,7 +283,7 @@ impl ListingService {
                 listing.published_at_once(published, now)?;
                 self.p.listings.save(&listing, was).await?;
                 self.tell(&listing).await?;
-                self.audit(actor, "listing.published_at_once", "listing", id.as_uuid())
+                self.record(actor, "listing.published_at_once", &listing, &diff)
                     .await;
             }
         }
@@ -333,6 +333,10 @@ impl ListingService {
             .await?
             .ok_or(ListingsError::NotFound)?;
         listing.ensure_awaiting()?;
+        let diff = diff(
+            listing.content(),
+            &self.current_tool(listing.content()).await?,
+        );
         let now = self.p.clock.now();
         match verdict {
             Verdict::Approve => {
@@ -350,7 +354,7 @@ impl ListingService {
             Verdict::Approve => "listing.approved",
             Verdict::Reject => "listing.rejected",
         };
-        self.audit(actor, action, "listing", id.as_uuid()).await;
+        self.record(actor, action, &listing, &diff).await;
         Ok(listing)
     }
 
@@ -662,6 +666,43 @@ impl ListingService {
             at: decision.at,
         };
         Ok(self.p.listings.notify(&notice).await?)
+    }
+
+    /// A step of a listing's review in the audit trail, with what it changes (each field,
+    /// and whether it needed a moderator) and, once decided, the decision.
+    async fn record(&self, actor: &Actor, action: &'static str, listing: &Listing, diff: &Diff) {
+        let changes = diff
+            .changes
+            .iter()
+            .map(|c| format!("{}{}", c.field, if c.matters { " (review)" } else { "" }))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut event = AuditEvent::by(
+            actor,
+            action,
+            "listing",
+            listing.id().as_uuid(),
+            self.p.clock.now(),
+        )
+        .with_detail("kind", listing.content().kind().as_str())
+        .with_detail(
+            "changes",
+            if diff.new_item {
+                "a new item".to_owned()
+            } else {
+                changes
+            },
+        );
+        if let Some(decision) = listing.decision() {
+            event = event.with_detail("outcome", decision.outcome.as_str());
+            if let Some(notes) = &decision.notes {
+                event = event.with_detail("notes", notes.as_str());
+            }
+        }
+        if let Some(published) = listing.published() {
+            event = event.with_detail("published", published.id().to_string());
+        }
+        self.p.audit.record(event).await;
     }
 
     async fn audit(&self, actor: &Actor, action: &'static str, kind: &'static str, id: uuid::Uuid) {

@@ -25,7 +25,15 @@ impl SeaOrmStore {
             action: event.action.to_owned(),
             subject_type: event.subject_type.to_owned(),
             subject_id: Some(event.subject_id),
-            details: serde_json::json!({}),
+            details: serde_json::Value::Object(
+                event
+                    .details
+                    .iter()
+                    .map(|(name, value)| {
+                        ((*name).to_owned(), serde_json::Value::from(value.as_str()))
+                    })
+                    .collect(),
+            ),
         };
         insert_model(&tx, row).await.map_err(map_db)?;
         commit(tx).await

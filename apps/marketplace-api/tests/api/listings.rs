@@ -720,3 +720,73 @@ async fn r_g4_the_dashboard_shows_listings_sales_revenue_and_ratings() {
     let buyer_view = app.get("/v1/sellers/me/dashboard", &buyer.owner).await;
     buyer_view.expect_error(404, "not_found");
 }
+
+#[actix_web::test]
+async fn r_g3_the_decision_and_the_diff_are_kept_in_the_audit_trail() {
+    let audit = std::sync::Arc::new(marketplace_testkit::fakes::RecordingAuditLog::default());
+    let recorder = audit.clone();
+    let app = crate::helpers::spawn_app_with(move |ports| ports.audit = recorder).await;
+    let org = seller(&app, "Brightlane").await;
+    let tool = published_tool(&app, &org, "Comp Finder Pro").await;
+    let edit = app
+        .post(
+            "/v1/sellers/me/listings",
+            &org.owner,
+            json!({"kind": "edit", "tool_id": tool, "description": "Maps",
+                   "integration_type": "WEBHOOK"}),
+        )
+        .await
+        .expect(201);
+    let id = edit["id"].as_str().unwrap();
+    app.post_empty(&format!("/v1/sellers/me/listings/{id}/submit"), &org.owner)
+        .await
+        .expect(200);
+    app.post(
+        &format!("/v1/moderation/listings/{id}"),
+        &app.moderator.clone(),
+        json!({"decision": "reject", "notes": "Webhooks need a signing secret"}),
+    )
+    .await
+    .expect(200);
+    let events = audit.events();
+    let approved = events
+        .iter()
+        .find(|e| e.action == "listing.approved")
+        .expect("the approval is audited");
+    assert!(
+        approved
+            .details
+            .contains(&("outcome", "APPROVED".to_owned()))
+    );
+    assert!(
+        approved
+            .details
+            .contains(&("changes", "a new item".to_owned()))
+    );
+    let rejected = events
+        .iter()
+        .find(|e| e.action == "listing.rejected" && e.subject_id.to_string() == id)
+        .expect("the rejection is audited");
+    assert!(
+        rejected
+            .details
+            .contains(&("outcome", "REJECTED".to_owned()))
+    );
+    assert!(
+        rejected
+            .details
+            .contains(&("notes", "Webhooks need a signing secret".to_owned()))
+    );
+    assert!(
+        rejected.details.contains(&(
+            "changes",
+            "description, integration_type (review)".to_owned()
+        )),
+        "{:?}",
+        rejected.details
+    );
+    assert!(
+        events.iter().any(|e| e.action == "tool.created"),
+        "published through the catalog"
+    );
+}
