@@ -63,6 +63,101 @@ pub const ORGS: [DemoOrg; 6] = [
     org(6, "Demo Custom Realty", Tier::Custom, 0),
 ];
 
+/// A seller org of the demo (R-G1): registered, with a draft and a submitted listing.
+pub const SELLER_ORG: DemoOrg = org(7, "Demo Seller Studio", Tier::Growth, 0);
+
+/// The owner of [`SELLER_ORG`].
+#[must_use]
+pub fn seller_owner() -> Actor {
+    Actor {
+        user_id: user(7, OrgRole::Owner),
+        org_id: SELLER_ORG.id,
+        org_role: OrgRole::Owner,
+        platform_role: PlatformRole::User,
+    }
+}
+
+/// Registers [`SELLER_ORG`] as a seller with a draft tool listing and a submitted service
+/// listing, once: a seller that has listings is left as it is.
+///
+/// # Errors
+/// The store's, or a use case's refusal.
+pub async fn provision_listings(
+    orgs: &Arc<dyn OrgRepository>,
+    services: &Services,
+) -> anyhow::Result<()> {
+    use marketplace_listings::content::{
+        LinkProposal, ListingContent, PlanProposal, ServiceProposal, ToolProposal,
+    };
+    use marketplace_listings::seller::Registration;
+
+    let o = SELLER_ORG;
+    orgs.upsert(o.id, o.name, o.tier).await?;
+    let owner = seller_owner();
+    if services.listings.profile(&owner).await.is_err() {
+        services
+            .listings
+            .register(
+                &owner,
+                Registration {
+                    display_name: o.name.to_owned(),
+                    description: "Valuation tools for listing agents".to_owned(),
+                    website: Some("https://studio.example.com".to_owned()),
+                    support_email: "help@studio.example.com".to_owned(),
+                },
+            )
+            .await?;
+    }
+    if !services.listings.list(&owner).await?.is_empty() {
+        return Ok(());
+    }
+    services
+        .listings
+        .create(
+            &owner,
+            ListingContent::Tool(ToolProposal {
+                name: "Studio Comp Finder".to_owned(),
+                description: "Comparable sales for a listing in one click".to_owned(),
+                category: Some(marketplace_domain::catalog::ToolCategory::MarketIntelligence),
+                tags: vec!["comps".to_owned()],
+                integration_type: Some(marketplace_domain::catalog::IntegrationType::Api),
+                required_tier: Some(Tier::Free),
+                links: LinkProposal {
+                    documentation_url: Some("https://studio.example.com/docs".to_owned()),
+                    ..LinkProposal::default()
+                },
+                version: Some("1.0.0".to_owned()),
+                plans: vec![PlanProposal {
+                    code: "STANDARD".to_owned(),
+                    name: "Standard".to_owned(),
+                    price: Decimal::new(2900, 2),
+                    currency: "USD".to_owned(),
+                    interval: BillingInterval::Month,
+                    trial_days: 14,
+                    quotas: Vec::new(),
+                }],
+                meters: Vec::new(),
+            }),
+        )
+        .await?;
+    let service = services
+        .listings
+        .create(
+            &owner,
+            ListingContent::Service(ServiceProposal {
+                title: "Listing photography".to_owned(),
+                category: "Photography".to_owned(),
+                description: "Twenty edited photos of a listing, delivered in two days".to_owned(),
+                price: Decimal::new(25_000, 2),
+                currency: "USD".to_owned(),
+                allow_quotes: true,
+            }),
+        )
+        .await?;
+    services.listings.submit(&owner, service.id()).await?;
+    Ok(())
+}
+
 /// The demo user with `role` in demo org number `org` (1-based, as [`ORGS`]).
 #[must_use]
 pub fn user(org: u8, role: OrgRole) -> UserId {
@@ -239,8 +334,12 @@ pub fn tokens(keys: &TokenKeys) -> anyhow::Result<Vec<(String, String)>> {
             platform_actor(PlatformRole::Admin),
         ),
         (
-            "platform moderator (reviews)",
+            "platform moderator (reviews, listings)",
             platform_actor(PlatformRole::Moderator),
+        ),
+        (
+            "owner of Demo Seller Studio (a seller with a draft and a submitted listing)",
+            seller_owner(),
         ),
     ];
     people

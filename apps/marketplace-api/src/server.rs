@@ -39,6 +39,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         demo::provision_plans(&services.plans)
             .await
             .context("provision the demo plans")?;
+        demo::provision_listings(&ports.orgs, &services)
+            .await
+            .context("the demo seller and its listings")?;
     }
     let demo_licensing = if config.mode == Mode::Demo {
         Some(

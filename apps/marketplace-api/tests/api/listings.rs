@@ -790,3 +790,52 @@ async fn r_g3_the_decision_and_the_diff_are_kept_in_the_audit_trail() {
         "published through the catalog"
     );
 }
+
+#[actix_web::test]
+async fn the_demo_seller_has_a_draft_and_a_submitted_listing_once() {
+    use marketplace_api::demo;
+    use marketplace_api::state::Services;
+    use marketplace_domain::access::PlatformRole;
+    use marketplace_domain::paging::PageRequest;
+    use marketplace_listings::ListingStatus;
+
+    let db = crate::helpers::database().await;
+    let ports = marketplace_api::runtime::ports(
+        &db,
+        std::sync::Arc::new(marketplace_stripe::OfflineGateway::new()),
+    );
+    let services = Services::new(ports.clone());
+    demo::provision_listings(&ports.orgs, &services)
+        .await
+        .unwrap();
+    demo::provision_listings(&ports.orgs, &services)
+        .await
+        .unwrap();
+    let listings = services.listings.list(&demo::seller_owner()).await.unwrap();
+    let mut states: Vec<ListingStatus> = listings.iter().map(|l| l.status()).collect();
+    states.sort_by_key(|s| s.as_str());
+    assert_eq!(states, [ListingStatus::Draft, ListingStatus::Submitted]);
+    let queue = services
+        .listings
+        .queue(
+            &demo::platform_actor(PlatformRole::Moderator),
+            None,
+            PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(queue.total, 1, "the submitted one waits for a moderator");
+    // The draft passes its checks: the guide submits it.
+    let draft = listings
+        .iter()
+        .find(|l| l.status() == ListingStatus::Draft)
+        .unwrap();
+    assert!(
+        services
+            .listings
+            .check(&demo::seller_owner(), draft.id())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
