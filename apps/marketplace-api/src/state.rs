@@ -229,6 +229,7 @@ impl Services {
             clock: p.clock.clone(),
             ids: p.ids.clone(),
         });
+        let checkout = checkout.with_offer_gate(Arc::new(listings.clone()));
         Self {
             subscriptions: SubscriptionService::new(
                 purchases.clone(),

@@ -653,6 +653,27 @@ async fn r_g5_opting_out_hides_items_from_new_buyers_and_holders_keep_them() {
     app.add(&newcomer.owner, "tool", &tool)
         .await
         .expect_error(404, "not_found");
+    // A cart that took it before the seller opted out cannot buy it either.
+    let early = app.org("GROWTH", "100.00").await;
+    app.put(
+        "/v1/sellers/me/opt-in",
+        &org.owner,
+        json!({"enabled": true, "products": []}),
+    )
+    .await
+    .expect(200);
+    app.add(&early.owner, "tool", &tool).await.expect(201);
+    app.put(
+        "/v1/sellers/me/opt-in",
+        &org.owner,
+        json!({"enabled": false}),
+    )
+    .await
+    .expect(200);
+    app.checkout(&early.owner, "opted-out", "platform_credits")
+        .await
+        .expect_reason(422, "invalid_request", "item_unavailable");
+    assert!(app.purchases(&early).await.is_empty(), "nothing bought");
     let held = app.get("/v1/entitlements", &holder.owner).await.expect(200);
     assert!(
         held["items"]

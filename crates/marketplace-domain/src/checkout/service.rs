@@ -111,6 +111,8 @@ pub struct CheckoutService {
     /// Where recurring card purchases record their provider subscription, when the
     /// gateway renews by itself.
     pub(super) subscriptions: Option<Arc<dyn crate::purchase::PurchaseRepository>>,
+    /// Sellers' opt-in (R-G5); every item is offered without one.
+    pub(super) gate: Option<Arc<dyn crate::catalog::OfferGate>>,
     pub(super) policy: AccessPolicy,
 }
 
@@ -149,6 +151,7 @@ impl CheckoutService {
             clock: p.clock,
             ids: p.ids,
             subscriptions: None,
+            gate: None,
             policy: AccessPolicy,
         }
     }
@@ -161,6 +164,14 @@ impl CheckoutService {
         purchases: Arc<dyn crate::purchase::PurchaseRepository>,
     ) -> Self {
         self.subscriptions = Some(purchases);
+        self
+    }
+
+    /// With the sellers' opt-in: a line whose item its seller no longer offers is
+    /// unavailable at checkout, as it would be when added (R-G5).
+    #[must_use]
+    pub fn with_offer_gate(mut self, gate: Arc<dyn crate::catalog::OfferGate>) -> Self {
+        self.gate = Some(gate);
         self
     }
 
@@ -200,6 +211,11 @@ impl CheckoutService {
                 .iter()
                 .find(|o| o.item() == line.item)
                 .ok_or(CheckoutError::ItemUnavailable(line.item))?;
+            if let Some(gate) = &self.gate
+                && !gate.offered(line.item).await?
+            {
+                return Err(CheckoutError::ItemUnavailable(line.item));
+            }
             let ctx = Purchasability {
                 tier: org.tier(),
                 holdings: &holdings,
