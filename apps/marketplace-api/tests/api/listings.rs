@@ -721,11 +721,45 @@ async fn r_g4_the_dashboard_shows_listings_sales_revenue_and_ratings() {
     let buyer = app.org("GROWTH", "100.00").await;
     app.buy(&buyer.owner, &[("tool", &tool)], "platform_credits")
         .await;
+    // A first version, approved, installed by the buyer: one successful attempt.
+    app.put(
+        &format!("/v1/admin/orgs/{}", buyer.id),
+        &app.platform_admin.clone(),
+        json!({"name": "Buyer", "tier": "GROWTH", "platform_version": "5.0.0"}),
+    )
+    .await
+    .expect(200);
+    let v = app
+        .post(
+            "/v1/sellers/me/listings",
+            &org.owner,
+            json!({"kind": "version", "tool_id": tool, "version": "1.0.0"}),
+        )
+        .await
+        .expect(201);
+    let v = v["id"].as_str().unwrap();
+    app.post_empty(&format!("/v1/sellers/me/listings/{v}/submit"), &org.owner)
+        .await
+        .expect(200);
+    app.post(
+        &format!("/v1/moderation/listings/{v}"),
+        &app.moderator.clone(),
+        json!({"decision": "approve"}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        "/v1/installations/apply",
+        &buyer.owner,
+        json!({"install": [{"tool_id": tool}]}),
+    )
+    .await
+    .expect(201);
     let d = app
         .get("/v1/sellers/me/dashboard", &org.viewer)
         .await
         .expect(200);
-    assert_eq!(d["listings"]["published"], 1, "{d}");
+    assert_eq!(d["listings"]["published"], 2, "{d}");
     assert_eq!(d["listings"]["draft"], 1);
     let months = d["months"].as_array().unwrap();
     assert_eq!(months.len(), 12);
@@ -738,6 +772,10 @@ async fn r_g4_the_dashboard_shows_listings_sales_revenue_and_ratings() {
     assert_eq!(t["tool_id"], tool.as_str());
     assert_eq!(t["purchase_count"], 1);
     assert!(t["avg_rating"].is_null());
+    assert_eq!(
+        t["install_success"],
+        json!({"succeeded": 1, "attempts": 1, "percent": 100})
+    );
     let buyer_view = app.get("/v1/sellers/me/dashboard", &buyer.owner).await;
     buyer_view.expect_error(404, "not_found");
 }

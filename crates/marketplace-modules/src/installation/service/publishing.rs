@@ -1,5 +1,6 @@
 //! Publishing versions (R-I1) and the update notices a new version sends (R-I6). Platform
-//! admins publish for now; sellers will publish through their listings.
+//! admins publish directly; a seller's version is published here once its listing is
+//! approved (R-G3).
 
 use std::collections::BTreeSet;
 
