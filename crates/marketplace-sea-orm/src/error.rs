@@ -297,6 +297,29 @@ const UNIQUE_KEYS: &[UniqueKey] = &[
          module_update_notices.version",
         "module_update_notices",
     ),
+    // Sellers' listings: ids, one profile per seller and per org, one opt-in row per org
+    // (written by upsert).
+    key(
+        "seller_listings_pkey",
+        "seller_listings.id",
+        "seller_listings",
+    ),
+    key("seller_notices_pkey", "seller_notices.id", "seller_notices"),
+    key(
+        "seller_opt_ins_pkey",
+        "seller_opt_ins.org_id",
+        "seller_opt_ins",
+    ),
+    key(
+        "seller_profiles_pkey",
+        "seller_profiles.seller_id",
+        "seller_profiles",
+    ),
+    unique(
+        "seller_profiles_org_key",
+        "seller_profiles.org_id",
+        Meaning::Is(Conflict::SellerOrg),
+    ),
     // Renewals.
     key(
         "subscription_renewals_pkey",
