@@ -38,6 +38,7 @@ pub mod m20261201_000002_platform_role;
 pub mod m20261201_000003_catalog_version;
 pub mod m20261201_000004_drop_installation_flags;
 pub mod m20261201_000005_seller_listings;
+pub mod m20261201_000006_tool_meters;
 pub mod seed;
 
 mod dialect;
@@ -73,6 +74,7 @@ const TABLE_LISTS: &[&[&str]] = &[
     m20261201_000001_plans::TABLES,
     m20261201_000003_catalog_version::TABLES,
     m20261201_000005_seller_listings::TABLES,
+    m20261201_000006_tool_meters::TABLES,
 ];
 
 const ALL_TABLES: [&str; count_tables(TABLE_LISTS)] = concat_tables(TABLE_LISTS);
@@ -157,6 +159,7 @@ impl sea_orm_migration::MigratorTrait for Migrator {
             Box::new(m20261201_000003_catalog_version::Migration),
             Box::new(m20261201_000004_drop_installation_flags::Migration),
             Box::new(m20261201_000005_seller_listings::Migration),
+            Box::new(m20261201_000006_tool_meters::Migration),
         ]
     }
 }

@@ -8,7 +8,10 @@
 
 mod principal;
 
-pub use principal::{EntitlementsRead, LicensesValidate, MaybeUserOrKey, RequiredScope, UserOrKey};
+pub use principal::{
+    EntitlementsRead, LicensesValidate, MaybeUserOrKey, RequiredScope, UsageRead, UsageWrite,
+    UserOrKey,
+};
 
 use std::future::{Ready, ready};
 

@@ -806,3 +806,53 @@ impl From<marketplace_listings::ListingsError> for ApiError {
         }
     }
 }
+
+impl From<marketplace_metering::service::UsageError> for ApiError {
+    fn from(e: marketplace_metering::service::UsageError) -> Self {
+        use marketplace_metering::service::UsageError;
+        match e {
+            UsageError::Forbidden(permission) => Self::forbidden(
+                Some("missing_scope"),
+                format!(
+                    "forbidden: this needs an API key with the `{}` scope",
+                    permission.scope()
+                ),
+                vec![json!({"scope": permission.scope()})],
+            ),
+            UsageError::Batch(batch) => Self::bad_request(
+                batch.to_string(),
+                vec![json!({"field": "events", "message": batch.to_string()})],
+            ),
+            UsageError::UnknownMeter { tool, meter } => Self::unprocessable(
+                "unknown_meter",
+                format!("tool {tool} has no meter {meter}"),
+                vec![json!({"tool_id": tool.as_uuid(), "meter": meter.as_str()})],
+            ),
+            UsageError::Calendar(window) => Self::bad_request(window.to_string(), vec![]),
+            UsageError::Infrastructure(e) => infrastructure(e),
+            other @ (UsageError::Total(_)
+            | UsageError::Overage(_)
+            | UsageError::StoreContract(_)) => Self::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<marketplace_metering::service::DefineMeterError> for ApiError {
+    fn from(e: marketplace_metering::service::DefineMeterError) -> Self {
+        use marketplace_metering::service::DefineMeterError;
+        match e {
+            DefineMeterError::Forbidden(f) => Self::forbidden(None, f.to_string(), vec![]),
+            DefineMeterError::ToolNotFound => Self::NotFound,
+            DefineMeterError::Taken { ref existing } => Self::conflict(
+                "meter_taken",
+                e.to_string(),
+                vec![json!({
+                    "key": existing.key().as_str(),
+                    "aggregation": existing.aggregation().as_str(),
+                    "unit": existing.unit().as_str(),
+                })],
+            ),
+            DefineMeterError::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}

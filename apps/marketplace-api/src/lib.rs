@@ -22,4 +22,5 @@ pub mod runtime;
 pub mod server;
 pub mod state;
 pub mod telemetry;
+pub mod usage;
 pub mod wire;

@@ -9,8 +9,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::routes::sellers::{admin as seller_admin, payouts, profile, statements};
 use crate::routes::{
     api_keys, cart, catalog, catalog_admin, entitlements, health, installations, licenses,
-    listings, moderation, orders, orgs, plans, purchases, reviews, stats, subscriptions, versions,
-    webhooks,
+    listings, moderation, orders, orgs, plans, purchases, reviews, stats, subscriptions, usage,
+    versions, webhooks,
 };
 
 /// Declares the two schemes of the `Authorization` header: `bearer` (a user's JWT) and
@@ -80,6 +80,7 @@ impl Modify for BearerAuth {
         listings::get_listing, listings::revise_listing, listings::check_listing, listings::submit_listing,
         listings::list_notices, listings::dashboard, listings::get_opt_in, listings::put_opt_in,
         listings::listing_queue, listings::moderate_listing,
+        usage::report_events, usage::usage_report, usage::access, usage::my_packs, usage::define_meter,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -96,6 +97,7 @@ impl Modify for BearerAuth {
         (name = "api-keys", description = "An org's API keys: machine credentials with scopes"),
         (name = "listings", description = "Sellers publish: registration, listings, automated checks, notices, opt-in and the dashboard"),
         (name = "licenses", description = "Licenses: the org's license keys, public verification keys, online validation and activations"),
+        (name = "usage", description = "Usage metering: events reported by hosts, usage reports, the access answer and the org's packs"),
         (name = "health", description = "Liveness and readiness"),
         (name = "webhooks", description = "Events from the payment provider"),
     )

@@ -33,6 +33,7 @@ use marketplace_modules::installation::ports::{
 
 use crate::licensing::LicensingSetup;
 use crate::publishing::{CatalogPublishing, ListedServices};
+use crate::usage::{MeteredOverage, UsageServices};
 
 /// Whether the service can do its work (GET /readyz).
 #[async_trait]
@@ -89,6 +90,12 @@ pub struct Ports {
     /// How long a recurring purchase keeps access after its period while its renewal may
     /// still be paid (configuration; 3 days by default).
     pub grace: GracePeriod,
+    /// Usage events and their totals (R-U2..R-U4).
+    pub usage: Arc<dyn marketplace_metering::service::ports::UsageStore>,
+    /// Tools' meters and the plans orgs use them under (R-U1, R-U4).
+    pub meters: Arc<dyn marketplace_metering::service::ports::MeterDefinitions>,
+    /// Where catalog admins define meters (R-U1).
+    pub meter_registry: Arc<dyn marketplace_metering::service::ports::MeterRegistry>,
 }
 
 /// The use cases, as handlers see them.
@@ -116,6 +123,8 @@ pub struct Services {
     pub listings: ListingService,
     pub api_keys: ApiKeyService,
     pub licenses: LicenseService,
+    /// Usage metering, quotas and the access answer (R-U*).
+    pub usage: UsageServices,
     pub readiness: Arc<dyn Readiness>,
     /// The one clock the jobs and commands read, the same the use cases were given.
     pub clock: Arc<dyn Clock>,
@@ -174,6 +183,15 @@ impl Services {
             p.ids.clone(),
         )
         .with_grace(p.grace);
+        let usage = UsageServices::new(
+            p.usage.clone(),
+            p.meters.clone(),
+            p.meter_registry.clone(),
+            Arc::new(HoldingsEntitlements::new(
+                p.holdings.clone(),
+                p.clock.clone(),
+            )),
+        );
         let renewals = RenewalService::new(
             p.renewals.clone(),
             p.purchases.clone(),
@@ -183,7 +201,8 @@ impl Services {
             p.clock.clone(),
             p.ids.clone(),
             p.grace,
-        );
+        )
+        .with_usage_charges(Arc::new(MeteredOverage::new(usage.billing.clone())));
         let catalog = CatalogService::new(
             p.catalog.clone(),
             p.audit.clone(),
@@ -301,6 +320,7 @@ impl Services {
                 p.ids.clone(),
             )
             .with_entitlements(p.entitlement_feed.clone()),
+            usage,
             readiness: p.readiness,
             clock: p.clock,
         }

@@ -254,6 +254,12 @@ const UNIQUE_KEYS: &[UniqueKey] = &[
          usage_distinct_keys.window_kind, usage_distinct_keys.window_start, usage_distinct_keys.key",
         "usage_distinct_keys",
     ),
+    // Meters are inserted with ON CONFLICT DO NOTHING: a violation is a bug.
+    key(
+        "tool_meters_pkey",
+        "tool_meters.tool_id, tool_meters.meter",
+        "tool_meters",
+    ),
     // Modules.
     unique(
         "module_versions_pkey",

@@ -54,7 +54,7 @@ fn decimal(v: &serde_json::Value) -> Result<Decimal, RepoError> {
         .map_err(|e| corrupt(T, e))
 }
 
-fn to_quotas(v: &serde_json::Value) -> Result<Quotas, RepoError> {
+pub(crate) fn to_quotas(v: &serde_json::Value) -> Result<Quotas, RepoError> {
     let rows = v
         .as_array()
         .ok_or_else(|| corrupt(T, "quotas is not an array"))?;

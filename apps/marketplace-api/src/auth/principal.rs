@@ -36,6 +36,22 @@ impl RequiredScope for LicensesValidate {
     const SCOPE: Scope = Scope::LicensesValidate;
 }
 
+/// `usage:write`: report usage events.
+#[derive(Debug)]
+pub struct UsageWrite;
+
+impl RequiredScope for UsageWrite {
+    const SCOPE: Scope = Scope::UsageWrite;
+}
+
+/// `usage:read`: read usage totals and the org's packs.
+#[derive(Debug)]
+pub struct UsageRead;
+
+impl RequiredScope for UsageRead {
+    const SCOPE: Scope = Scope::UsageRead;
+}
+
 /// A bearer token's user, or an API key holding `S`: 401 without a good credential, 403
 /// for a key without the scope.
 #[derive(Debug)]

@@ -19,6 +19,7 @@ pub mod reviews;
 pub mod sellers;
 pub mod stats;
 pub mod subscriptions;
+pub mod usage;
 pub mod versions;
 pub mod webhooks;
 
@@ -47,6 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(api_keys::configure)
             .configure(licenses::configure)
             .configure(listings::configure)
+            .configure(usage::configure)
             .configure(webhooks::configure),
     );
 }

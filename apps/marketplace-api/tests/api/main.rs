@@ -25,3 +25,4 @@ mod sellers;
 mod shapes;
 mod stripe_e2e;
 mod subscriptions;
+mod usage;

@@ -11,6 +11,10 @@
 //!   of the grace, collected when an admin marks it paid.
 //! - A refund of a renewal reverses that renewal's sale alone.
 //!
+//! - A metered plan's overage (R-U5) joins the renewal the engine charges (credits and
+//!   invoices): the renewal's amount is the plan's price plus its overage lines, and its
+//!   sale is split like any other.
+//!
 //! The store keys a renewal by (purchase, period start): two runs of the job, or a job and
 //! a redelivered provider event, can never renew the same period twice.
 
@@ -19,7 +23,9 @@ mod ports;
 mod service;
 
 pub use charge::{RenewalCharge, RenewalId, RenewalState, RenewalStatus};
+pub use ports::{
+    CollectedRenewal, OpenRenewal, OverageCharge, RenewalRefund, RenewalRepository, UsageCharges,
+};
 #[cfg(any(test, feature = "mocks"))]
-pub use ports::MockRenewalRepository;
-pub use ports::{CollectedRenewal, OpenRenewal, RenewalRefund, RenewalRepository};
+pub use ports::{MockRenewalRepository, MockUsageCharges};
 pub use service::{CardRenewal, RenewalError, RenewalService, RunReport};

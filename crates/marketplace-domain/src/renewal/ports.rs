@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::ids::PurchaseId;
 use crate::money::Money;
 use crate::ports::RepoError;
-use crate::purchase::Purchase;
+use crate::purchase::{Period, Purchase};
 use crate::revenue::Posting;
 
 use super::{RenewalCharge, RenewalId, RenewalStatus};
@@ -99,4 +99,36 @@ pub trait RenewalRepository: Send + Sync {
     /// `RepoError::Stale` when the stored refunded amount is not the one the refund
     /// started from (a concurrent refund won): nothing is written.
     async fn refund(&self, refund: &RenewalRefund) -> Result<(), RepoError>;
+}
+
+/// One overage line of a renewal (R-U5): use beyond a soft quota in the period that ended,
+/// at the plan's unit price, rounded to the currency's minor unit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OverageCharge {
+    /// The meter's key.
+    pub meter: String,
+    /// The units beyond the quota.
+    pub quantity: rust_decimal::Decimal,
+    /// The plan's price of one unit (may be finer than a cent).
+    pub unit_price: rust_decimal::Decimal,
+    /// `quantity × unit_price`, rounded: what the line charges.
+    pub amount: Money,
+}
+
+/// The usage a renewal charges for (R-U5), from the usage context.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait UsageCharges: Send + Sync {
+    /// The overage lines of `purchase` for `period`, which has ended; empty when it has
+    /// none (an unmetered plan, or use within every quota). Asking again answers the same
+    /// lines: usage received after the period's end counts in the next one.
+    ///
+    /// # Errors
+    /// [`RepoError::Unavailable`] when the figures cannot be read, or a line is not in
+    /// the purchase's currency.
+    async fn overage(
+        &self,
+        purchase: &Purchase,
+        period: Period,
+    ) -> Result<Vec<OverageCharge>, RepoError>;
 }

@@ -22,7 +22,7 @@ use crate::subscription::{GracePeriod, InvoiceNumber, SaleParts, sale_lines};
 
 use super::{
     CollectedRenewal, OpenRenewal, RenewalCharge, RenewalRefund, RenewalRepository, RenewalState,
-    RenewalStatus,
+    RenewalStatus, UsageCharges,
 };
 
 /// What renewal actions can fail with.
@@ -97,6 +97,7 @@ pub struct RenewalService {
     ids: Arc<dyn IdGenerator>,
     grace: GracePeriod,
     policy: AccessPolicy,
+    usage: Option<Arc<dyn UsageCharges>>,
 }
 
 impl std::fmt::Debug for RenewalService {
@@ -129,7 +130,34 @@ impl RenewalService {
             ids,
             grace,
             policy: AccessPolicy,
+            usage: None,
         }
+    }
+
+    /// R-U5: renewals the engine charges (credits, invoices) also charge the period's
+    /// overage from `usage`.
+    #[must_use]
+    pub fn with_usage_charges(mut self, usage: Arc<dyn UsageCharges>) -> Self {
+        self.usage = Some(usage);
+        self
+    }
+
+    /// R-U5: what renewing `purchase` after `period` charges: its price, plus the
+    /// period's overage lines when its plan is metered.
+    async fn renewal_amount(
+        &self,
+        purchase: &Purchase,
+        period: Period,
+    ) -> Result<Money, RenewalError> {
+        let Some(usage) = &self.usage else {
+            return Ok(purchase.amount());
+        };
+        usage
+            .overage(purchase, period)
+            .await?
+            .iter()
+            .try_fold(purchase.amount(), |sum, line| sum.checked_add(line.amount))
+            .map_err(|e| RenewalError::Infrastructure(RepoError::unavailable(e)))
     }
 
     /// R-B6: renews every credits or invoice purchase whose period has ended: credits are
@@ -183,7 +211,7 @@ impl RenewalService {
                     return Ok(Step::Skipped);
                 }
                 let id = existing.map_or_else(|| self.ids.new_id(), |r| r.id);
-                let amount = purchase.amount();
+                let amount = self.renewal_amount(&purchase, period).await?;
                 let collected = self
                     .collected(purchase.clone(), id, next, amount, from, None, None, now)
                     .await?;
@@ -199,7 +227,7 @@ impl RenewalService {
                         let state = RenewalState::PastDue {
                             grace_ends: self.grace.ends(period.end()),
                         };
-                        self.open(&purchase, id, next, state, now).await
+                        self.open(&purchase, id, next, amount, state, now).await
                     }
                     Err(e) => Err(e.into()),
                 }
@@ -210,7 +238,8 @@ impl RenewalService {
                     number: InvoiceNumber::new(1).map_err(RepoError::unavailable)?,
                     due: self.grace.ends(period.end()),
                 };
-                self.open(&purchase, self.ids.new_id(), next, state, now)
+                let amount = self.renewal_amount(&purchase, period).await?;
+                self.open(&purchase, self.ids.new_id(), next, amount, state, now)
                     .await
             }
             (PaymentMethod::Invoice | PaymentMethod::CreditCard, _) => Ok(Step::Skipped),
@@ -222,6 +251,7 @@ impl RenewalService {
         purchase: &Purchase,
         id: super::RenewalId,
         period: Period,
+        amount: Money,
         state: RenewalState,
         now: DateTime<Utc>,
     ) -> Result<Step, RenewalError> {
@@ -235,7 +265,7 @@ impl RenewalService {
                 purchase_id: purchase.id(),
                 org_id: purchase.org_id(),
                 period,
-                amount: purchase.amount(),
+                amount,
                 method: purchase.payment_method(),
                 state,
                 refunded: Money::zero(purchase.amount().currency()),

@@ -173,3 +173,24 @@ pub trait UsageStore: Send + Sync {
         period: &BillingPeriod,
     ) -> Result<BTreeMap<MeterKey, PeriodTotal>, RepoError>;
 }
+
+/// What [`MeterRegistry::define`] found: the meter is new, or the tool already defined a
+/// meter of that key (given as stored, so the caller can tell a repeat from a clash).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Defined {
+    New,
+    Existing(Meter),
+}
+
+/// Where tools' meters are defined (R-U1): catalog data, written by catalog admins. A meter
+/// is never changed once defined, since the events counted under it keep its meaning.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait MeterRegistry: Send + Sync {
+    /// Stores `meter` for `tool` unless the tool already defines one of that key, in one
+    /// statement (two admins racing each other get one `New` and one `Existing`).
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when no such tool exists, [`RepoError::Unavailable`].
+    async fn define(&self, tool: ToolId, meter: &Meter) -> Result<Defined, RepoError>;
+}

@@ -9,8 +9,10 @@
 //!   row-level security applies on PostgreSQL; rows left empty by a batch whose events
 //!   were all duplicates or refused are not usage and are not answered.
 //!
-//! The meter and plan definitions port is not implemented here: plans are not stored yet.
+//! - [`definitions`]: the meters of `tool_meters` and the plans orgs subscribe to, for the
+//!   meter and plan definitions port, and the meter registry catalog admins write.
 
+mod definitions;
 mod record;
 mod sql;
 
