@@ -161,7 +161,7 @@ pub struct UsageQuery {
     /// End (exclusive), an RFC 3339 instant or a date; default: now.
     pub to: Option<String>,
     /// `day` (default) or `month`.
-    #[param(value_type = Option<GranularityDto>)]
+    #[param(inline)]
     pub granularity: Option<GranularityDto>,
 }
 
