@@ -12,6 +12,7 @@ mod corrupt;
 mod fixtures;
 mod licensing;
 mod listings;
+mod meter_definitions;
 mod metering;
 mod modules;
 mod plans;
