@@ -8,6 +8,7 @@ mod support;
 
 mod caller;
 mod packs;
+mod r_u1_meters;
 mod r_u2_ingest;
 mod r_u3_totals;
 mod r_u4_quotas;
