@@ -24,6 +24,8 @@ use marketplace_domain::tier::Tier;
 use marketplace_licensing::api_key::{
     ApiKeyService, ApiKeyToken, KeyEnvironment, NewKeyRequest, RandomSource,
 };
+use marketplace_metering::service::MeterService;
+use marketplace_metering::{Aggregation, Meter, Unit};
 use marketplace_modules::installation::ports::{Installations, ModuleCatalog, PublishStoreError};
 use marketplace_modules::{NewRelease, Requirement, Version};
 use rust_decimal::Decimal;
@@ -210,12 +212,13 @@ pub async fn provision(orgs: &Arc<dyn OrgRepository>) -> anyhow::Result<()> {
 }
 
 /// A data pack's tier: its plan code and name, monthly price (whole dollars), rows per
-/// month and overage price per row beyond them.
+/// month (soft) and overage price per row beyond them, and API calls per month (hard).
 struct PackTier {
     code: &'static str,
     name: &'static str,
     price: i64,
     rows: i64,
+    calls: i64,
     /// Per row beyond the quota, in ten-thousandths of a dollar.
     overage: i64,
     trial_days: u32,
@@ -231,6 +234,7 @@ const PACK_TIERS: [PackTier; 3] = [
         name: "Standard",
         price: 0,
         rows: 10_000,
+        calls: 1_000,
         overage: 50,
         trial_days: 0,
     },
@@ -239,6 +243,7 @@ const PACK_TIERS: [PackTier; 3] = [
         name: "Pro",
         price: 349,
         rows: 100_000,
+        calls: 10_000,
         overage: 30,
         trial_days: 14,
     },
@@ -247,21 +252,54 @@ const PACK_TIERS: [PackTier; 3] = [
         name: "Enterprise",
         price: 999,
         rows: 1_000_000,
+        calls: 100_000,
         overage: 10,
         trial_days: 30,
     },
 ];
 
 fn pack_quotas(tier: &PackTier) -> anyhow::Result<Quotas> {
-    let rows = MeterKey::parse("rows")?;
+    let rows = MeterKey::parse(PACK_METERS[0].0)?;
+    let calls = MeterKey::parse(PACK_METERS[1].0)?;
     Ok(Quotas::new(
-        vec![Quota::new(
-            rows.clone(),
-            Decimal::from(tier.rows),
-            QuotaKind::Soft,
-        )?],
+        vec![
+            Quota::new(rows.clone(), Decimal::from(tier.rows), QuotaKind::Soft)?,
+            Quota::new(calls, Decimal::from(tier.calls), QuotaKind::Hard)?,
+        ],
         vec![OveragePrice::new(rows, Decimal::new(tier.overage, 4))?],
     )?)
+}
+
+/// The data packs' meters (R-U1): rows delivered (summed, soft quota with overage) and API
+/// calls (counted, hard quota).
+const PACK_METERS: [(&str, Aggregation, &str); 2] = [
+    ("rows", Aggregation::Sum, "row"),
+    ("api_calls", Aggregation::Count, "call"),
+];
+
+/// Defines the data packs' meters, as a catalog admin would. Idempotent: a meter already
+/// defined so is left as it is.
+///
+/// # Errors
+/// The meter service's.
+pub async fn provision_meters(meters: &MeterService) -> anyhow::Result<()> {
+    let admin = platform_actor(PlatformRole::Admin);
+    for name in DATA_PACKS {
+        let Some(seed) = marketplace_migrations::catalog()
+            .iter()
+            .find(|t| t.name == name)
+        else {
+            continue;
+        };
+        for (key, aggregation, unit) in PACK_METERS {
+            let key = marketplace_metering::MeterKey::parse(key)?;
+            let meter = Meter::new(key, aggregation, Unit::parse(unit)?);
+            meters
+                .define(&admin, ToolId::from_uuid(seed.id()), meter)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Sells the demo data packs through Standard, Pro and Enterprise plans with row quotas
@@ -442,14 +480,20 @@ pub async fn provision_modules(
 
 /// The seed tool the GROWTH org buys: Lead Scoring Engine (monthly).
 const DEMO_TOOL: u8 = 2;
+/// The data pack the GROWTH org subscribes to, in its Standard plan: Market Data
+/// Integration (metered, see [`PACK_METERS`]).
+const DEMO_PACK: u8 = 19;
 /// The demo API key's label, and how it is found again at the next start.
 const DEMO_KEY_LABEL: &str = "Demo key";
 
 /// The demo's machine credentials, to print at start.
 #[derive(Debug)]
 pub struct DemoLicensing {
-    /// An API key of the GROWTH org (`licenses:validate`, `entitlements:read`).
+    /// An API key of the GROWTH org (`licenses:validate`, `entitlements:read`,
+    /// `usage:write`, `usage:read`).
     pub api_key: String,
+    /// The data pack the GROWTH org reports usage of.
+    pub pack_tool_id: Uuid,
     /// The license key of the GROWTH org's demo purchase.
     pub license_key: Option<String>,
 }
@@ -477,30 +521,42 @@ fn growth_owner() -> Actor {
     }
 }
 
-/// The GROWTH org buys the demo tool with credits (once), gets its license, and holds the
-/// demo API key (created once). Demo mode only.
-///
-/// # Errors
-/// The services' failures.
-pub async fn licensing(ports: &Ports, services: &Services) -> anyhow::Result<DemoLicensing> {
-    let owner = growth_owner();
-    let tool = marketplace_migrations::seed::tool(DEMO_TOOL)
-        .ok_or_else(|| anyhow::anyhow!("seed tool {DEMO_TOOL} is missing"))?;
+/// The GROWTH org buys `number` with credits, once (`key` makes the checkout idempotent).
+async fn buy_once(
+    services: &Services,
+    owner: &Actor,
+    number: u8,
+    key: &str,
+) -> anyhow::Result<&'static marketplace_migrations::SeedTool> {
+    let tool = marketplace_migrations::seed::tool(number)
+        .ok_or_else(|| anyhow::anyhow!("seed tool {number} is missing"))?;
     match services
         .cart
-        .add(&owner, ItemRef::Tool(ToolId::from_uuid(tool.id())))
+        .add(owner, ItemRef::Tool(ToolId::from_uuid(tool.id())))
         .await
     {
         Ok(_) => {
-            let key = IdempotencyKey::parse("demo-license-purchase").map_err(anyhow::Error::msg)?;
+            let key = IdempotencyKey::parse(key).map_err(anyhow::Error::msg)?;
             services
                 .checkout
-                .checkout(&owner, key, PaymentMethod::PlatformCredits)
+                .checkout(owner, key, PaymentMethod::PlatformCredits)
                 .await?;
         }
         Err(CartError::AlreadyOwned { .. }) => {}
         Err(e) => return Err(e.into()),
     }
+    Ok(tool)
+}
+
+/// The GROWTH org buys the demo tool and subscribes to the demo data pack with credits
+/// (once), gets its license, and holds the demo API key (created once). Demo mode only.
+///
+/// # Errors
+/// The services' failures.
+pub async fn licensing(ports: &Ports, services: &Services) -> anyhow::Result<DemoLicensing> {
+    let owner = growth_owner();
+    let tool = buy_once(services, &owner, DEMO_TOOL, "demo-license-purchase").await?;
+    let pack = buy_once(services, &owner, DEMO_PACK, "demo-pack-purchase").await?;
     services
         .licenses
         .issue_pending(Some(owner.org_id), 100)
@@ -519,6 +575,7 @@ pub async fn licensing(ports: &Ports, services: &Services) -> anyhow::Result<Dem
         .map(|l| l.key.into_string());
     Ok(DemoLicensing {
         api_key: demo_api_key(ports, &owner).await?,
+        pack_tool_id: pack.id(),
         license_key,
     })
 }
@@ -542,7 +599,12 @@ async fn demo_api_key(ports: &Ports, owner: &Actor) -> anyhow::Result<String> {
     if !present {
         let request = NewKeyRequest::parse(
             DEMO_KEY_LABEL,
-            ["licenses:validate", "entitlements:read"],
+            [
+                "licenses:validate",
+                "entitlements:read",
+                "usage:write",
+                "usage:read",
+            ],
             None,
         )
         .map_err(|faults| anyhow::anyhow!("demo key request: {faults:?}"))?;

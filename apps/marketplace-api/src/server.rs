@@ -42,6 +42,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         demo::provision_listings(&ports.orgs, &services)
             .await
             .context("the demo seller and its listings")?;
+        demo::provision_meters(&services.usage.meters)
+            .await
+            .context("define the demo meters")?;
     }
     let demo_licensing = if config.mode == Mode::Demo {
         Some(
@@ -110,8 +113,8 @@ fn announce(
         }
         if let Some(licensing) = licensing {
             text.push_str(&format!(
-                "\n  API key of Demo Growth Realty (licenses:validate, entitlements:read; demo only):\n    export API_KEY={}\n",
-                licensing.api_key
+                "\n  API key of Demo Growth Realty (licenses:validate, entitlements:read, usage:write, usage:read; demo only):\n    export API_KEY={}\n  Its data pack (Market Data Integration, metered in rows and api_calls):\n    export PACK={}\n",
+                licensing.api_key, licensing.pack_tool_id
             ));
             if let Some(license) = &licensing.license_key {
                 text.push_str(&format!(
@@ -125,6 +128,9 @@ fn announce(
         if licensing.is_some() {
             text.push_str(&format!(
                 "  and: curl -H \"Authorization: ApiKey $API_KEY\" -H 'Content-Type: application/json' -d \"{{\\\"key\\\": \\\"$LICENSE_KEY\\\"}}\" {base}/v1/licenses/validate\n"
+            ));
+            text.push_str(&format!(
+                "  usage: curl -H \"Authorization: ApiKey $API_KEY\" \"{base}/v1/access?tool_id=$PACK&meter=rows\"  (README: report a batch, read /v1/usage/packs)\n"
             ));
         }
         tracing::info!("{text}");
