@@ -435,6 +435,67 @@ async fn the_binary_serves_the_readme_walk_through_and_stops_on_sigterm() {
     assert!(out.status.success(), "license verify: {stdout}");
     assert!(stdout.starts_with("VALID license"), "{stdout}");
 
+    // Usage (the README's lines): the printed key reports a batch of the printed data pack;
+    // the access answer and the owner's packs read it.
+    let pack = printed("PACK");
+    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let event = |id: &str, meter: &str, value: u32| json!({"id": id, "tool_id": pack, "meter": meter, "value": value, "timestamp": now});
+    let batch = json!({"events": [
+        event("walk-1", "rows", 2500),
+        event("walk-2", "api_calls", 1),
+        event("walk-2", "api_calls", 1),
+        event("walk-3", "pages", 1),
+    ]});
+    let report = |body: Value| {
+        http.post(format!("{}/v1/usage/events", env.base))
+            .header("Authorization", format!("ApiKey {api_key}"))
+            .json(&body)
+            .send()
+    };
+    let r = report(batch.clone()).await.unwrap();
+    assert_eq!(r.status(), 202);
+    assert!(r.headers().contains_key("ratelimit-remaining"));
+    let answer: Value = r.json().await.unwrap();
+    assert_eq!(
+        (&answer["accepted"], &answer["duplicates"]),
+        (&json!(2), &json!(1)),
+        "{answer}"
+    );
+    assert_eq!(answer["rejected"][0]["code"], "unknown_meter");
+    let again: Value = report(batch).await.unwrap().json().await.unwrap();
+    assert_eq!(again["accepted"], 0, "{again}");
+    let access: Value = http
+        .get(format!(
+            "{}/v1/access?tool_id={pack}&meter=api_calls",
+            env.base
+        ))
+        .header("Authorization", format!("ApiKey {api_key}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        access,
+        json!({"has_access": true, "plan": "STANDARD", "usage": "1", "limit": "1000", "remaining": "999", "hard": true})
+    );
+    let growth = env.token(&[
+        "--org",
+        &marketplace_api::demo::ORGS[2].id.to_string(),
+        "--org-role",
+        "OWNER",
+    ]);
+    let (status, packs) = api.get("/v1/usage/packs", &growth).await;
+    assert_eq!(status, 200, "{packs}");
+    let pack_view = packs["packs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["tool_id"] == pack.as_str())
+        .unwrap_or_else(|| panic!("no pack {pack} in {packs}"));
+    assert_eq!(pack_view["plan"], "STANDARD");
+
     // SIGTERM: a clean exit.
     let mut child = guard.0.take().unwrap();
     let pid = child.id().to_string();
