@@ -544,3 +544,76 @@ fn clock_now(clock: &FixedClock) -> chrono::DateTime<Utc> {
     use marketplace_domain::ports::Clock;
     clock.now()
 }
+
+#[actix_web::test]
+async fn r_u2_r_u4_twenty_concurrent_posts_of_one_batch_count_each_event_once() {
+    let app = spawn_app().await;
+    let org = app.org("GROWTH", "500").await;
+    let tool = metered_tool!(app, org);
+    let (key, _) = create_key(&app, &org.owner, &["usage:write", "usage:read"]).await;
+    let now = Utc::now();
+    // 3 calls (hard quota 5) and 40 rows events in one batch, posted 20 times at once.
+    let mut events: Vec<Value> = (0..3)
+        .map(|i| event(&format!("c{i}"), &tool, "api_calls", json!(1), now))
+        .collect();
+    events.extend((0..40).map(|i| event(&format!("r{i}"), &tool, "rows", json!(2), now)));
+    let body = json!({"events": events});
+    let answers = futures::future::join_all(
+        (0..20).map(|_| app.send(with_key("POST", "/v1/usage/events", &key, Some(&body)))),
+    )
+    .await;
+    let (mut accepted, mut duplicates) = (0, 0);
+    for answer in &answers {
+        let answer = answer.expect(202);
+        accepted += answer["accepted"].as_u64().unwrap();
+        duplicates += answer["duplicates"].as_u64().unwrap();
+    }
+    assert_eq!(accepted, 43, "each event counted once");
+    assert_eq!(duplicates, 19 * 43);
+    // A second wave over the hard quota: 20 posts of 5 new calls each, 2 let through.
+    let bodies: Vec<Value> = (0..20)
+        .map(|n| {
+            let calls: Vec<Value> = (0..5)
+                .map(|i| event(&format!("w{n}-{i}"), &tool, "api_calls", json!(1), now))
+                .collect();
+            json!({"events": calls})
+        })
+        .collect();
+    let waves = futures::future::join_all(
+        bodies
+            .iter()
+            .map(|body| app.send(with_key("POST", "/v1/usage/events", &key, Some(body)))),
+    )
+    .await;
+    let through: u64 = waves
+        .iter()
+        .filter(|r| r.status.as_u16() == 202)
+        .map(|r| r.json()["accepted"].as_u64().unwrap())
+        .sum();
+    assert_eq!(through, 2, "never more than the quota");
+    let report = app
+        .send(with_key(
+            "GET",
+            &format!("/v1/access?tool_id={tool}&meter=api_calls"),
+            &key,
+            None,
+        ))
+        .await;
+    assert_eq!(report.status.as_u16(), 403, "this key may not check access");
+    let calls = app
+        .get(
+            &format!("/v1/access?tool_id={tool}&meter=api_calls"),
+            &org.viewer,
+        )
+        .await
+        .expect(200);
+    assert_eq!(calls["usage"], "5");
+    let rows = app
+        .get(
+            &format!("/v1/access?tool_id={tool}&meter=rows"),
+            &org.viewer,
+        )
+        .await
+        .expect(200);
+    assert_eq!(rows["usage"], "80");
+}
