@@ -1,8 +1,10 @@
 //! The embedded demo: one org per tier, users of each role, credits to spend, data packs
-//! sold in Standard, Pro and Enterprise plans, modules with versions and dependencies on
-//! the orgs' platform, and tokens printed at start so a newcomer can call the API at once;
-//! a tool bought by the GROWTH org, with its license, and an API key of that org printed
-//! too (demo mode only: its randomness is fixed, so it is the same key at every start).
+//! sold in Standard, Pro and Enterprise plans and metered in rows (soft quota, overage) and
+//! API calls (hard quota), modules with versions and dependencies on the orgs' platform,
+//! and tokens printed at start so a newcomer can call the API at once; a tool bought by the
+//! GROWTH org, with its license, a data pack it subscribes to, and an API key of that org
+//! that may report and read usage, printed too (demo mode only: its randomness is fixed, so
+//! it is the same key at every start).
 
 use std::sync::Arc;
 
