@@ -54,11 +54,22 @@ fn with_rate_limit(
 #[utoipa::path(
     post, path = "/v1/usage/events", tag = "usage", request_body = UsageBatchBody,
     responses(
-        (status = 202, description = "Counted, duplicates and refused events; `RateLimit-*` headers when a quota applies", body = IngestDto),
+        (status = 202, description = "Counted, duplicates and refused events; `RateLimit-*` headers when a quota applies", body = IngestDto,
+            headers(
+                ("RateLimit-Limit" = u64, description = "The tightest quota the batch touched, per billing period"),
+                ("RateLimit-Remaining" = u64, description = "What is left of it"),
+                ("RateLimit-Reset" = u64, description = "Seconds until the billing period ends"),
+            )),
         (status = 400, description = "Not a batch: malformed JSON, no events or more than 1000, a value that is not a decimal", body = ErrorBody),
         (status = 401, description = "Missing or bad API key", body = ErrorBody),
         (status = 403, description = "A key without `usage:write`, or a member's token", body = ErrorBody),
-        (status = 429, description = "Every event is over a hard quota (`quota_exceeded`), with `RateLimit-*` and `Retry-After` headers", body = ErrorBody),
+        (status = 429, description = "Every event is over a hard quota (`quota_exceeded`); the refused events in `details`", body = ErrorBody,
+            headers(
+                ("RateLimit-Limit" = u64, description = "The hard quota"),
+                ("RateLimit-Remaining" = u64, description = "What is left of it"),
+                ("RateLimit-Reset" = u64, description = "Seconds until the billing period ends"),
+                ("Retry-After" = u64, description = "Seconds until the quota resets"),
+            )),
     ),
     security(("api_key" = ["usage:write"]))
 )]
