@@ -58,13 +58,13 @@ function request()
       '","meter":"rows","value":1,"timestamp":"' .. now .. '"}'
   end
   previous = ids
-  sent = sent + batch
   return wrk.format("POST", "/v1/usage/events",
     { ["Content-Type"] = "application/json", ["Authorization"] = "ApiKey " .. os.getenv("BENCH_KEY") },
     '{"events":[' .. table.concat(events, ",") .. ']}')
 end
 
 function response(status, headers, body)
+  sent = sent + batch
   if status ~= 202 then failures = failures + 1; return end
   accepted = accepted + tonumber(string.match(body, '"accepted":(%d+)'))
   duplicates = duplicates + tonumber(string.match(body, '"duplicates":(%d+)'))
@@ -77,7 +77,7 @@ function done(summary, latency, requests)
   end
   local seconds = summary.duration / 1e6
   io.write(string.format("batches: %d (%d not 202)\n", summary.requests, f))
-  io.write(string.format("events sent: %d (%.0f/s), counted: %d (%.0f/s), duplicates answered: %d (%.1f %%)\n",
+  io.write(string.format("events answered: %d (%.0f/s), counted: %d (%.0f/s), duplicates: %d (%.1f %%)\n",
     s, s / seconds, a, a / seconds, d, 100 * d / math.max(a + d, 1)))
   io.write(string.format("per batch: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))

@@ -5,7 +5,7 @@
 # Sets BIN, BASE, WORK, SERVER, KEY (usage:write, usage:read, entitlements:read) and TOOL
 # (Market Data Integration: `rows`, summed, 1,000,000 a month then 0.001 a row, soft).
 # Environment: PGHOST/PGPORT (127.0.0.1:5432, user postgres, trust auth), PORT, BUILD (1;
-# 0 reuses target/release/marketplace-api), DB.
+# 0 reuses target/release/marketplace-api, or BIN), DB.
 
 PGHOST=${PGHOST:-127.0.0.1}
 PGPORT=${PGPORT:-5432}
@@ -18,7 +18,7 @@ trap 'kill "${SERVER:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 
-BIN=target/release/marketplace-api
+BIN=${BIN:-target/release/marketplace-api}
 if [ "$BUILD" = 1 ] || [ ! -x "$BIN" ]; then
   echo "==> building the release binary"
   cargo build --release -q -p marketplace-api
