@@ -89,10 +89,12 @@ BENCH_KEY=$KEY BENCH_TOOL=$TOOL BENCH_BATCH=$BATCH BENCH_DUPLICATES=$DUPLICATES 
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/ingest.lua" "$BASE" | tee "$WORK/ingest.txt"
 
 echo
-echo "==> what the store counted"
+echo "==> what the store counted (after the last answers are in)"
+sleep 3
 curl -fs -H "Authorization: ApiKey $KEY" "$BASE/v1/access?tool_id=$TOOL&meter=rows"; echo
-psql -At -h "$PGHOST" -p "$PGPORT" -U postgres -d "$DB" \
-  -c "SELECT 'ids stored: ' || count(*) FROM usage_event_ids" \
-  -c "SELECT 'raw events: ' || count(*) FROM usage_events" \
-  -c "SELECT 'period usage: ' || usage || ' over ' || events || ' events' FROM usage_totals"
+psql -At -h "$PGHOST" -p "$PGPORT" -U postgres -d "$DB" -c "SELECT
+  'ids stored: ' || (SELECT count(*) FROM usage_event_ids) ||
+  ', raw events: ' || (SELECT count(*) FROM usage_events) ||
+  ', period total: ' || (SELECT sum(events) FROM usage_totals) || ' events, usage ' ||
+  (SELECT sum(usage) FROM usage_totals)"
 echo "(target: at least 10,000 events per second sustained for 60 s)"

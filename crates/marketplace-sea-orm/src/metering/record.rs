@@ -255,7 +255,10 @@ fn rows_to_lock(batch: &RecordBatch) -> Result<BTreeMap<RowKey, NewRow>, RepoErr
     Ok(rows)
 }
 
-/// Creates the row empty if missing, then reads it under its lock.
+/// Reads the row under its lock, creating it empty first when it is missing. The row of a
+/// busy meter exists after its first batch, so the usual case is the one locking read; a
+/// row another transaction creates between the two reads is met by the insert's conflict
+/// and read locked again.
 async fn lock_row(
     tx: &DatabaseTransaction,
     sql: Sql,
@@ -264,6 +267,18 @@ async fn lock_row(
     new: NewRow,
 ) -> Result<PeriodTotal, RepoError> {
     let (table, condition) = key.locate();
+    let select = format!(
+        "SELECT aggregation, events, usage, latest_at, latest_event FROM {table} \
+         WHERE {condition}{}",
+        sql.for_update()
+    );
+    if let Some(row) = tx
+        .query_one_raw(sql.statement(&select, key.values(org)))
+        .await
+        .map_err(map_db)?
+    {
+        return sql.read_total(&row, table);
+    }
     let mut values = key.values(org);
     let mut columns = match key.kind {
         WindowKind::Period => "org_id, tool_id, meter, period_start".to_owned(),
@@ -284,11 +299,6 @@ async fn lock_row(
     tx.execute_raw(sql.statement(&insert, values))
         .await
         .map_err(map_db)?;
-    let select = format!(
-        "SELECT aggregation, events, usage, latest_at, latest_event FROM {table} \
-         WHERE {condition}{}",
-        sql.for_update()
-    );
     let row = tx
         .query_one_raw(sql.statement(&select, key.values(org)))
         .await
