@@ -254,6 +254,7 @@ impl Services {
                 purchases.clone(),
                 p.purchases.clone(),
                 p.plans.clone(),
+                p.renewals.clone(),
                 p.clock.clone(),
             ),
             plans,

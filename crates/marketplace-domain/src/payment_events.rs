@@ -45,7 +45,8 @@ pub enum PaymentEvent {
         amount: Option<Money>,
         payment: Option<String>,
     },
-    /// A renewal payment failed: access runs to the period's end, then expires (R-R2).
+    /// A renewal payment failed: the subscription is PAST_DUE, with access through the
+    /// grace after its period's end (R-B5).
     RenewalFailed { subscription: String },
     /// The subscription will (`false`) or will not (`true`) stop at its period's end.
     SubscriptionChanged {
@@ -229,16 +230,19 @@ impl PaymentEventService {
                 Ok(Some(Some(org)))
             }
             PaymentEvent::RenewalFailed { subscription } => {
-                // Access runs to the period's end; the expiry job ends it then (R-R2).
-                let found = self
+                let Some(purchase) = self
                     .purchase_repo
                     .find_by_subscription(subscription)
-                    .await?;
-                found
-                    .map(|p| Some(Some(p.org_id())))
-                    .ok_or(PaymentEventError::NotReady(
+                    .await?
+                else {
+                    return Err(PaymentEventError::NotReady(
                         "no purchase holds this subscription yet",
-                    ))
+                    ));
+                };
+                // PAST_DUE through the grace after the period's end, then the expiry job
+                // ends it unless the provider's retry is paid first (R-B5).
+                self.renewals.card_renewal_failed(&purchase).await?;
+                Ok(Some(Some(purchase.org_id())))
             }
             PaymentEvent::SubscriptionChanged {
                 subscription,

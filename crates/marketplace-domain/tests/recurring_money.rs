@@ -438,3 +438,115 @@ async fn r_b6_invoice_payers_get_a_numbered_renewal_invoice_due_after_the_grace(
         Err(marketplace_domain::renewal::RenewalError::Forbidden(_))
     ));
 }
+
+fn renewal_failed(id: &str) -> ReceivedEvent {
+    received(
+        id,
+        "invoice.payment_failed",
+        PaymentEvent::RenewalFailed {
+            subscription: "sub_1".into(),
+        },
+    )
+}
+
+async fn status_of(
+    f: &Fakes,
+    buyer: &Actor,
+    p: &Purchase,
+) -> marketplace_domain::subscription::SubscriptionStatus {
+    f.subscription_service()
+        .get(buyer, p.id())
+        .await
+        .unwrap()
+        .summary
+        .status
+}
+
+#[tokio::test]
+async fn r_b5_a_card_renewal_refused_is_past_due_through_the_grace_and_a_retry_paid_makes_it_active()
+ {
+    use marketplace_domain::subscription::SubscriptionStatus::{Active, PastDue};
+    let (f, buyer, monthly, purchase) = card_subscription().await;
+    let end = period_end(&purchase);
+    let events = f.payment_event_service();
+    f.clock.set(end);
+    assert_eq!(
+        events.handle(renewal_failed("evt_failed_1")).await.unwrap(),
+        Handled::Applied
+    );
+    assert_eq!(status_of(&f, &buyer, &purchase).await, PastDue);
+    let listed = f
+        .subscription_service()
+        .list(&buyer, marketplace_domain::paging::PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.items[0].summary.status, PastDue,
+        "the list says so too"
+    );
+    // The provider's second failed attempt changes nothing more.
+    events.handle(renewal_failed("evt_failed_2")).await.unwrap();
+    assert_eq!(status_of(&f, &buyer, &purchase).await, PastDue);
+    assert_eq!(
+        f.purchase_service().expire_due().await.unwrap(),
+        0,
+        "access holds in the grace"
+    );
+
+    // The provider's retry is paid on the second day: the refused renewal is collected.
+    f.clock.set(end + Duration::days(2));
+    events
+        .handle(renewal_paid(&f, &purchase, "pi_retry"))
+        .await
+        .unwrap();
+    assert_eq!(status_of(&f, &buyer, &purchase).await, Active);
+    let renewed = purchase_of(&f, &buyer, tool_ref(&monthly));
+    assert_eq!(
+        period_end(&renewed),
+        marketplace_domain::purchase::add_months(end, 1),
+        "the next period runs from the old end"
+    );
+    assert_eq!(sales_of(&f, &purchase).len(), 2, "one sale for the renewal");
+    assert_eq!(buyer_payments(&f), usd(2_000));
+    assert!(f.payments.refunds().is_empty(), "the late payment is kept");
+}
+
+#[tokio::test]
+async fn r_b5_a_card_renewal_refused_and_never_paid_expires_when_the_grace_ends() {
+    use marketplace_domain::subscription::SubscriptionStatus::{Expired, PastDue};
+    let (f, buyer, monthly, purchase) = card_subscription().await;
+    let end = period_end(&purchase);
+    f.clock.set(end + Duration::hours(1));
+    f.payment_event_service()
+        .handle(renewal_failed("evt_failed"))
+        .await
+        .unwrap();
+    f.clock.set(end + Duration::days(3) - Duration::seconds(1));
+    assert_eq!(status_of(&f, &buyer, &purchase).await, PastDue);
+    f.clock.set(end + Duration::days(3));
+    assert_eq!(
+        status_of(&f, &buyer, &purchase).await,
+        Expired,
+        "over at the grace's end, before the job runs"
+    );
+    assert_eq!(f.purchase_service().expire_due().await.unwrap(), 1);
+    assert_eq!(
+        purchase_of(&f, &buyer, tool_ref(&monthly)).status(),
+        PurchaseStatus::Expired
+    );
+    assert_eq!(status_of(&f, &buyer, &purchase).await, Expired);
+    assert_eq!(sales_of(&f, &purchase).len(), 1, "only the first sale");
+}
+
+#[tokio::test]
+async fn r_b5_credits_short_show_past_due_in_the_subscription() {
+    use marketplace_domain::subscription::SubscriptionStatus::{Active, PastDue};
+    let (f, buyer, _monthly, purchase) = bought_with(PaymentMethod::PlatformCredits, 15_00).await;
+    let end = period_end(&purchase);
+    f.clock.set(end);
+    assert_eq!(f.renewal_service().run_due().await.unwrap().past_due, 1);
+    assert_eq!(status_of(&f, &buyer, &purchase).await, PastDue);
+    f.set_org(buyer.org_id, Tier::Elite, usd(12_00));
+    assert_eq!(f.renewal_service().run_due().await.unwrap().collected, 1);
+    assert_eq!(status_of(&f, &buyer, &purchase).await, Active);
+}

@@ -91,7 +91,8 @@ pub(crate) mod entities {
     }
 }
 
-use entities::{subscription_renewal_postings as links, subscription_renewals as renewals};
+use entities::subscription_renewal_postings as links;
+pub(crate) use entities::subscription_renewals as renewals;
 
 fn model(r: &RenewalCharge, now: DateTime<Utc>) -> renewals::Model {
     let (due_at, invoice_number, collected_at, payment_reference, sale) = match &r.state {
@@ -133,7 +134,7 @@ fn model(r: &RenewalCharge, now: DateTime<Utc>) -> renewals::Model {
     }
 }
 
-fn to_renewal(m: renewals::Model) -> Result<RenewalCharge, RepoError> {
+pub(crate) fn to_renewal(m: renewals::Model) -> Result<RenewalCharge, RepoError> {
     let invoice = m
         .invoice_number
         .map(|n| {
@@ -297,6 +298,20 @@ impl RenewalRepository for SeaOrmStore {
                 .add(renewals::Column::PeriodStart.eq(start)),
         )
         .await
+    }
+
+    async fn past_due(&self, org: OrgId) -> Result<Vec<RenewalCharge>, RepoError> {
+        let tx = self.begin(Scope::Org(org, None)).await?;
+        let rows = renewals::Entity::find()
+            .filter(renewals::Column::OrgId.eq(org.as_uuid()))
+            .filter(renewals::Column::Status.eq(RenewalStatus::PastDue.as_str()))
+            .order_by_asc(renewals::Column::PeriodStart)
+            .order_by_asc(renewals::Column::Id)
+            .all(&tx)
+            .await
+            .map_err(map_db)?;
+        commit(tx).await?;
+        rows.into_iter().map(to_renewal).collect()
     }
 
     async fn open(&self, open: &OpenRenewal) -> Result<RenewalCharge, RepoError> {

@@ -142,3 +142,63 @@ async fn r_b5_subscriptions_are_the_orgs_own_and_its_purchasers() {
         .expect_error(400, "invalid_request");
     assert_eq!(app.snapshot(&org).await, before, "refusals change nothing");
 }
+
+#[actix_web::test]
+async fn r_b5_r_l6_a_renewal_the_credits_do_not_cover_is_past_due_and_suspends_the_license() {
+    use std::sync::{Arc, Mutex};
+
+    use marketplace_api::state::{Ports, Services};
+    use marketplace_testkit::fakes::FixedClock;
+
+    let clock = Arc::new(FixedClock::at(chrono::Utc::now()));
+    let ports: Arc<Mutex<Option<Ports>>> = Arc::default();
+    let (kept, at) = (ports.clone(), clock.clone());
+    let app = crate::helpers::spawn_app_with(move |p| {
+        p.clock = at;
+        *kept.lock().unwrap() = Some(p.clone());
+    })
+    .await;
+    let jobs = Services::new(ports.lock().unwrap().take().unwrap());
+    // 100.00 of credits: the first month (79.00) is paid, the second is not covered.
+    let org = app.org("GROWTH", "100.00").await;
+    let monthly = app.tool_id("Lead Scoring Engine").await;
+    app.buy(&org.owner, &[("tool", &monthly)], "platform_credits")
+        .await;
+    let purchase = app.purchases(&org).await[0].clone();
+    let id = purchase["id"].as_str().unwrap().to_owned();
+    let end: chrono::DateTime<chrono::Utc> = purchase["current_period_end"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let uri = format!("/v1/subscriptions/{id}");
+    let license_status = || async {
+        let listed = app.get("/v1/licenses", &org.owner).await.expect(200);
+        listed["items"][0]["status"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(license_status().await, "ACTIVE");
+
+    clock.set(end + chrono::Duration::hours(1));
+    assert_eq!(jobs.renewals.run_due().await.unwrap().past_due, 1);
+    let sub = app.get(&uri, &org.owner).await.expect(200);
+    assert_eq!(sub["status"], "past_due");
+    assert_eq!(sub["cancel_at_period_end"], false);
+    assert_eq!(
+        sub["current_period_end"], purchase["current_period_end"],
+        "the lapsed period"
+    );
+    let page = app.get("/v1/subscriptions", &org.owner).await.expect(200);
+    assert_eq!(page["items"][0]["status"], "past_due");
+    assert_eq!(
+        license_status().await,
+        "SUSPENDED",
+        "held back while past due"
+    );
+
+    // Over the grace (3 days), the expiry job ends it.
+    clock.set(end + chrono::Duration::days(3));
+    assert_eq!(jobs.purchases.expire_due().await.unwrap(), 1);
+    let sub = app.get(&uri, &org.owner).await.expect(200);
+    assert_eq!(sub["status"], "expired");
+    assert_eq!(license_status().await, "EXPIRED");
+}

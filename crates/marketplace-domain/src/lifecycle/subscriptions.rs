@@ -1,16 +1,18 @@
 //! The subscriptions API's use cases (R-B5): an org's recurring purchases with their
-//! plans, one of them, and stopping one from renewing (access runs to the period's end).
+//! plans and their refused renewals (PAST_DUE), one of them, and stopping one from
+//! renewing (access runs to the period's end).
 
 use std::sync::Arc;
 
 use crate::access::{AccessPolicy, Actor, Permission};
-use crate::ids::PurchaseId;
+use crate::ids::{OrgId, PurchaseId};
 use crate::item::ItemRef;
 use crate::paging::{Page, PageRequest};
 use crate::plan::{PlanCode, PlanRepository};
 use crate::ports::Clock;
 use crate::purchase::{Purchase, PurchaseRepository};
-use crate::subscription::SubscriptionSummary;
+use crate::renewal::RenewalRepository;
+use crate::subscription::{RefusedRenewal, SubscriptionSummary};
 
 use super::{PurchaseError, PurchaseService};
 
@@ -28,6 +30,7 @@ pub struct SubscriptionService {
     lifecycle: PurchaseService,
     purchases: Arc<dyn PurchaseRepository>,
     plans: Arc<dyn PlanRepository>,
+    renewals: Arc<dyn RenewalRepository>,
     clock: Arc<dyn Clock>,
     policy: AccessPolicy,
 }
@@ -44,12 +47,14 @@ impl SubscriptionService {
         lifecycle: PurchaseService,
         purchases: Arc<dyn PurchaseRepository>,
         plans: Arc<dyn PlanRepository>,
+        renewals: Arc<dyn RenewalRepository>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             lifecycle,
             purchases,
             plans,
+            renewals,
             clock,
             policy: AccessPolicy,
         }
@@ -67,12 +72,13 @@ impl SubscriptionService {
     ) -> Result<Page<SubscriptionView>, PurchaseError> {
         self.policy.require(actor, Permission::Purchase)?;
         let now = self.clock.now();
+        let refused = self.refused(actor.org_id).await?;
         let summaries: Vec<SubscriptionSummary> = self
             .purchases
             .list(actor.org_id, None)
             .await?
             .iter()
-            .filter_map(|p| SubscriptionSummary::of(p, now))
+            .filter_map(|p| SubscriptionSummary::of(p, refused_of(&refused, p), now))
             .collect();
         let views = self.with_plans(summaries).await?;
         Ok(Page::slice(views, page))
@@ -116,10 +122,26 @@ impl SubscriptionService {
     }
 
     async fn view(&self, purchase: &Purchase) -> Result<SubscriptionView, PurchaseError> {
+        let refused = self.refused(purchase.org_id()).await?;
         let summary =
-            SubscriptionSummary::of(purchase, self.clock.now()).ok_or(PurchaseError::NotFound)?;
+            SubscriptionSummary::of(purchase, refused_of(&refused, purchase), self.clock.now())
+                .ok_or(PurchaseError::NotFound)?;
         let mut views = self.with_plans(vec![summary]).await?;
         views.pop().ok_or(PurchaseError::NotFound)
+    }
+
+    /// The org's refused renewals, by purchase.
+    async fn refused(
+        &self,
+        org: OrgId,
+    ) -> Result<Vec<(PurchaseId, RefusedRenewal)>, PurchaseError> {
+        Ok(self
+            .renewals
+            .past_due(org)
+            .await?
+            .iter()
+            .filter_map(|r| r.refused().map(|refused| (r.purchase_id, refused)))
+            .collect())
     }
 
     /// The summaries with their plans' codes, in the same order.
@@ -149,4 +171,16 @@ impl SubscriptionService {
             })
             .collect())
     }
+}
+
+/// The refused renewal of `purchase`'s next period, if any (R-B5).
+fn refused_of(
+    refused: &[(PurchaseId, RefusedRenewal)],
+    purchase: &Purchase,
+) -> Option<RefusedRenewal> {
+    let end = purchase.billing().paid_until()?;
+    refused
+        .iter()
+        .find(|(id, r)| *id == purchase.id() && r.starts == end)
+        .map(|(_, r)| *r)
 }

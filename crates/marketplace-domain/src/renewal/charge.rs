@@ -6,7 +6,7 @@ use crate::ids::{OrgId, PostingId, PurchaseId};
 use crate::money::Money;
 use crate::payment::PaymentMethod;
 use crate::purchase::Period;
-use crate::subscription::InvoiceNumber;
+use crate::subscription::{InvoiceNumber, RefusedRenewal};
 
 marketplace_kernel::id_type!(
     /// One period's renewal of a recurring purchase.
@@ -89,6 +89,19 @@ impl RenewalCharge {
         self.amount
             .checked_sub(self.refunded)
             .unwrap_or(Money::zero(self.amount.currency()))
+    }
+
+    /// R-B5: the renewal as a refused one, while it is PAST_DUE (a card declined, credits
+    /// short); `None` once paid, and for an invoice still payable.
+    #[must_use]
+    pub const fn refused(&self) -> Option<RefusedRenewal> {
+        match self.state {
+            RenewalState::PastDue { grace_ends } => Some(RefusedRenewal {
+                starts: self.period.start(),
+                grace_ends,
+            }),
+            RenewalState::Invoiced { .. } | RenewalState::Collected { .. } => None,
+        }
     }
 
     /// The invoice number of an invoiced or invoice-collected renewal.

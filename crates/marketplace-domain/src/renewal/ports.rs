@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::ids::PurchaseId;
+use crate::ids::{OrgId, PurchaseId};
 use crate::money::Money;
 use crate::ports::RepoError;
 use crate::purchase::{Period, Purchase};
@@ -63,6 +63,9 @@ pub trait RenewalRepository: Send + Sync {
         purchase: PurchaseId,
         start: DateTime<Utc>,
     ) -> Result<Option<RenewalCharge>, RepoError>;
+
+    /// The org's renewals that are PAST_DUE (refused, not paid yet), oldest period first.
+    async fn past_due(&self, org: OrgId) -> Result<Vec<RenewalCharge>, RepoError>;
 
     /// Records an unpaid renewal and returns it as stored (an invoice numbered).
     ///

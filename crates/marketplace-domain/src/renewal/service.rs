@@ -330,25 +330,20 @@ impl RenewalService {
         if amount.is_zero() || already_covered {
             return self.cover_without_charge(purchase, paid_until).await;
         }
-        if let Some(r) = self
+        let existing = self
             .renewals
             .renewal_for(purchase.id(), next.start())
-            .await?
-            && r.is_collected()
-        {
+            .await?;
+        if existing.as_ref().is_some_and(RenewalCharge::is_collected) {
             return Ok(CardRenewal::Covered(purchase));
         }
+        // Paid late out of PAST_DUE (R-B5): the refused renewal is the one collected.
+        let (id, from) = existing.map_or_else(
+            || (self.ids.new_id(), None),
+            |r| (r.id, Some(r.state.status())),
+        );
         let collected = self
-            .collected(
-                purchase,
-                self.ids.new_id(),
-                next,
-                amount,
-                None,
-                payment,
-                None,
-                now,
-            )
+            .collected(purchase, id, next, amount, from, payment, None, now)
             .await?;
         match self.renewals.collect(&collected).await {
             Ok(()) => {
@@ -366,6 +361,50 @@ impl RenewalService {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// R-B5, R-B6: the provider could not collect a card renewal of `purchase`: the
+    /// period after its own is PAST_DUE, with access until the grace after its end, and
+    /// its licenses are suspended meanwhile (R-L6). The provider retries; a payment within
+    /// the grace collects this renewal ([`Self::card_renewal_paid`]), none by its end lets
+    /// the expiry job end the purchase. Recorded once: a repeat, or a failure reported for
+    /// a period already paid or a purchase that no longer renews, changes nothing.
+    ///
+    /// # Errors
+    /// `Infrastructure`.
+    pub async fn card_renewal_failed(&self, purchase: &Purchase) -> Result<bool, RenewalError> {
+        let now = self.clock.now();
+        let Some((period, next)) = periods(purchase) else {
+            return Err(PurchaseRuleError::NotRecurring.into());
+        };
+        let renews = matches!(
+            purchase.billing(),
+            Billing::Recurring {
+                auto_renew: true,
+                ..
+            }
+        );
+        if purchase.status() != crate::purchase::PurchaseStatus::Active
+            || !renews
+            || purchase.expiry_due(now, self.grace)
+        {
+            return Ok(false);
+        }
+        if self
+            .renewals
+            .renewal_for(purchase.id(), next.start())
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        let state = RenewalState::PastDue {
+            grace_ends: self.grace.ends(period.end()),
+        };
+        let step = self
+            .open(purchase, self.ids.new_id(), next, state, now)
+            .await?;
+        Ok(matches!(step, Step::PastDue))
     }
 
     async fn refund_after_end(

@@ -41,7 +41,7 @@ pub use renewal::{CreditsDebit, Expiry, InvoiceNumber, RenewalDue, RenewalInvoic
 pub use sale::{SaleParts, sale_lines, sale_posting_for};
 pub use state::{CanceledFrom, EndReason, SubscriptionState, SubscriptionStatus};
 pub use subscribed::{Origin, SubscribedPlan};
-pub use summary::SubscriptionSummary;
+pub use summary::{RefusedRenewal, SubscriptionSummary};
 
 use chrono::{DateTime, Utc};
 

@@ -13,7 +13,9 @@ use chrono::{DateTime, Utc};
 use marketplace_domain::catalog::PriceModel;
 use marketplace_domain::ids::{EntitlementId, OrgId, ToolId};
 use marketplace_domain::ports::RepoError;
-use marketplace_domain::purchase::PurchaseStatus;
+use marketplace_domain::purchase::{Purchase, PurchaseStatus};
+use marketplace_domain::renewal::RenewalStatus;
+use marketplace_domain::subscription::RefusedRenewal;
 use marketplace_licensing::license::{
     EntitlementFeed, EntitlementGranted, EntitlementStanding, EntitlementState, PlanTerms,
 };
@@ -25,10 +27,9 @@ use crate::SeaOrmStore;
 use crate::convert::label;
 use crate::entities::{entitlements, purchases, tools};
 use crate::error::map_db;
+use crate::purchases::to_purchase;
+use crate::renewals::{renewals, to_renewal};
 use crate::tenant::{Scope, commit};
-
-/// The status a purchase is stored with while its subscription's renewal is unpaid.
-const PAST_DUE: &str = "PAST_DUE";
 
 /// The terms of the plan an entitlement's tool is sold on. Plans of the first wave are the
 /// price models' (R-B2): FREE for a free tool, STANDARD otherwise; neither names features
@@ -45,15 +46,22 @@ fn plan_terms(price_model: Option<PriceModel>) -> PlanTerms {
     }
 }
 
-/// Where an entitlement stands, from its own row and its purchase's status.
-fn standing_of(entitlement: &entitlements::Model, purchase_status: &str) -> EntitlementStanding {
+/// Where an entitlement stands, from its own row and its purchase's subscription: ended
+/// for good when the row says so (expired, or revoked by a refund or a cancellation),
+/// PAST_DUE while a refused renewal holds its purchase back (R-B5; until paid, or until
+/// the expiry job ends it after the grace), current otherwise.
+fn standing_of(
+    entitlement: &entitlements::Model,
+    purchase: &Purchase,
+    refused: Option<RefusedRenewal>,
+) -> EntitlementStanding {
     let state = if entitlement.ended_at.is_some() {
-        if purchase_status == PurchaseStatus::Expired.as_str() {
+        if purchase.status() == PurchaseStatus::Expired {
             EntitlementState::Expired
         } else {
             EntitlementState::Ended
         }
-    } else if purchase_status == PAST_DUE {
+    } else if refused.is_some_and(|r| r.holds_back(purchase)) {
         EntitlementState::PastDue
     } else {
         EntitlementState::Current
@@ -143,14 +151,30 @@ impl EntitlementFeed for SeaOrmStore {
             commit(tx).await?;
             return Ok(None);
         };
-        let status: Option<String> = purchases::Entity::find_by_id(row.purchase_id)
-            .select_only()
-            .column(purchases::Column::Status)
-            .into_tuple()
+        let Some(purchase) = purchases::Entity::find_by_id(row.purchase_id)
             .one(&tx)
             .await
-            .map_err(map_db)?;
+            .map_err(map_db)?
+        else {
+            commit(tx).await?;
+            return Ok(None);
+        };
+        let refused = match purchase.period_end {
+            Some(end) => renewals::Entity::find()
+                .filter(renewals::Column::PurchaseId.eq(purchase.id))
+                .filter(renewals::Column::PeriodStart.eq(end))
+                .filter(renewals::Column::Status.eq(RenewalStatus::PastDue.as_str()))
+                .one(&tx)
+                .await
+                .map_err(map_db)?,
+            None => None,
+        };
         commit(tx).await?;
-        Ok(status.map(|status| standing_of(&row, &status)))
+        let purchase = to_purchase(purchase)?;
+        let refused = refused
+            .map(to_renewal)
+            .transpose()?
+            .and_then(|r| r.refused());
+        Ok(Some(standing_of(&row, &purchase, refused)))
     }
 }

@@ -910,7 +910,7 @@ async fn r_l1_r_l6_the_feed_lists_unlicensed_entitlements_and_where_each_stands(
         standing(granted.entitlement_id).await,
         Some(EntitlementState::Current)
     );
-    // PAST_DUE is not a stored purchase status yet (the schema's check refuses it).
+    // PAST_DUE comes from a refused renewal, not from the purchase (see the renewals tests).
     for (status, ended, expected) in [
         ("EXPIRED", true, EntitlementState::Expired),
         ("REFUNDED", true, EntitlementState::Ended),

@@ -161,3 +161,97 @@ async fn postgres_r_b6_two_concurrent_renewal_runs_charge_each_purchase_once() {
 async fn sqlite_r_b6_two_concurrent_renewal_runs_charge_each_purchase_once() {
     two_runs_at_once_renew_each_purchase_once(TestDb::sqlite().await).await;
 }
+
+/// R-B5, R-L6: a renewal the credits did not cover is the org's PAST_DUE renewal (no other
+/// org's), and the entitlement's license is suspended from the period's end until the
+/// grace ends, then current again once the renewal is paid.
+async fn a_refused_renewal_is_past_due_and_suspends_the_license(db: TestDb) {
+    use marketplace_licensing::license::{EntitlementFeed, EntitlementState};
+
+    let store = db.store();
+    let s = seller(&store).await;
+    let monthly = ToolBuilder::new()
+        .seller(s)
+        .price("10.00")
+        .monthly()
+        .build();
+    marketplace_domain::catalog::CatalogRepository::insert_tool(&store, &monthly)
+        .await
+        .unwrap();
+    let short = org(&store, "5.00").await;
+    let o = order(
+        &store,
+        short,
+        user_id(),
+        &[ItemRef::Tool(monthly.id)],
+        PaymentMethod::PlatformCredits,
+    )
+    .await;
+    store
+        .place(&placed(&o, &format!("renew-{}", o.id())))
+        .await
+        .unwrap();
+    let fulfilment = plan(&store, &o).await;
+    store.fulfil(&fulfilment).await.unwrap();
+    let purchase = fulfilment.purchases[0].clone();
+    let entitlement = fulfilment.entitlements[0].id;
+
+    let end = marketplace_domain::purchase::add_months(t0(), 1);
+    let clock = Arc::new(FixedClock::at(end + Duration::hours(1)));
+    let standing = || async { store.standing(entitlement).await.unwrap().map(|s| s.state) };
+    assert_eq!(
+        standing().await,
+        Some(EntitlementState::Current),
+        "nothing refused yet"
+    );
+    assert_eq!(service(&store, &clock).run_due().await.unwrap().past_due, 1);
+
+    let due = store.past_due(short).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(
+        (due[0].purchase_id, due[0].period.start()),
+        (purchase.id(), end)
+    );
+    assert!(
+        store
+            .past_due(org(&store, "0").await)
+            .await
+            .unwrap()
+            .is_empty(),
+        "another org's read finds none of it"
+    );
+    assert_eq!(
+        standing().await,
+        Some(EntitlementState::PastDue),
+        "suspended while past due"
+    );
+
+    // Paid late, within the grace: the renewal is collected and the license current.
+    marketplace_domain::org::OrgRepository::grant_credits(&store, short, usd("10.00"))
+        .await
+        .unwrap();
+    assert_eq!(
+        service(&store, &clock).run_due().await.unwrap().collected,
+        1
+    );
+    assert!(store.past_due(short).await.unwrap().is_empty());
+    assert_eq!(
+        standing().await,
+        Some(EntitlementState::Current),
+        "reinstated once paid"
+    );
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn postgres_r_b5_r_l6_a_refused_renewal_is_past_due_and_suspends_the_license() {
+    let Some(db) = TestDb::postgres("renewals_past_due").await else {
+        return;
+    };
+    a_refused_renewal_is_past_due_and_suspends_the_license(db).await;
+}
+
+#[tokio::test]
+async fn sqlite_r_b5_r_l6_a_refused_renewal_is_past_due_and_suspends_the_license() {
+    a_refused_renewal_is_past_due_and_suspends_the_license(TestDb::sqlite().await).await;
+}

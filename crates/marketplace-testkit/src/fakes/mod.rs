@@ -101,6 +101,7 @@ impl Fakes {
             self.purchase_service(),
             self.store.clone(),
             self.store.clone(),
+            self.store.clone(),
             self.clock.clone(),
         )
     }

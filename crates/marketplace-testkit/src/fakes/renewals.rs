@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use marketplace_domain::ids::{PostingId, PurchaseId};
+use marketplace_domain::ids::{OrgId, PostingId, PurchaseId};
 use marketplace_domain::org::CreditGrant;
 use marketplace_domain::payment::PaymentMethod;
 use marketplace_domain::ports::{Conflict, RepoError};
@@ -52,6 +52,19 @@ impl RenewalRepository for InMemoryStore {
         let d = self.lock();
         Ok(d.renewal_at(purchase, start)
             .map(|i| d.renewals[i].0.clone()))
+    }
+
+    async fn past_due(&self, org: OrgId) -> Result<Vec<RenewalCharge>, RepoError> {
+        let mut due: Vec<RenewalCharge> = self
+            .lock()
+            .renewals
+            .iter()
+            .map(|(r, _)| r)
+            .filter(|r| r.org_id == org && matches!(r.state, RenewalState::PastDue { .. }))
+            .cloned()
+            .collect();
+        due.sort_by_key(|r| r.period.start());
+        Ok(due)
     }
 
     async fn open(&self, open: &OpenRenewal) -> Result<RenewalCharge, RepoError> {
