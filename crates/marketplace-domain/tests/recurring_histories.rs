@@ -1,9 +1,11 @@
 //! R-B5..R-B8 over random histories, through the use cases on the testkit's fakes: a
 //! monthly tool bought with platform credits and one bought by card, then time passing,
 //! the renewal and expiry jobs, credits topped up, card renewals paid (on time, late,
-//! after the end), refunded in part or in full at the provider, admin refunds and
-//! cancellations. After every step: the ledger's net buyer payments equal the money
-//! collected to the cent, and nothing is charged for a purchase that has ended.
+//! after the end), card renewals refused, refunded in part or in full at the provider,
+//! admin refunds and cancellations. After every step: the ledger's net buyer payments
+//! equal the money collected to the cent, nothing is charged for a purchase that has
+//! ended, and a subscription shown PAST_DUE is an active one between its period's end and
+//! the end of its grace.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -13,8 +15,10 @@ use common::{add_all, new_key, purchase_of, tool_ref};
 use marketplace_domain::checkout::PaymentMethod;
 use marketplace_domain::money::{Currency, Money};
 use marketplace_domain::payment_events::{PaymentEvent, ReceivedEvent};
+use marketplace_domain::ports::Clock;
 use marketplace_domain::purchase::{Purchase, PurchaseStatus, add_months};
 use marketplace_domain::revenue::{Account, balance};
+use marketplace_domain::subscription::SubscriptionStatus;
 use marketplace_domain::tier::Tier;
 use marketplace_testkit::Fakes;
 use marketplace_testkit::builders::admin_user;
@@ -30,6 +34,8 @@ enum Step {
     TopUp { cents: i64 },
     /// The provider charged the card purchase's next period.
     CardRenewalPaid,
+    /// The provider could not charge the card purchase's next period.
+    CardRenewalFailed,
     /// The provider refunded part of the last card renewal charge (cumulative total).
     ProviderRefund { cents: i64 },
     /// An admin refunds the credits purchase, `None` in full.
@@ -44,6 +50,7 @@ fn step() -> impl Strategy<Value = Step> {
         4 => Just(Step::RunJobs),
         2 => (0_i64..2_500).prop_map(|cents| Step::TopUp { cents }),
         3 => Just(Step::CardRenewalPaid),
+        2 => Just(Step::CardRenewalFailed),
         1 => (1_i64..1_000).prop_map(|cents| Step::ProviderRefund { cents }),
         1 => prop_oneof![Just(None), (1_i64..1_000).prop_map(Some)]
             .prop_map(|cents| Step::AdminRefundCredits { cents }),
@@ -118,6 +125,7 @@ async fn run(steps: Vec<Step>) {
     let events = f.payment_event_service();
     let renewals = f.renewal_service();
     let purchases = f.purchase_service();
+    let subscriptions = f.subscription_service();
 
     for step in steps {
         let credits_ended = credits_purchase(&f).status() != PurchaseStatus::Active;
@@ -155,6 +163,19 @@ async fn run(steps: Vec<Step>) {
                     .await
                     .unwrap();
                 m.last_charge = Some((reference, 0));
+            }
+            Step::CardRenewalFailed => {
+                m.events += 1;
+                events
+                    .handle(ReceivedEvent {
+                        id: format!("evt_{}", m.events),
+                        kind: "invoice.payment_failed".into(),
+                        event: PaymentEvent::RenewalFailed {
+                            subscription: "sub_1".into(),
+                        },
+                    })
+                    .await
+                    .unwrap();
             }
             Step::ProviderRefund { cents: c } => {
                 let Some((reference, refunded)) = m.last_charge.clone() else {
@@ -203,6 +224,23 @@ async fn run(steps: Vec<Step>) {
             collected(&f, &m, &buyer),
             "the ledger's net buyer payments equal the money collected"
         );
+        let now = f.clock.now();
+        for p in [credits_purchase(&f), card_purchase(&f)] {
+            let status = subscriptions
+                .get(&buyer, p.id())
+                .await
+                .unwrap()
+                .summary
+                .status;
+            if status == SubscriptionStatus::PastDue {
+                let end = p.billing().paid_until().unwrap();
+                assert_eq!(p.status(), PurchaseStatus::Active);
+                assert!(
+                    end <= now && now < end + Duration::days(3),
+                    "past due only between the period's end and the grace's"
+                );
+            }
+        }
         if credits_ended {
             assert!(
                 cents(common::credits(&f, &buyer)) >= wallet_before,
