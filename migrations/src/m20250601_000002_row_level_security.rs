@@ -175,6 +175,7 @@ pub(crate) fn tenant_tables() -> Vec<crate::m20261201_000002_platform_role::Tena
         .map(|g| crate::m20261201_000002_platform_role::TenantTable {
             table: g.table,
             org_column: g.org_column,
+            also_org_column: None,
             tenant: g.commands.iter().map(|c| c.sql()).collect(),
             platform: g.commands.iter().map(|c| c.sql()).collect(),
             public_read: g.public_read,

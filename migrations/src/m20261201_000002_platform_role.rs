@@ -49,6 +49,9 @@ pub struct TenantTable {
     pub table: &'static str,
     /// The column naming the owning org (`id` for organizations itself).
     pub org_column: &'static str,
+    /// A second org a row belongs to as much as the first (a service transaction's
+    /// provider beside its buyer): the tenant policies admit either.
+    pub also_org_column: Option<&'static str>,
     /// Commands the app role may run, on the transaction's org only.
     pub tenant: Vec<&'static str>,
     /// Commands the platform role may run, on every row.
@@ -64,6 +67,7 @@ impl TenantTable {
         Self {
             table,
             org_column: "org_id",
+            also_org_column: None,
             tenant: commands.to_vec(),
             platform: commands.to_vec(),
             public_read: None,
@@ -109,18 +113,31 @@ fn earlier_tenant_tables() -> Vec<TenantTable> {
     all
 }
 
-/// Every table with an org id, each with its policies: one list drives this migration.
-/// A table a later migration drops is left out.
-#[must_use]
-pub fn tenant_tables() -> Vec<TenantTable> {
+/// The tables this migration secures: every table with an org id at the time.
+fn secured_here() -> Vec<TenantTable> {
     let mut all = earlier_tenant_tables();
     all.extend(newly_guarded());
     all.retain(|t| !crate::m20261201_000004_drop_installation_flags::DROPPED.contains(&t.table));
     all
 }
 
-fn tenant_predicate(org_column: &str) -> String {
-    format!("({org_column} = NULLIF(current_setting('{ORG_SETTING}', true), '')::uuid)")
+/// Every table with an org id, each with its policies: this migration's, then those of
+/// the later migrations that secure their own tables with [`secure`].
+#[must_use]
+pub fn tenant_tables() -> Vec<TenantTable> {
+    let mut all = secured_here();
+    all.extend(crate::m20261201_000004_services::tenant_tables());
+    all
+}
+
+fn tenant_predicate(org_column: &str, also: Option<&str>) -> String {
+    let is_mine = |column: &str| {
+        format!("{column} = NULLIF(current_setting('{ORG_SETTING}', true), '')::uuid")
+    };
+    match also {
+        None => format!("({})", is_mine(org_column)),
+        Some(other) => format!("({} OR {})", is_mine(org_column), is_mine(other)),
+    }
 }
 
 /// Row-level security for one table in the one shape every table has: ENABLE and FORCE;
@@ -131,7 +148,7 @@ fn tenant_predicate(org_column: &str) -> String {
 #[must_use]
 pub fn secure(t: &TenantTable) -> Vec<String> {
     let table = t.table;
-    let mine = tenant_predicate(t.org_column);
+    let mine = tenant_predicate(t.org_column, t.also_org_column);
     let mut sql = vec![
         format!("ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"),
         format!("ALTER TABLE {table} FORCE ROW LEVEL SECURITY"),
@@ -248,7 +265,7 @@ fn copy_app_grants() -> String {
 
 fn up_statements() -> Vec<String> {
     let mut sql = vec![create_role(), copy_app_grants()];
-    for t in tenant_tables() {
+    for t in secured_here() {
         sql.extend(secure(&t));
     }
     sql
@@ -362,7 +379,7 @@ mod tests {
 
     #[test]
     fn r_t6_every_table_is_listed_once_and_forced() {
-        let all = tenant_tables();
+        let all = secured_here();
         let mut names: Vec<&str> = all.iter().map(|t| t.table).collect();
         names.sort_unstable();
         let before = names.len();

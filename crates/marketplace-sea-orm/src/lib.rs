@@ -42,6 +42,7 @@ mod purchases;
 mod renewals;
 mod reviews;
 mod sellers;
+mod services;
 mod tenant;
 
 use std::sync::Arc;

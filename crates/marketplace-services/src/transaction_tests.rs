@@ -396,3 +396,33 @@ fn r_x3_invoice_numbers_count_from_one() {
     assert_eq!(InvoiceNumber::FIRST.next(), InvoiceNumber::new(2));
     assert_eq!(InvoiceNumber::new(u32::MAX).and_then(|n| n.next()), None);
 }
+
+#[test]
+fn r_x3_a_providers_statement_includes_its_services() {
+    use marketplace_domain::revenue::{YearMonth, statement};
+    let (mut t, postings) = reach(TransactionStatus::Paid);
+    let refund = t
+        .refund(Some(cents(1_000)), pid(2), &postings[0], &[], t0())
+        .unwrap();
+    let all = [postings[0].clone(), refund];
+    let month = YearMonth::of(t0());
+    let st = statement(seller(), month, Currency::USD, &all);
+    assert!(st.lines.is_empty(), "a service is no tool line");
+    assert_eq!(st.services.units, 1);
+    assert_eq!(st.services.gross, cents(4_500));
+    assert_eq!(st.services.refunds, cents(1_000));
+    // gross − fees − refunds == net, fees after the platform gave back its share.
+    let s = st.services;
+    assert_eq!(
+        s.gross.amount() - s.fees.amount() - s.refunds.amount(),
+        s.net.amount()
+    );
+    assert_eq!(
+        s.fees,
+        cents(175),
+        "225 less the platform's 50 of the refund"
+    );
+    assert_eq!(st.totals, st.services);
+    let other_month = statement(seller(), month.next(), Currency::USD, &all);
+    assert_eq!(other_month.services.units, 0);
+}

@@ -134,6 +134,10 @@ pub struct Statement {
     pub currency: Currency,
     /// Sorted by tool id.
     pub lines: Vec<StatementLine>,
+    /// The seller's services sold as a provider (R-X3): sale and refund postings whose
+    /// payable entry names no tool. All zero for a seller without services.
+    pub services: StatementTotals,
+    /// The lines and the services together.
     pub totals: StatementTotals,
 }
 
@@ -162,6 +166,7 @@ pub fn statement(
 ) -> Statement {
     let payable = Account::SellerPayable(seller);
     let mut tallies: BTreeMap<ToolId, Tally> = BTreeMap::new();
+    let mut services = Tally::default();
     for posting in postings.iter().filter(|p| month.contains(p.occurred_at())) {
         let entries = || {
             posting
@@ -193,10 +198,33 @@ pub fn statement(
                 tally.units = tally.units.saturating_add(1);
             }
         }
+        // A service's sale or refund: entries without a tool, with the seller's payable.
+        let for_sales = matches!(posting.kind(), PostingKind::Sale | PostingKind::Refund);
+        if for_sales && entries().any(|e| e.account == payable && e.tool_id.is_none()) {
+            for entry in entries().filter(|e| e.tool_id.is_none()) {
+                let amount = entry.amount.amount();
+                match entry.account {
+                    Account::BuyerPayments => services.gross += amount,
+                    Account::PlatformRevenue => services.fees -= amount,
+                    Account::Refunds => services.refunds -= amount,
+                    account if account == payable => services.net -= amount,
+                    _ => {}
+                }
+            }
+            if posting.kind() == PostingKind::Sale {
+                services.units = services.units.saturating_add(1);
+            }
+        }
     }
 
     let money = |amount: Decimal| Money::unrounded(amount, currency);
-    let mut totals = Tally::default();
+    let mut totals = Tally {
+        units: services.units,
+        gross: services.gross,
+        fees: services.fees,
+        refunds: services.refunds,
+        net: services.net,
+    };
     let lines = tallies
         .into_iter()
         .map(|(tool_id, t)| {
@@ -220,6 +248,13 @@ pub fn statement(
         month,
         currency,
         lines,
+        services: StatementTotals {
+            units: services.units,
+            gross: money(services.gross),
+            fees: money(services.fees),
+            refunds: money(services.refunds),
+            net: money(services.net),
+        },
         totals: StatementTotals {
             units: totals.units,
             gross: money(totals.gross),

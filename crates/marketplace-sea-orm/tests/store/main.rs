@@ -20,4 +20,5 @@ mod renewals;
 mod rls;
 mod schema_labels;
 mod sellers;
+mod services;
 mod support;

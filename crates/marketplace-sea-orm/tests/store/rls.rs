@@ -313,7 +313,8 @@ async fn org_tables(owner: &impl ConnectionTrait) -> Vec<(String, String, bool, 
              FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid \
              WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') \
              AND NOT a.attisdropped \
-             AND (a.attname = 'org_id' OR (c.relname = 'organizations' AND a.attname = 'id')) \
+             AND (a.attname IN ('org_id', 'provider_org_id') \
+                  OR (c.relname = 'organizations' AND a.attname = 'id')) \
              ORDER BY 1",
             vec![],
         ))
@@ -348,6 +349,8 @@ async fn r_t6_every_table_with_an_org_id_is_under_forced_row_level_security() {
         "usage_events",
         "licenses",
         "installation_heads",
+        "service_transactions",
+        "service_messages",
     ] {
         assert!(
             names.contains(&expected),
@@ -387,6 +390,8 @@ async fn everything_of(
     // The org's seller, with its listings: a profile, a listing, a notice and opt-in
     // choices.
     crate::listings::listings_of(store, org).await;
+    // Services: the org as a provider and as a buyer.
+    crate::services::services_of(store, org).await;
     PaymentEventLog::record(
         store,
         &format!("evt_{}", uuid::Uuid::new_v4().simple()),
