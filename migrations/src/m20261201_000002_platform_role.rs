@@ -126,7 +126,7 @@ fn secured_here() -> Vec<TenantTable> {
 #[must_use]
 pub fn tenant_tables() -> Vec<TenantTable> {
     let mut all = secured_here();
-    all.extend(crate::m20261201_000004_services::tenant_tables());
+    all.extend(crate::m20261201_000007_services::tenant_tables());
     all
 }
 

@@ -32,7 +32,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261201_000004_services"
+        "m20261201_000007_services"
     }
 }
 
