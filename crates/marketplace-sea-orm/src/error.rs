@@ -326,6 +326,74 @@ const UNIQUE_KEYS: &[UniqueKey] = &[
         "seller_profiles.org_id",
         Meaning::Is(Conflict::SellerOrg),
     ),
+    // Services: ids, one invoice number per provider, one payment per transaction, one
+    // thread per transaction and per (listing, buyer org) enquiry, ordered messages, one
+    // rating per transaction.
+    key(
+        "service_providers_pkey",
+        "service_providers.seller_id",
+        "service_providers",
+    ),
+    key(
+        "service_listings_pkey",
+        "service_listings.id",
+        "service_listings",
+    ),
+    key(
+        "service_transactions_pkey",
+        "service_transactions.id",
+        "service_transactions",
+    ),
+    unique(
+        "service_transactions_invoice_key",
+        "service_transactions.seller_id, service_transactions.invoice_number",
+        Meaning::Is(Conflict::Duplicate("service invoice number")),
+    ),
+    unique(
+        "service_transactions_payment_key",
+        "service_transactions.payment_reference",
+        Meaning::Is(Conflict::PaymentReference),
+    ),
+    key(
+        "service_transaction_postings_pkey",
+        "service_transaction_postings.posting_id",
+        "service_transaction_postings",
+    ),
+    key(
+        "service_threads_pkey",
+        "service_threads.id",
+        "service_threads",
+    ),
+    unique(
+        "service_threads_transaction_key",
+        "service_threads.transaction_id",
+        Meaning::Is(Conflict::Duplicate("the transaction's thread")),
+    ),
+    unique(
+        "service_threads_enquiry_key",
+        "service_threads.listing_id, service_threads.org_id",
+        Meaning::Is(Conflict::Duplicate("the org's enquiry thread")),
+    ),
+    key(
+        "service_messages_pkey",
+        "service_messages.id",
+        "service_messages",
+    ),
+    unique(
+        "service_messages_seq_key",
+        "service_messages.thread_id, service_messages.seq",
+        Meaning::Is(Conflict::Duplicate("message number")),
+    ),
+    key(
+        "provider_ratings_pkey",
+        "provider_ratings.id",
+        "provider_ratings",
+    ),
+    unique(
+        "provider_ratings_transaction_key",
+        "provider_ratings.transaction_id",
+        Meaning::Is(Conflict::Duplicate("provider_ratings_transaction_key")),
+    ),
     // Renewals.
     key(
         "subscription_renewals_pkey",
