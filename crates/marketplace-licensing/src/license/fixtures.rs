@@ -132,6 +132,30 @@ pub fn store_holding_times(license: License, times: usize) -> MockLicenseReposit
     licenses
 }
 
+/// A store whose one validation read finds `license` by its id, once, with its
+/// entitlement's `standing` and, when the request names a machine, `activated`.
+pub fn store_validating(
+    license: License,
+    standing: Option<EntitlementStanding>,
+    activated: bool,
+) -> MockLicenseRepository {
+    let mut licenses = MockLicenseRepository::new();
+    let id = license.id();
+    licenses
+        .expect_validation_read()
+        .withf(move |asked, _| *asked == id)
+        .times(1)
+        .returning(move |_, fingerprint| {
+            Ok(Some(LicenseUnderValidation {
+                license: license.clone(),
+                standing,
+                activated: fingerprint.map(|_| activated),
+                activations: u32::from(activated),
+            }))
+        });
+    licenses
+}
+
 /// The key of `license` under the active signing key.
 pub fn key_of(license: &License) -> String {
     license.key(signing_keys().active()).into_string()

@@ -32,7 +32,7 @@ pub use activation::{ActivationOutcome, Fingerprint, MachineName, NewActivation}
 pub use follow::{
     EntitlementChange, EntitlementGranted, EntitlementStanding, EntitlementState, FollowError,
 };
-pub use ports::{EntitlementFeed, LicenseEntry, LicenseRepository};
+pub use ports::{EntitlementFeed, LicenseEntry, LicenseRepository, LicenseUnderValidation};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{MockEntitlementFeed, MockLicenseRepository};
 pub use record::{License, LicenseError, LicenseStatus, PlanTerms, StoredLicense};

@@ -18,6 +18,19 @@ pub struct LicenseEntry {
     pub activations: u32,
 }
 
+/// A license as online validation reads it (R-L4, R-L6): the record, where its
+/// entitlement stands and its machines, all from one read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LicenseUnderValidation {
+    pub license: License,
+    /// Where the license's entitlement stands; `None` when it is not on record.
+    pub standing: Option<EntitlementStanding>,
+    /// Whether the machine asked about is activated; `None` when none was asked about.
+    pub activated: Option<bool>,
+    /// How many machines the license has activated.
+    pub activations: u32,
+}
+
 /// Licenses (one per entitlement to a tool) and their activations.
 ///
 /// Only [`list`](Self::list) is tenant-scoped (the org's own licenses, on the tenant's
@@ -38,6 +51,17 @@ pub trait LicenseRepository: Send + Sync {
 
     /// The license with this id, in any org; `Ok(None)` when unknown.
     async fn get(&self, id: LicenseId) -> Result<Option<License>, RepoError>;
+
+    /// R-L4: the license with this id, where its entitlement stands (as
+    /// [`EntitlementFeed::standing`] would answer), whether `fingerprint` is activated on
+    /// it and how many machines are, in ONE read with no transaction: validation is the
+    /// hot path, and a single statement sees one consistent state anyway. `Ok(None)` when
+    /// the license is unknown.
+    async fn validation_read(
+        &self,
+        id: LicenseId,
+        fingerprint: Option<Fingerprint>,
+    ) -> Result<Option<LicenseUnderValidation>, RepoError>;
 
     /// The license that came with this entitlement; `Ok(None)` when none.
     async fn get_by_entitlement(

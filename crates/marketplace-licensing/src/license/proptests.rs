@@ -88,16 +88,17 @@ proptest! {
         match presented {
             Presented::Genuine { .. } => {
                 let on_record = record.clone();
-                licenses.expect_get().times(1).returning(move |_| Ok(Some(on_record.clone())));
-                if let Some(active) = machine {
-                    licenses
-                        .expect_is_activated()
-                        .times(1)
-                        .returning(move |_, _| Ok(active));
-                }
+                licenses.expect_validation_read().times(1).returning(move |_, fingerprint| {
+                    Ok(Some(LicenseUnderValidation {
+                        license: on_record.clone(),
+                        standing: None,
+                        activated: fingerprint.and(machine),
+                        activations: u32::from(machine == Some(true)),
+                    }))
+                });
             }
             Presented::Unrecorded => {
-                licenses.expect_get().times(1).returning(|_| Ok(None));
+                licenses.expect_validation_read().times(1).returning(|_, _| Ok(None));
             }
             // Refused from the string alone: no read expected.
             Presented::Garbage | Presented::Forged => {}

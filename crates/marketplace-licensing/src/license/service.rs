@@ -15,7 +15,7 @@ use marketplace_license::{
 };
 
 use super::activation::{ActivationOutcome, NewActivation};
-use super::follow::{EntitlementChange, EntitlementGranted, FollowError};
+use super::follow::{EntitlementChange, EntitlementGranted, EntitlementStanding, FollowError};
 use super::ports::{EntitlementFeed, LicenseRepository};
 use super::record::{License, LicenseError, unix_seconds};
 use super::request::{ActivateLicense, DeactivateLicense, PresentedKey, ValidateLicense};
@@ -396,35 +396,28 @@ impl LicenseService {
     /// R-L4: answers whether a key is good, for any well-formed request: the key's
     /// signature under the trusted keys (not its term: the record decides that), the
     /// license on record, its status and expiry by the server's clock, the machine if
-    /// one is named; the code in the rule's precedence; the answer signed and echoing the
-    /// caller's nonce and the server's time.
+    /// one is named; the code in the rule's precedence; the answer signed once and
+    /// echoing the caller's nonce and the server's time.
+    ///
+    /// The store is read once ([`LicenseRepository::validation_read`]: the license, where
+    /// its entitlement stands and the machine's activation together) and written only
+    /// when the license must follow its entitlement (R-L6). Nothing is issued here:
+    /// licenses are issued by [`Self::issue_pending`].
     ///
     /// # Errors
     /// `RepoError` only: a store failure is not an answer.
     pub async fn validate(&self, request: &ValidateLicense) -> Result<Validation, RepoError> {
         let now = self.clock.now();
-        let resolved = match self.resolve(request.key()).await {
-            Ok(license) => Ok(license),
-            Err(Unresolved::NotFound(reason)) => Err(reason),
-            Err(Unresolved::Store(e)) => return Err(e),
-        };
-        let fingerprint = match (&resolved, request.fingerprint()) {
-            (Ok(license), Some(fingerprint)) => {
-                if self
-                    .licenses
-                    .is_activated(license.id(), fingerprint)
-                    .await?
-                {
-                    FingerprintCheck::Activated
-                } else {
-                    FingerprintCheck::NotActivated
-                }
+        let (license, fingerprint, not_found) = match self.read_for_validation(request).await? {
+            Ok((license, activated)) => {
+                let fingerprint = match activated {
+                    Some(true) => FingerprintCheck::Activated,
+                    Some(false) => FingerprintCheck::NotActivated,
+                    None => FingerprintCheck::NotGiven,
+                };
+                (Some(license), fingerprint, None)
             }
-            _ => FingerprintCheck::NotGiven,
-        };
-        let (license, not_found) = match resolved {
-            Ok(license) => (Some(license), None),
-            Err(reason) => (None, Some(reason)),
+            Err(reason) => (None, FingerprintCheck::NotGiven, Some(reason)),
         };
         let facts = ValidationFacts {
             authentic: !matches!(not_found, Some(NotFoundReason::NotAKey(_))),
@@ -445,6 +438,37 @@ impl LicenseService {
             license,
             not_found,
         })
+    }
+
+    /// The license a validated key names, in line with its entitlement, and whether the
+    /// request's machine is activated on it (`None` when no machine was named); or why
+    /// the key names no license.
+    async fn read_for_validation(
+        &self,
+        request: &ValidateLicense,
+    ) -> Result<Result<(License, Option<bool>), NotFoundReason>, RepoError> {
+        let verified = match self.verifier.authenticate(request.key().as_str()) {
+            Ok(verified) => verified,
+            Err(e) => return Ok(Err(NotFoundReason::NotAKey(e))),
+        };
+        let claims = verified.claims();
+        let Some(read) = self
+            .licenses
+            .validation_read(claims.license_id().into(), request.fingerprint().cloned())
+            .await?
+        else {
+            return Ok(Err(NotFoundReason::NoRecord));
+        };
+        let same_holder = read.license.claims().org() == claims.org()
+            && read.license.claims().tool() == claims.tool();
+        if !same_holder {
+            return Ok(Err(NotFoundReason::Mismatch));
+        }
+        let license = match (&self.entitlements, read.standing) {
+            (Some(_), Some(standing)) => self.in_line(read.license, &standing).await?,
+            _ => read.license,
+        };
+        Ok(Ok((license, read.activated)))
     }
 
     /// R-L5: activates a machine on the key's license, if the license is in force. The
@@ -521,9 +545,19 @@ impl LicenseService {
         let Some(standing) = feed.standing(license.entitlement_id()).await? else {
             return Ok(license);
         };
+        self.in_line(license, &standing).await
+    }
+
+    /// R-L6: `license` brought in line with `standing`, written by compare and set when
+    /// it changes (nothing written otherwise).
+    async fn in_line(
+        &self,
+        license: License,
+        standing: &EntitlementStanding,
+    ) -> Result<License, RepoError> {
         let mut current = license;
         for _ in 0..FOLLOW_ATTEMPTS {
-            let next = match current.agree_with(&standing) {
+            let next = match current.agree_with(standing) {
                 Ok(Some(next)) => next,
                 Ok(None) => return Ok(current),
                 // A period end no key can carry (a feeding bug): the record stands.

@@ -137,7 +137,7 @@ async fn r_l1_every_member_lists_the_orgs_licenses_with_keys_and_activations() {
 
 #[tokio::test]
 async fn r_l4_a_good_key_answers_valid_signed_with_the_nonce_and_server_time() {
-    let service = service(store_holding(active()));
+    let service = service(store_validating(active(), None, false));
     let validation = service
         .validate(&validate(&key_of(&active()), None))
         .await
@@ -198,7 +198,9 @@ async fn r_l4_not_a_key_a_forgery_an_unknown_kid_or_license_all_answer_not_found
 
     // A genuine key whose license is not on record.
     let mut none = MockLicenseRepository::new();
-    none.expect_get().times(1).returning(|_| Ok(None));
+    none.expect_validation_read()
+        .times(1)
+        .returning(|_, _| Ok(None));
     let validation = service(none)
         .validate(&validate(&genuine, Some("machine-1")))
         .await
@@ -209,11 +211,19 @@ async fn r_l4_not_a_key_a_forgery_an_unknown_kid_or_license_all_answer_not_found
 
     // A genuine key whose record names another org.
     let mut elsewhere = MockLicenseRepository::new();
-    elsewhere.expect_get().times(1).returning(|_| {
-        let mut stored = granted();
-        stored.org_id = marketplace_kernel::ids::OrgId::from_uuid(Uuid::from_u128(99));
-        Ok(Some(License::issue(license_id(), &stored).unwrap()))
-    });
+    elsewhere
+        .expect_validation_read()
+        .times(1)
+        .returning(|_, _| {
+            let mut stored = granted();
+            stored.org_id = marketplace_kernel::ids::OrgId::from_uuid(Uuid::from_u128(99));
+            Ok(Some(LicenseUnderValidation {
+                license: License::issue(license_id(), &stored).unwrap(),
+                standing: None,
+                activated: Some(false),
+                activations: 0,
+            }))
+        });
     let validation = service(elsewhere)
         .validate(&validate(&genuine, None))
         .await
@@ -225,7 +235,7 @@ async fn r_l4_not_a_key_a_forgery_an_unknown_kid_or_license_all_answer_not_found
 #[tokio::test]
 async fn r_l4_a_key_signed_by_an_older_trusted_key_still_validates() {
     let old_key = active().key(&signer(OLDER_KID, OLDER_SEED)).into_string();
-    let validation = service(store_holding(active()))
+    let validation = service(store_validating(active(), None, false))
         .validate(&validate(&old_key, None))
         .await
         .unwrap();
@@ -235,7 +245,7 @@ async fn r_l4_a_key_signed_by_an_older_trusted_key_still_validates() {
 #[tokio::test]
 async fn r_l4_an_expiry_passed_by_the_servers_clock_is_expired_whatever_the_status_says() {
     let lapsed = license(LicenseStatus::Active, Some(now()));
-    let validation = service(store_holding(lapsed.clone()))
+    let validation = service(store_validating(lapsed.clone(), None, false))
         .validate(&validate(&key_of(&lapsed), None))
         .await
         .unwrap();
@@ -247,8 +257,8 @@ async fn r_l4_an_expiry_passed_by_the_servers_clock_is_expired_whatever_the_stat
 async fn r_l4_a_store_failure_is_an_error_not_an_answer() {
     let mut failing = MockLicenseRepository::new();
     failing
-        .expect_get()
-        .returning(|_| Err(RepoError::Stale("down")));
+        .expect_validation_read()
+        .returning(|_, _| Err(RepoError::Stale("down")));
     assert!(
         service(failing)
             .validate(&validate(&key_of(&active()), None))
@@ -412,7 +422,7 @@ async fn r_l6_a_renewal_moves_the_expiry_and_signs_a_new_key_for_the_same_licens
 
     // Online, the old key reads the renewed record: still VALID, with the new expiry.
     let renewed = followed.license.clone();
-    let validation = super::fixtures::service(store_holding(renewed))
+    let validation = super::fixtures::service(store_validating(renewed, None, false))
         .validate(&validate(&old_key, None))
         .await
         .unwrap();
@@ -516,17 +526,6 @@ fn key_of_org(org: marketplace_kernel::ids::OrgId, scopes: &[Scope]) -> Principa
     ))
 }
 
-fn feed_standing(
-    state: EntitlementState,
-    until: Option<chrono::DateTime<chrono::Utc>>,
-) -> MockEntitlementFeed {
-    let mut feed = MockEntitlementFeed::new();
-    feed.expect_standing()
-        .with(eq(entitlement()))
-        .returning(move |_| Ok(Some(EntitlementStanding { state, until })));
-    feed
-}
-
 #[tokio::test]
 async fn r_a3_a_key_reads_the_orgs_licenses_only_with_entitlements_read() {
     let denied = service(MockLicenseRepository::new())
@@ -593,9 +592,24 @@ async fn r_l1_pending_entitlements_get_their_license_once() {
     assert_eq!(issued, 1);
 }
 
+/// A store whose validation read finds `active()` with its entitlement standing so.
+fn validating_standing(
+    state: EntitlementState,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+) -> MockLicenseRepository {
+    store_validating(active(), Some(EntitlementStanding { state, until }), false)
+}
+
+/// A service following entitlements whose feed must not be asked: validation reads the
+/// standing with the license, in the same read.
+fn following(licenses: MockLicenseRepository) -> LicenseService {
+    service(licenses).with_entitlements(Arc::new(MockEntitlementFeed::new()))
+}
+
 #[tokio::test]
 async fn r_l6_a_refunded_entitlement_revokes_its_license_at_the_next_validation() {
-    let mut licenses = store_holding(active());
+    let mut licenses =
+        validating_standing(EntitlementState::Ended, Some(now() + TimeDelta::days(30)));
     licenses
         .expect_replace()
         .withf(|current, next| {
@@ -603,11 +617,7 @@ async fn r_l6_a_refunded_entitlement_revokes_its_license_at_the_next_validation(
         })
         .times(1)
         .returning(|_, _| Ok(()));
-    let validation = service(licenses)
-        .with_entitlements(Arc::new(feed_standing(
-            EntitlementState::Ended,
-            Some(now() + TimeDelta::days(30)),
-        )))
+    let validation = following(licenses)
         .validate(&validate(&key_of(&active()), None))
         .await
         .unwrap();
@@ -620,30 +630,23 @@ async fn r_l6_a_refunded_entitlement_revokes_its_license_at_the_next_validation(
 
 #[tokio::test]
 async fn r_l6_a_past_due_subscription_answers_suspended_and_a_renewal_moves_the_expiry() {
-    let mut licenses = store_holding(active());
+    let mut licenses =
+        validating_standing(EntitlementState::PastDue, Some(now() + TimeDelta::days(30)));
     licenses.expect_replace().times(1).returning(|_, _| Ok(()));
-    let validation = service(licenses)
-        .with_entitlements(Arc::new(feed_standing(
-            EntitlementState::PastDue,
-            Some(now() + TimeDelta::days(30)),
-        )))
+    let validation = following(licenses)
         .validate(&validate(&key_of(&active()), None))
         .await
         .unwrap();
     assert_eq!(validation.answer.code(), ValidationCode::Suspended);
 
     let renewed_until = now() + TimeDelta::days(60);
-    let mut licenses = store_holding(active());
+    let mut licenses = validating_standing(EntitlementState::Current, Some(renewed_until));
     licenses
         .expect_replace()
         .withf(move |_, next| next.expires_at() == Some(renewed_until))
         .times(1)
         .returning(|_, _| Ok(()));
-    let validation = service(licenses)
-        .with_entitlements(Arc::new(feed_standing(
-            EntitlementState::Current,
-            Some(renewed_until),
-        )))
+    let validation = following(licenses)
         .validate(&validate(&key_of(&active()), None))
         .await
         .unwrap();
@@ -658,11 +661,43 @@ async fn r_l6_a_past_due_subscription_answers_suspended_and_a_renewal_moves_the_
 #[tokio::test]
 async fn r_l6_a_license_in_line_with_its_entitlement_writes_nothing() {
     // No `replace` expected: the mock fails the test if it is called.
-    let validation = service(store_holding(active()))
-        .with_entitlements(Arc::new(feed_standing(
-            EntitlementState::Current,
-            Some(now() + TimeDelta::days(30)),
-        )))
+    let validation = following(validating_standing(
+        EntitlementState::Current,
+        Some(now() + TimeDelta::days(30)),
+    ))
+    .validate(&validate(&key_of(&active()), None))
+    .await
+    .unwrap();
+    assert_eq!(validation.answer.code(), ValidationCode::Valid);
+}
+
+#[tokio::test]
+async fn r_l4_validation_reads_the_store_once_and_issues_nothing() {
+    // One `validation_read` (the fixture's `times(1)`); no `get`, no `issue`, no
+    // `is_activated`, no feed: the mocks fail the test on any other call.
+    for (activated, code) in [
+        (true, ValidationCode::Valid),
+        (false, ValidationCode::NotActivated),
+    ] {
+        let validation = following(store_validating(
+            active(),
+            Some(EntitlementStanding {
+                state: EntitlementState::Current,
+                until: active().expires_at(),
+            }),
+            activated,
+        ))
+        .validate(&validate(&key_of(&active()), Some("machine-1")))
+        .await
+        .unwrap();
+        assert_eq!(validation.answer.code(), code, "activated: {activated}");
+    }
+}
+
+#[tokio::test]
+async fn r_l6_a_service_without_a_feed_answers_from_the_record_as_it_stands() {
+    // The read carries an ended entitlement, but this service follows only by `follow`.
+    let validation = service(validating_standing(EntitlementState::Ended, None))
         .validate(&validate(&key_of(&active()), None))
         .await
         .unwrap();

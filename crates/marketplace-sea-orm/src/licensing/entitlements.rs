@@ -46,28 +46,37 @@ fn plan_terms(price_model: Option<PriceModel>) -> PlanTerms {
     }
 }
 
-/// Where an entitlement stands, from its own row and its purchase's subscription: ended
-/// for good when the row says so (expired, or revoked by a refund or a cancellation),
-/// PAST_DUE while a refused renewal holds its purchase back (R-B5; until paid, or until
-/// the expiry job ends it after the grace), current otherwise.
+/// Where an entitlement stands: ended for good when its row says so (expired, or revoked
+/// by a refund or a cancellation), PAST_DUE while a refused renewal holds its purchase back
+/// (R-B5; until paid, or until the expiry job ends it after the grace), current otherwise.
+/// The one rule behind [`EntitlementFeed::standing`] and the licenses' validation read.
+pub(super) fn state_of(ended: bool, purchase_expired: bool, held_back: bool) -> EntitlementState {
+    if ended {
+        if purchase_expired {
+            EntitlementState::Expired
+        } else {
+            EntitlementState::Ended
+        }
+    } else if held_back {
+        EntitlementState::PastDue
+    } else {
+        EntitlementState::Current
+    }
+}
+
+/// [`state_of`] an entitlement from its own row, its purchase and the purchase's refused
+/// renewal, if it has one.
 fn standing_of(
     entitlement: &entitlements::Model,
     purchase: &Purchase,
     refused: Option<RefusedRenewal>,
 ) -> EntitlementStanding {
-    let state = if entitlement.ended_at.is_some() {
-        if purchase.status() == PurchaseStatus::Expired {
-            EntitlementState::Expired
-        } else {
-            EntitlementState::Ended
-        }
-    } else if refused.is_some_and(|r| r.holds_back(purchase)) {
-        EntitlementState::PastDue
-    } else {
-        EntitlementState::Current
-    };
     EntitlementStanding {
-        state,
+        state: state_of(
+            entitlement.ended_at.is_some(),
+            purchase.status() == PurchaseStatus::Expired,
+            refused.is_some_and(|r| r.holds_back(purchase)),
+        ),
         until: entitlement.ends_at,
     }
 }

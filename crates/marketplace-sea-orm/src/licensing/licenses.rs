@@ -7,19 +7,21 @@ use async_trait::async_trait;
 use marketplace_domain::ids::{EntitlementId, OrgId, ToolId};
 use marketplace_domain::paging::{Page, PageRequest};
 use marketplace_domain::ports::RepoError;
+use marketplace_domain::purchase::PurchaseStatus;
 use marketplace_licensing::ids::LicenseId;
 use marketplace_licensing::license::{
     ActivationOutcome, Fingerprint, License, LicenseEntry, LicenseRepository, LicenseStatus,
-    NewActivation, StoredLicense,
+    EntitlementFeed, EntitlementStanding, LicenseUnderValidation, NewActivation, StoredLicense,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseTransaction, DbBackend, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, DatabaseTransaction, DbBackend, EntityTrait, FromQueryResult,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
 };
 use uuid::Uuid;
 
 use super::entities::{license_activations, licenses};
+use super::entitlements::state_of;
 use crate::SeaOrmStore;
 use crate::convert::label;
 use crate::error::{corrupt, map_db};
@@ -76,6 +78,54 @@ fn activation_of(license: LicenseId, fingerprint: &Fingerprint) -> Condition {
         .add(license_activations::Column::LicenseId.eq(license.as_uuid()))
         .add(license_activations::Column::Fingerprint.eq(fingerprint.as_str()))
 }
+
+/// The one statement of a validation (R-L4): the license, its entitlement's row and
+/// purchase status (outer joins: a license whose entitlement is gone still answers), the
+/// machines it has activated and whether the one asked about is among them.
+#[derive(Debug, FromQueryResult)]
+struct ValidationRow {
+    id: Uuid,
+    org_id: Uuid,
+    tool_id: Uuid,
+    entitlement_id: Uuid,
+    plan_code: String,
+    features: String,
+    max_activations: i32,
+    status: String,
+    issued_at: chrono::DateTime<chrono::Utc>,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    version: i64,
+    updated_at: chrono::DateTime<chrono::Utc>,
+    /// Whether the entitlement row exists (the outer join found it).
+    entitlement_found: i64,
+    ends_at: Option<chrono::DateTime<chrono::Utc>>,
+    ended_at: Option<chrono::DateTime<chrono::Utc>>,
+    purchase_status: Option<String>,
+    /// How many unpaid (PAST_DUE) renewals the purchase has: when any, the standing is
+    /// read through the feed, which decides whether one holds the purchase back (R-B5).
+    refused_renewals: i64,
+    activations: i64,
+    activated: i64,
+}
+
+/// The validation statement: `$1` the fingerprint (NULL when none was named: no row
+/// matches it), `$2` the license id. `$1` comes first in the text, so SQLite numbers the
+/// parameters alike.
+const VALIDATION_SQL: &str = "\
+    SELECT l.id, l.org_id, l.tool_id, l.entitlement_id, l.plan_code, l.features, \
+           l.max_activations, l.status, l.issued_at, l.expires_at, l.version, l.updated_at, \
+           CASE WHEN e.id IS NULL THEN 0 ELSE 1 END AS entitlement_found, \
+           e.ends_at, e.ended_at, p.status AS purchase_status, \
+           (SELECT COUNT(*) FROM subscription_renewals r \
+             WHERE r.purchase_id = p.id AND r.status = 'PAST_DUE') AS refused_renewals, \
+           (SELECT COUNT(*) FROM license_activations a \
+             WHERE a.license_id = l.id AND a.fingerprint = $1) AS activated, \
+           (SELECT COUNT(*) FROM license_activations a WHERE a.license_id = l.id) \
+             AS activations \
+    FROM licenses l \
+    LEFT JOIN entitlements e ON e.id = l.entitlement_id \
+    LEFT JOIN purchases p ON p.id = e.purchase_id \
+    WHERE l.id = $2";
 
 fn count_u32(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -168,6 +218,68 @@ impl SeaOrmStore {
 
 #[async_trait]
 impl LicenseRepository for SeaOrmStore {
+    async fn validation_read(
+        &self,
+        id: LicenseId,
+        fingerprint: Option<Fingerprint>,
+    ) -> Result<Option<LicenseUnderValidation>, RepoError> {
+        let stmt = Statement::from_sql_and_values(
+            self.backend(),
+            VALIDATION_SQL,
+            [
+                Value::from(fingerprint.as_ref().map(|f| f.as_str().to_owned())),
+                Value::from(id.as_uuid()),
+            ],
+        );
+        // One statement on the platform pool, outside any transaction: it sees one
+        // consistent state on its own, and validation is the hot path.
+        let Some(row) = ValidationRow::find_by_statement(stmt)
+            .one(&self.platform)
+            .await
+            .map_err(map_db)?
+        else {
+            return Ok(None);
+        };
+        let standing = match (row.entitlement_found, &row.purchase_status) {
+            // Rare: an unpaid renewal may hold the purchase back; the feed's exact read
+            // applies the domain's rule to it.
+            (1, Some(_)) if row.refused_renewals > 0 => {
+                EntitlementFeed::standing(self, EntitlementId::from_uuid(row.entitlement_id)).await?
+            }
+            (1, Some(purchase_status)) => Some(EntitlementStanding {
+                state: state_of(
+                    row.ended_at.is_some(),
+                    purchase_status == PurchaseStatus::Expired.as_str(),
+                    false,
+                ),
+                until: row.ends_at,
+            }),
+            _ => None,
+        };
+        let activations = u32::try_from(row.activations).map_err(|e| corrupt(TABLE, e))?;
+        let activated = fingerprint.map(|_| row.activated > 0);
+        let license = to_license(licenses::Model {
+            id: row.id,
+            org_id: row.org_id,
+            tool_id: row.tool_id,
+            entitlement_id: row.entitlement_id,
+            plan_code: row.plan_code,
+            features: row.features,
+            max_activations: row.max_activations,
+            status: row.status,
+            issued_at: row.issued_at,
+            expires_at: row.expires_at,
+            version: row.version,
+            updated_at: row.updated_at,
+        })?;
+        Ok(Some(LicenseUnderValidation {
+            license,
+            standing,
+            activated,
+            activations,
+        }))
+    }
+
     async fn issue(&self, license: &License) -> Result<License, RepoError> {
         self.atomically(|| async move {
             let tx = self.begin(Scope::Platform).await?;
