@@ -91,8 +91,9 @@ impl MemoryCatalog {
             Some(snapshot) => snapshot,
             None => {
                 let (tools, bundles) = self.store.whole_catalog().await?;
+                let plans = self.store.every_lineup().await?;
                 tracing::debug!(version, tools = tools.len(), "catalog copy reloaded");
-                Arc::new(CatalogSnapshot::new(tools, bundles))
+                Arc::new(CatalogSnapshot::new(tools, bundles).with_plans(plans))
             }
         };
         let mut c = self.checked.lock().unwrap_or_else(PoisonError::into_inner);

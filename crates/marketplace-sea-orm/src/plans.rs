@@ -142,20 +142,14 @@ fn lineup(item: ItemRef, plans: Vec<Plan>) -> Result<ItemPlans, RepoError> {
     ItemPlans::new(item, plans).map_err(|e| corrupt(T, e))
 }
 
-#[async_trait]
-impl PlanRepository for SeaOrmStore {
-    async fn item_plans(&self, item: ItemRef) -> Result<ItemPlans, RepoError> {
-        Ok(self.plans_of(&[item]).await?.remove(0))
-    }
-
-    async fn plans_of(&self, items: &[ItemRef]) -> Result<Vec<ItemPlans>, RepoError> {
-        let (tools, bundles) = split_items(items);
+impl SeaOrmStore {
+    /// The plans matching `filter`, grouped by item, each item's in display order.
+    async fn plans_by_item(
+        &self,
+        filter: sea_orm::Condition,
+    ) -> Result<HashMap<ItemRef, Vec<Plan>>, RepoError> {
         let rows = plans::Entity::find()
-            .filter(
-                sea_orm::Condition::any()
-                    .add(plans::Column::ToolId.is_in(tools))
-                    .add(plans::Column::BundleId.is_in(bundles)),
-            )
+            .filter(filter)
             .order_by_asc(plans::Column::Position)
             .order_by_asc(plans::Column::CreatedAt)
             .order_by_asc(plans::Column::Id)
@@ -167,6 +161,34 @@ impl PlanRepository for SeaOrmStore {
             let plan = to_plan(row)?;
             by_item.entry(plan.item()).or_default().push(plan);
         }
+        Ok(by_item)
+    }
+
+    /// Every item's plans, for the in-memory catalog (see [`crate::catalog_memory`]).
+    pub(crate) async fn every_lineup(&self) -> Result<Vec<ItemPlans>, RepoError> {
+        self.plans_by_item(sea_orm::Condition::all())
+            .await?
+            .into_iter()
+            .map(|(item, plans)| lineup(item, plans))
+            .collect()
+    }
+}
+
+#[async_trait]
+impl PlanRepository for SeaOrmStore {
+    async fn item_plans(&self, item: ItemRef) -> Result<ItemPlans, RepoError> {
+        Ok(self.plans_of(&[item]).await?.remove(0))
+    }
+
+    async fn plans_of(&self, items: &[ItemRef]) -> Result<Vec<ItemPlans>, RepoError> {
+        let (tools, bundles) = split_items(items);
+        let by_item = self
+            .plans_by_item(
+                sea_orm::Condition::any()
+                    .add(plans::Column::ToolId.is_in(tools))
+                    .add(plans::Column::BundleId.is_in(bundles)),
+            )
+            .await?;
         items
             .iter()
             .map(|i| lineup(*i, by_item.get(i).cloned().unwrap_or_default()))
@@ -216,6 +238,9 @@ impl PlanRepository for SeaOrmStore {
             .exec(&self.conn)
             .await
             .map_err(map_db)?;
+        // A write outside a transaction: counted like a commit, so this replica's
+        // in-memory catalog re-reads its version before the next read.
+        crate::catalog_memory::note_commit();
         if res.rows_affected == 0 {
             return Err(RepoError::NotFound);
         }

@@ -32,6 +32,15 @@ impl ItemPlans {
         Ok(lineup)
     }
 
+    /// An item without plans.
+    #[must_use]
+    pub const fn empty(item: ItemRef) -> Self {
+        Self {
+            item,
+            plans: Vec::new(),
+        }
+    }
+
     /// Adds a plan after the others; refused as [`ItemPlans::new`] refuses, leaving the
     /// lineup as it was.
     ///

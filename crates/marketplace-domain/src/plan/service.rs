@@ -135,7 +135,11 @@ impl PlanService {
     /// `Forbidden` (never for an authenticated actor), `Infrastructure`.
     pub async fn plans(&self, actor: &Actor, item: ItemRef) -> Result<ItemPlans, PlanServiceError> {
         self.policy.require(actor, Permission::BrowseCatalog)?;
-        let lineup = self.plans.item_plans(item).await?;
+        // Browsing reads the catalog's in-memory copy, which holds the plans too.
+        let lineup = match self.items.cached_plans(item).await? {
+            Some(lineup) => lineup,
+            None => self.plans.item_plans(item).await?,
+        };
         if self.policy.allows(actor, Permission::ManageCatalog) {
             return Ok(lineup);
         }

@@ -8,12 +8,16 @@ use marketplace_domain::catalog::{
     BundleStatus, CatalogReadModel, CatalogRepository, PageRequest, SortBy, SortOrder, Tool,
     ToolCategory, ToolFilter, ToolQuery, ToolStatus,
 };
+use marketplace_domain::ids::PlanId;
+use marketplace_domain::item::ItemRef;
+use marketplace_domain::plan::{Plan, PlanRepository, plan_for_price_model};
 use marketplace_domain::revenue::{FeeRate, SellerKind, SellerTerms};
 use marketplace_domain::tier::Tier;
 use marketplace_sea_orm::{MemoryCatalog, SeaOrmStore};
 use marketplace_testkit::builders::{BundleBuilder, ToolBuilder, dec, platform_seller, t0};
 use marketplace_testkit::contract::Seeder;
 use sea_orm::ConnectionTrait;
+use uuid::Uuid;
 
 use crate::support::{Seed, TestDb};
 
@@ -257,5 +261,69 @@ async fn memory_catalog_sees_local_writes_at_once_and_others_within_the_poll_pos
         return;
     };
     writes_become_visible(&db).await;
+    db.finish().await;
+}
+
+/// R-B1: the copy serves each item's plans exactly as the plan repository reads them; a
+/// plan this replica writes is served at once, and a write to `plans` it did not commit
+/// (raw SQL, as another replica's) within the poll, through the plans trigger on the
+/// catalog version.
+async fn plans_are_served_from_memory(db: &TestDb) {
+    let store = db.store();
+    seed_platform(&store).await;
+    let tools = generate(&store, 1, 40).await;
+    let poll = Duration::from_millis(300);
+    let memory = MemoryCatalog::new(store.clone(), poll);
+    let (tool, draft) = tools
+        .iter()
+        .find_map(|t| plan_for_price_model(&t.pricing).map(|d| (t, d)))
+        .expect("a generated tool with a price model a plan can carry");
+    let item = ItemRef::Tool(tool.id);
+    assert_eq!(
+        memory.snapshot().await.unwrap().plans(item),
+        store.item_plans(item).await.unwrap()
+    );
+
+    let plan = Plan::new(PlanId::from_uuid(Uuid::new_v4()), item, draft).unwrap();
+    store.insert_plan(&plan).await.unwrap();
+    let snapshot = memory.snapshot().await.unwrap();
+    assert!(
+        snapshot.plans(item).plans().contains(&plan),
+        "this replica's new plan is served at once"
+    );
+    for t in &tools {
+        let item = ItemRef::Tool(t.id);
+        assert_eq!(snapshot.plans(item), store.item_plans(item).await.unwrap());
+    }
+
+    db.app
+        .connection()
+        .execute_unprepared("UPDATE plans SET name = 'Renamed elsewhere'")
+        .await
+        .unwrap();
+    tokio::time::sleep(poll + Duration::from_millis(50)).await;
+    let seen = memory.snapshot().await.unwrap().plans(item);
+    assert!(
+        seen.plans()
+            .iter()
+            .all(|p| p.name().as_str() == "Renamed elsewhere"),
+        "another writer's plan change is served once the poll interval has passed"
+    );
+    assert_eq!(seen, store.item_plans(item).await.unwrap());
+}
+
+#[tokio::test]
+async fn r_b1_memory_catalog_serves_plans_as_stored_sqlite() {
+    let db = TestDb::sqlite().await;
+    plans_are_served_from_memory(&db).await;
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn r_b1_memory_catalog_serves_plans_as_stored_postgres() {
+    let Some(db) = TestDb::postgres("memory_catalog_plans").await else {
+        return;
+    };
+    plans_are_served_from_memory(&db).await;
     db.finish().await;
 }
