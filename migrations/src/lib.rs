@@ -40,6 +40,8 @@ pub mod m20261201_000004_drop_installation_flags;
 pub mod m20261201_000005_seller_listings;
 pub mod m20261201_000006_tool_meters;
 pub mod m20261201_000007_services;
+pub mod m20261201_000008_plans_catalog_version;
+pub mod m20261201_000009_tool_views;
 pub mod seed;
 
 mod dialect;
@@ -77,6 +79,7 @@ const TABLE_LISTS: &[&[&str]] = &[
     m20261201_000005_seller_listings::TABLES,
     m20261201_000006_tool_meters::TABLES,
     m20261201_000007_services::TABLES,
+    m20261201_000009_tool_views::TABLES,
 ];
 
 const ALL_TABLES: [&str; count_tables(TABLE_LISTS)] = concat_tables(TABLE_LISTS);
@@ -163,6 +166,8 @@ impl sea_orm_migration::MigratorTrait for Migrator {
             Box::new(m20261201_000005_seller_listings::Migration),
             Box::new(m20261201_000006_tool_meters::Migration),
             Box::new(m20261201_000007_services::Migration),
+            Box::new(m20261201_000008_plans_catalog_version::Migration),
+            Box::new(m20261201_000009_tool_views::Migration),
         ]
     }
 }

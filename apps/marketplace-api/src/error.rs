@@ -6,6 +6,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use marketplace_domain::access::{Forbidden, Permission};
+use marketplace_domain::analytics::AnalyticsError;
 use marketplace_domain::cart::CartError;
 use marketplace_domain::catalog::{CatalogError, FieldError, ItemRef, NotPurchasableReason};
 use marketplace_domain::checkout::{CheckoutError, PaymentError};
@@ -625,6 +626,18 @@ impl From<StatsError> for ApiError {
         match e {
             StatsError::Forbidden(f) => Self::forbidden(None, f.to_string(), vec![]),
             StatsError::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<AnalyticsError> for ApiError {
+    fn from(e: AnalyticsError) -> Self {
+        match e {
+            AnalyticsError::Forbidden => {
+                Self::forbidden(None, "not allowed to read these analytics", vec![])
+            }
+            AnalyticsError::NoSeller => Self::NotFound,
+            AnalyticsError::Infrastructure(e) => infrastructure(e),
         }
     }
 }

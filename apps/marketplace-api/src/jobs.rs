@@ -1,7 +1,7 @@
 //! The periodic jobs a server runs: renewing recurring purchases paid by credits or
 //! invoice, expiring those whose access is over and reconciling card payments every
-//! minute, issuing the licenses of new entitlements every half minute, paying sellers
-//! every hour. What each job does (which orders,
+//! minute, issuing the licenses of new entitlements every half minute, storing the tool
+//! page views counted in memory every ten seconds, paying sellers every hour. What each job does (which orders,
 //! which month) is the use cases' to decide; this module only keeps the clock.
 
 use std::time::Duration;
@@ -21,6 +21,10 @@ const HOURLY: Duration = Duration::from_secs(3600);
 const LICENSES_EVERY: Duration = Duration::from_secs(30);
 /// Licenses issued per run at most; the next run takes the rest.
 const LICENSES_PER_RUN: u32 = 1_000;
+
+/// How often the tool page views counted in memory are stored (R-C6): the most views a
+/// crash can lose, and how late the analytics reports are.
+pub const VIEWS_FLUSH_EVERY: Duration = Duration::from_secs(10);
 
 /// Starts the jobs on the current tokio runtime. `reconcile_after` is how long a card
 /// order may wait for its webhook before it is reconciled.
@@ -42,6 +46,16 @@ pub fn spawn(services: Services, reconcile_after: chrono::Duration) {
             }
         });
     }
+    let analytics = services.analytics.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(VIEWS_FLUSH_EVERY);
+        loop {
+            tick.tick().await;
+            if let Err(e) = analytics.flush().await {
+                tracing::warn!(error = ?e, "storing tool views failed; kept for the next flush");
+            }
+        }
+    });
     let licenses = services.licenses.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(LICENSES_EVERY);

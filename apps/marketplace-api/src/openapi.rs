@@ -8,9 +8,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::routes::sellers::{admin as seller_admin, payouts, profile, statements};
 use crate::routes::{
-    api_keys, cart, catalog, catalog_admin, entitlements, health, installations, licenses,
-    listings, moderation, orders, orgs, plans, purchases, reviews, stats, subscriptions, usage,
-    versions, webhooks,
+    analytics, api_keys, cart, catalog, catalog_admin, entitlements, health, installations,
+    licenses, listings, moderation, orders, orgs, plans, purchases, reviews, stats, subscriptions,
+    usage, versions, webhooks,
 };
 
 /// Declares the two schemes of the `Authorization` header: `bearer` (a user's JWT) and
@@ -81,6 +81,7 @@ impl Modify for BearerAuth {
         listings::list_notices, listings::dashboard, listings::get_opt_in, listings::put_opt_in,
         listings::listing_queue, listings::moderate_listing,
         usage::report_events, usage::usage_report, usage::access, usage::my_packs, usage::define_meter,
+        analytics::tools_analytics, analytics::my_analytics,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -98,6 +99,7 @@ impl Modify for BearerAuth {
         (name = "listings", description = "Sellers publish: registration, listings, automated checks, notices, opt-in and the dashboard"),
         (name = "licenses", description = "Licenses: the org's license keys, public verification keys, online validation and activations"),
         (name = "usage", description = "Usage metering: events reported by hosts, usage reports, the access answer and the org's packs"),
+        (name = "analytics", description = "Tool page views, purchases and conversion per month, for catalog admins and sellers"),
         (name = "health", description = "Liveness and readiness"),
         (name = "webhooks", description = "Events from the payment provider"),
     )

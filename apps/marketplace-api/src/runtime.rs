@@ -259,6 +259,7 @@ pub fn ports_with(
         reviews: store.clone(),
         payment_events: store.clone(),
         sellers: store.clone(),
+        analytics: store.clone(),
         payouts: None,
         module_catalog: store.clone(),
         listings: store.clone(),

@@ -91,6 +91,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     };
     announce(&config, &keys, demo_licensing.as_ref())?;
     server.await.context("server")?;
+    // The views counted since the last flush (R-C6).
+    if let Err(e) = services.analytics.flush().await {
+        tracing::warn!(error = ?e, "the last tool views could not be stored");
+    }
     tracing::info!("stopped");
     Ok(())
 }

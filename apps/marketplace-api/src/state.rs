@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use marketplace_domain::analytics::{AnalyticsRepository, AnalyticsService};
 use marketplace_domain::audit::AuditLog;
 use marketplace_domain::cart::{CartRepository, CartService};
 use marketplace_domain::catalog::{CatalogRepository, CatalogService};
@@ -62,6 +63,8 @@ pub struct Ports {
     pub payments: Arc<dyn PaymentGateway>,
     /// Sellers, the ledger per seller and payouts.
     pub sellers: Arc<dyn SellerRepository>,
+    /// Tool page views per month and the purchases they convert to (R-C6, R-C7).
+    pub analytics: Arc<dyn AnalyticsRepository>,
     /// Stripe Connect; `None` offline (onboarding and payouts then answer "not
     /// configured").
     pub payouts: Option<Arc<dyn PayoutGateway>>,
@@ -125,6 +128,9 @@ pub struct Services {
     pub licenses: LicenseService,
     /// Usage metering, quotas and the access answer (R-U*).
     pub usage: UsageServices,
+    /// Tool page views counted in memory and flushed by a job (R-C6), and the reports
+    /// (R-C7).
+    pub analytics: AnalyticsService,
     pub readiness: Arc<dyn Readiness>,
     /// The one clock the jobs and commands read, the same the use cases were given.
     pub clock: Arc<dyn Clock>,
@@ -322,6 +328,11 @@ impl Services {
             )
             .with_entitlements(p.entitlement_feed.clone()),
             usage,
+            analytics: AnalyticsService::new(
+                p.analytics.clone(),
+                p.sellers.clone(),
+                p.clock.clone(),
+            ),
             readiness: p.readiness,
             clock: p.clock,
         }

@@ -8,6 +8,8 @@
 //! - [`money`], [`ids`], [`tier`], [`access`], [`item`], [`paging`], [`field`],
 //!   [`interval`], [`payment`]: the shared kernel (`marketplace-kernel`), re-exported.
 //! - [`catalog`]: tools, bundles, catalog queries and admin edits (R-C*).
+//! - [`analytics`]: tool page views counted in memory and stored in batches, views,
+//!   purchases and conversion per tool and month (R-C6, R-C7).
 //! - [`cart`]: the cart and its derived totals (R-K*).
 //! - [`checkout`]: orders, idempotent checkout, payment and fulfilment (R-O*).
 //! - [`order`]: orders and their states (R-O6).
@@ -21,6 +23,7 @@
 //! - [`org`], [`stats`], [`audit`]: organizations, figures, the audit trail.
 //! - [`ports`]: what adapters report, the clock and id generation.
 
+pub mod analytics;
 pub mod audit;
 pub mod cart;
 pub mod catalog;

@@ -420,6 +420,12 @@ const UNIQUE_KEYS: &[UniqueKey] = &[
         "subscription_renewal_postings.posting_id",
         "subscription_renewal_postings",
     ),
+    // Analytics: counts are upserted, so a violation here is a bug, named by its table.
+    key(
+        "tool_views_pkey",
+        "tool_views.tool_id, tool_views.month",
+        "tool_views",
+    ),
 ];
 
 /// The unique key a violation names: by constraint name on PostgreSQL; on SQLite by the

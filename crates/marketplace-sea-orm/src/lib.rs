@@ -21,6 +21,7 @@
 //! Money is `NUMERIC` on PostgreSQL and `REAL` on SQLite (see the migrations); amounts are
 //! rounded to their currency's minor unit when read, so round trips are exact.
 
+mod analytics;
 mod audit;
 mod cart;
 mod catalog;

@@ -1,6 +1,7 @@
 //! The v1 routes, one module per concept: each handler extracts, converts the request into
 //! a domain command, calls one use case and converts the result into its response shape.
 
+pub mod analytics;
 pub mod api_keys;
 pub mod cart;
 pub mod catalog;
@@ -43,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(plans::configure)
             .configure(orgs::configure)
             .configure(sellers::configure)
+            .configure(analytics::configure)
             .configure(installations::configure)
             .configure(versions::configure)
             .configure(api_keys::configure)

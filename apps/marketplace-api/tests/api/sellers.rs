@@ -66,6 +66,8 @@ struct TestApp<S> {
     svc: S,
     keys: TokenKeys,
     admin: String,
+    /// The services behind `svc`, for what a job does (the views' flush).
+    services: Services,
 }
 
 async fn spawn_app() -> TestApp<
@@ -97,16 +99,22 @@ async fn spawn_app_with(
     let mut ports = marketplace_api::runtime::ports(&db, Arc::new(OfflineGateway::new()));
     ports.payouts = payouts;
     let keys = TokenKeys::new(SECRET, ISSUER);
+    let services = Services::new(ports);
     let svc = atest::init_service(App::new().configure(
         marketplace_api::app::configure_with_webhooks(
-            Services::new(ports),
+            services.clone(),
             keys.clone(),
             WebhookSecret(Some(WEBHOOK_SECRET.to_owned())),
         ),
     ))
     .await;
     let admin = token(&keys, Uuid::new_v4(), OrgRole::Member, PlatformRole::Admin);
-    TestApp { svc, keys, admin }
+    TestApp {
+        svc,
+        keys,
+        admin,
+        services,
+    }
 }
 
 impl<S, B> TestApp<S>
@@ -753,4 +761,112 @@ async fn onboarding_links_to_connect_and_account_updated_enables_payouts() {
         me["connect"],
         json!({"account_id": account, "payouts_enabled": true})
     );
+}
+
+/// The report's rows as (tool id, views, purchases, conversion as JSON text).
+fn report_rows(report: &Value) -> Vec<(String, u64, u64, String)> {
+    report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["tool_id"].as_str().unwrap().to_owned(),
+                r["views"].as_u64().unwrap(),
+                r["purchases"].as_u64().unwrap(),
+                r["conversion"].to_string(),
+            )
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn r_c6_r_c7_views_counted_then_flushed_and_each_seller_sees_its_own_tools_only() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let month = this_month();
+    let (x_id, x_owner, x_member) = &w.x;
+    let (_, y_owner, _) = &w.y;
+    let (x_tool, y_tool) = (w.tools[0].0.to_string(), w.tools[1].0.to_string());
+    for _ in 0..4 {
+        app.get(&format!("/v1/tools/{x_tool}"), x_member)
+            .await
+            .json(200);
+    }
+    for _ in 0..2 {
+        app.get(&format!("/v1/tools/{y_tool}"), &app.admin)
+            .await
+            .json(200);
+    }
+    // A listing page counts no view; an unknown tool counts nothing either.
+    app.get("/v1/tools?limit=5", x_member).await.json(200);
+    app.get(&format!("/v1/tools/{}", Uuid::new_v4()), x_member)
+        .await
+        .error(404, "not_found");
+    let admin_report = format!("/v1/admin/analytics/tools?from={month}&to={month}");
+
+    // R-C6: nothing is written per view; the purchases show, without a conversion.
+    let before = app.get(&admin_report, &app.admin).await.json(200);
+    let mut rows = report_rows(&before);
+    rows.sort();
+    let mut expected = vec![
+        (x_tool.clone(), 0, 1, "null".to_owned()),
+        (y_tool.clone(), 0, 1, "null".to_owned()),
+    ];
+    expected.sort();
+    assert_eq!(rows, expected, "{before}");
+
+    assert_eq!(app.services.analytics.flush().await.unwrap(), 6);
+    assert_eq!(app.services.analytics.flush().await.unwrap(), 0);
+    let after = app.get(&admin_report, &app.admin).await.json(200);
+    assert_eq!(after["from"], month.as_str());
+    assert_eq!(after["to"], month.as_str());
+    let mut rows = report_rows(&after);
+    rows.sort();
+    let mut expected = vec![
+        (x_tool.clone(), 4, 1, json!("0.25").to_string()),
+        (y_tool.clone(), 2, 1, json!("0.5").to_string()),
+    ];
+    expected.sort();
+    assert_eq!(rows, expected, "{after}");
+
+    // Each seller sees its own tool and never the other's.
+    let mine = format!("/v1/sellers/me/analytics?from={month}&to={month}");
+    for who in [x_owner, x_member] {
+        let report = app.get(&mine, who).await.json(200);
+        assert_eq!(
+            report_rows(&report),
+            vec![(x_tool.clone(), 4, 1, json!("0.25").to_string())],
+            "{x_id}: {report}"
+        );
+    }
+    assert_eq!(
+        report_rows(&app.get(&mine, y_owner).await.json(200)),
+        vec![(y_tool.clone(), 2, 1, json!("0.5").to_string())]
+    );
+    // An org that manages no seller: 404; nor is it a catalog admin: 403.
+    let (buyer, _) = app.buyer().await;
+    app.get(&mine, &buyer).await.error(404, "not_found");
+    app.get(&admin_report, &buyer).await.error(403, "forbidden");
+    app.get(&admin_report, x_owner)
+        .await
+        .error(403, "forbidden");
+
+    // Bad ranges are 400s that name the parameter.
+    for query in [
+        String::new(),
+        format!("from={month}"),
+        format!("to={month}"),
+        "from=2026-3&to=2026-04".to_owned(),
+        "from=2026-05&to=2026-04".to_owned(),
+        "from=2024-01&to=2026-01".to_owned(),
+        format!("from={month}&to={month}&tool=x"),
+    ] {
+        for (uri, who) in [
+            (format!("/v1/admin/analytics/tools?{query}"), &app.admin),
+            (format!("/v1/sellers/me/analytics?{query}"), x_owner),
+        ] {
+            app.get(&uri, who).await.error(400, "invalid_request");
+        }
+    }
 }

@@ -64,6 +64,8 @@ pub async fn get_tool(
         .catalog
         .tool(&caller.0, ToolId::from_uuid(id.into_inner()))
         .await?;
+    // R-C6: a view of the tool's page, counted in memory (no write here).
+    svc.analytics.viewed(tool.id);
     let plans = svc.plans.plans(&caller.0, ItemRef::Tool(tool.id)).await?;
     Ok(web::Json(ToolDto::with_plans(tool, &plans)))
 }

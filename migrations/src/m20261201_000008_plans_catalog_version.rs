@@ -14,7 +14,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261201_000006_plans_catalog_version"
+        "m20261201_000008_plans_catalog_version"
     }
 }
 
