@@ -114,7 +114,7 @@ struct ValidationRow {
 const VALIDATION_SQL: &str = "\
     SELECT l.id, l.org_id, l.tool_id, l.entitlement_id, l.plan_code, l.features, \
            l.max_activations, l.status, l.issued_at, l.expires_at, l.version, l.updated_at, \
-           CASE WHEN e.id IS NULL THEN 0 ELSE 1 END AS entitlement_found, \
+           CAST(CASE WHEN e.id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS entitlement_found, \
            e.ends_at, e.ended_at, p.status AS purchase_status, \
            (SELECT COUNT(*) FROM subscription_renewals r \
              WHERE r.purchase_id = p.id AND r.status = 'PAST_DUE') AS refused_renewals, \

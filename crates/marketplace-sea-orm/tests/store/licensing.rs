@@ -601,6 +601,21 @@ async fn r_l5_activations_answer_in_order_and_deactivation_frees_a_slot(db: Test
     assert_eq!(store.count_activations(id).await.unwrap(), 2);
     assert!(store.is_activated(id, &fp("a")).await.unwrap());
     assert!(!store.is_activated(id, &fp("c")).await.unwrap());
+    // R-L4: validation's one read answers the same: the record, the count, the machine.
+    for (machine, activated) in [
+        (Some("a"), Some(true)),
+        (Some("c"), Some(false)),
+        (None, None),
+    ] {
+        let read = store
+            .validation_read(id, machine.map(fp))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(read.license, store.get(id).await.unwrap().unwrap());
+        assert_eq!(read.activations, 2);
+        assert_eq!(read.activated, activated, "{machine:?}");
+    }
 
     assert!(store.deactivate(id, &fp("a")).await.unwrap());
     assert!(
@@ -621,6 +636,13 @@ async fn r_l5_activations_answer_in_order_and_deactivation_frees_a_slot(db: Test
     );
 
     let unknown = LicenseId::from_uuid(unique_uuid());
+    assert!(
+        store
+            .validation_read(unknown, None)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let err = store.activate(&machine(unknown, "a"), 2).await.unwrap_err();
     assert!(matches!(err, RepoError::NotFound), "{err:?}");
     assert_eq!(store.count_activations(unknown).await.unwrap(), 0);
@@ -921,6 +943,17 @@ async fn r_l1_r_l6_the_feed_lists_unlicensed_entitlements_and_where_each_stands(
         assert_eq!(
             standing(granted.entitlement_id).await,
             Some(expected),
+            "{status}, ended: {ended}"
+        );
+        // R-L4: validation's one read sees the entitlement as the feed does.
+        let read = store
+            .validation_read(license.id(), None)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            read.standing,
+            store.standing(granted.entitlement_id).await.unwrap(),
             "{status}, ended: {ended}"
         );
     }
