@@ -10,8 +10,8 @@ use marketplace_domain::ports::RepoError;
 use marketplace_domain::purchase::PurchaseStatus;
 use marketplace_licensing::ids::LicenseId;
 use marketplace_licensing::license::{
-    ActivationOutcome, Fingerprint, License, LicenseEntry, LicenseRepository, LicenseStatus,
-    EntitlementFeed, EntitlementStanding, LicenseUnderValidation, NewActivation, StoredLicense,
+    ActivationOutcome, EntitlementFeed, EntitlementStanding, Fingerprint, License, LicenseEntry,
+    LicenseRepository, LicenseStatus, LicenseUnderValidation, NewActivation, StoredLicense,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
@@ -244,7 +244,8 @@ impl LicenseRepository for SeaOrmStore {
             // Rare: an unpaid renewal may hold the purchase back; the feed's exact read
             // applies the domain's rule to it.
             (1, Some(_)) if row.refused_renewals > 0 => {
-                EntitlementFeed::standing(self, EntitlementId::from_uuid(row.entitlement_id)).await?
+                EntitlementFeed::standing(self, EntitlementId::from_uuid(row.entitlement_id))
+                    .await?
             }
             (1, Some(purchase_status)) => Some(EntitlementStanding {
                 state: state_of(
