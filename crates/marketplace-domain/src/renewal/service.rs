@@ -401,8 +401,17 @@ impl RenewalService {
         let state = RenewalState::PastDue {
             grace_ends: self.grace.ends(period.end()),
         };
+        // The provider bills a card renewal at the purchase's price; overage is not
+        // added to card renewals (ADR 0015).
         let step = self
-            .open(purchase, self.ids.new_id(), next, state, now)
+            .open(
+                purchase,
+                self.ids.new_id(),
+                next,
+                purchase.amount(),
+                state,
+                now,
+            )
             .await?;
         Ok(matches!(step, Step::PastDue))
     }
