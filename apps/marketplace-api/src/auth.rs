@@ -8,6 +8,7 @@
 
 mod principal;
 
+pub(crate) use principal::authenticate_key;
 pub use principal::{
     EntitlementsRead, LicensesValidate, MaybeUserOrKey, RequiredScope, UsageRead, UsageWrite,
     UserOrKey,
@@ -170,7 +171,7 @@ fn authenticate(req: &HttpRequest) -> Result<Actor, AuthError> {
 }
 
 /// What an `Authorization` header presents.
-enum Credential<'a> {
+pub(crate) enum Credential<'a> {
     Bearer(&'a str),
     ApiKey(&'a str),
     /// Another scheme.
@@ -178,7 +179,7 @@ enum Credential<'a> {
 }
 
 /// The request's credential; `None` without an `Authorization` header.
-fn credential(req: &HttpRequest) -> Result<Option<Credential<'_>>, AuthError> {
+pub(crate) fn credential(req: &HttpRequest) -> Result<Option<Credential<'_>>, AuthError> {
     let Some(header) = req.headers().get(actix_web::http::header::AUTHORIZATION) else {
         return Ok(None);
     };

@@ -89,6 +89,10 @@ pub struct Config {
     /// `MARKETPLACE_GRACE_DAYS` (0 to 30, default 3): how long a recurring purchase keeps
     /// access after its period while its renewal may still be paid (R-B5).
     pub grace: marketplace_domain::purchase::GracePeriod,
+    /// Requests per minute per API key, user and client address (R-T7):
+    /// `MARKETPLACE_RATE_LIMIT_API_KEY`, `_USER`, `_IP` (a number, or `off`), and
+    /// `MARKETPLACE_TRUST_FORWARDED=true` behind a proxy that sets `X-Forwarded-For`.
+    pub rate_limits: crate::rate_limit::Limits,
 }
 
 /// The demo's signing secret: public on purpose, accepted only in demo mode.
@@ -240,6 +244,7 @@ impl Config {
                     )
                 })?,
         };
+        let rate_limits = rate_limits(&var)?;
         Ok(Self {
             mode,
             bind,
@@ -256,8 +261,38 @@ impl Config {
             reconcile_after: chrono::Duration::seconds(reconcile_after),
             licensing,
             grace,
+            rate_limits,
         })
     }
+}
+
+/// The rate limits: each `MARKETPLACE_RATE_LIMIT_*` is requests per minute or `off`;
+/// unset keeps the default.
+fn rate_limits(var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<crate::rate_limit::Limits> {
+    use std::num::NonZeroU32;
+    let defaults = crate::rate_limit::Limits::DEFAULT;
+    let per_minute = |key: &str, default: Option<NonZeroU32>| match var(key) {
+        None => Ok(default),
+        Some(raw) if raw.trim().eq_ignore_ascii_case("off") => Ok(None),
+        Some(raw) => raw.trim().parse::<NonZeroU32>().map(Some).with_context(|| {
+            format!(
+                "{key} must be a number of requests per minute (at least 1) or `off`, not {raw:?}"
+            )
+        }),
+    };
+    let trust_forwarded = match var("MARKETPLACE_TRUST_FORWARDED").as_deref().map(str::trim) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            bail!("MARKETPLACE_TRUST_FORWARDED must be `true` or `false`, not {other:?}")
+        }
+    };
+    Ok(crate::rate_limit::Limits {
+        api_key: per_minute("MARKETPLACE_RATE_LIMIT_API_KEY", defaults.api_key)?,
+        user: per_minute("MARKETPLACE_RATE_LIMIT_USER", defaults.user)?,
+        ip: per_minute("MARKETPLACE_RATE_LIMIT_IP", defaults.ip)?,
+        trust_forwarded,
+    })
 }
 
 /// A comma-separated list, entries trimmed, empty ones dropped.
@@ -499,6 +534,37 @@ mod tests {
         );
         // SQLite has no roles: one pool does everything.
         assert_eq!(config(&[]).unwrap().platform_database, None);
+    }
+
+    #[test]
+    fn r_t7_rate_limits_come_from_configuration_and_may_be_turned_off() {
+        use crate::rate_limit::Limits;
+        use std::num::NonZeroU32;
+        assert_eq!(config(&[]).unwrap().rate_limits, Limits::DEFAULT);
+        let c = config(&[
+            ("MARKETPLACE_RATE_LIMIT_API_KEY", "120"),
+            ("MARKETPLACE_RATE_LIMIT_USER", "off"),
+            ("MARKETPLACE_RATE_LIMIT_IP", " 30 "),
+            ("MARKETPLACE_TRUST_FORWARDED", "true"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.rate_limits,
+            Limits {
+                api_key: NonZeroU32::new(120),
+                user: None,
+                ip: NonZeroU32::new(30),
+                trust_forwarded: true,
+            }
+        );
+        for bad in ["0", "-1", "many"] {
+            let err = config(&[("MARKETPLACE_RATE_LIMIT_USER", bad)]).unwrap_err();
+            assert!(
+                format!("{err:#}").contains("MARKETPLACE_RATE_LIMIT_USER"),
+                "{err:#}"
+            );
+        }
+        assert!(config(&[("MARKETPLACE_TRUST_FORWARDED", "yes")]).is_err());
     }
 
     #[test]

@@ -35,6 +35,7 @@ use utoipa::ToSchema;
 
 use crate::auth::AuthError;
 use crate::extract::BadRequest;
+use crate::rate_limit::RateLimited;
 use crate::wire::MoneyDto;
 
 /// `{"error": {...}}`: the body of every error response.
@@ -100,6 +101,9 @@ pub enum ApiError {
         message: String,
         details: Vec<Value>,
     },
+    /// The caller is over their request rate (R-T7): 429 with the `RateLimit-*` headers.
+    #[error("{0}")]
+    RateLimited(RateLimited),
     #[error("a dependency is unavailable; retry later")]
     Unavailable(#[source] anyhow::Error),
     /// The service cannot serve: its database does not answer (GET /readyz).
@@ -165,6 +169,7 @@ impl ApiError {
             Self::Conflict { .. } => "conflict",
             Self::QuotaExceeded { .. } => "quota_exceeded",
             Self::PaymentRequired { .. } => "payment_required",
+            Self::RateLimited(_) => "rate_limited",
             Self::Unavailable(_) | Self::NotReady(_) => "unavailable",
             Self::Internal(_) => "internal_error",
         }
@@ -180,6 +185,7 @@ impl ResponseError for ApiError {
             Self::Invalid { status, .. } => *status,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PaymentRequired { .. } => StatusCode::PAYMENT_REQUIRED,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -200,6 +206,7 @@ impl ResponseError for ApiError {
                 reason, details, ..
             } => (Some(*reason), details.clone()),
             Self::QuotaExceeded { details, .. } => (None, details.clone()),
+            Self::RateLimited(refused) => (None, vec![json!({"bucket": refused.kind})]),
             _ => (None, Vec::new()),
         };
         match self {
@@ -217,7 +224,11 @@ impl ResponseError for ApiError {
                 details,
             },
         };
-        HttpResponse::build(self.status_code()).json(body)
+        let mut res = HttpResponse::build(self.status_code()).json(body);
+        if let Self::RateLimited(refused) = self {
+            refused.headers.write(res.headers_mut());
+        }
+        res
     }
 }
 

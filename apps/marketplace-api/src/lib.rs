@@ -16,6 +16,7 @@ pub mod license_check;
 pub mod licensing;
 pub mod openapi;
 pub mod publishing;
+pub mod rate_limit;
 pub mod revenue_example;
 pub mod routes;
 pub mod runtime;

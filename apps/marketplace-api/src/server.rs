@@ -11,6 +11,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::auth::TokenKeys;
 use crate::config::{Config, Mode};
+use crate::rate_limit::RateLimiter;
 use crate::routes::webhooks::WebhookSecret;
 use crate::state::Services;
 use crate::{app, demo, jobs, runtime};
@@ -59,6 +60,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     jobs::spawn(services.clone(), config.reconcile_after);
 
     let webhook_secret = WebhookSecret(config.stripe.as_ref().map(|s| s.webhook_secret.clone()));
+    let limiter = actix_web::web::Data::new(RateLimiter::new(config.rate_limits));
     let server = {
         let (services, keys) = (services.clone(), keys.clone());
         HttpServer::new(move || {
@@ -78,10 +80,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                     }
                 })
                 .wrap(TracingLogger::default())
-                .configure(app::configure_with_webhooks(
+                .configure(app::configure_with(
                     services.clone(),
                     keys.clone(),
                     webhook_secret.clone(),
+                    limiter.clone(),
                 ))
         })
         .bind(config.bind)

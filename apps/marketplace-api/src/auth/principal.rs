@@ -7,12 +7,13 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use marketplace_licensing::access::Principal;
-use marketplace_licensing::api_key::{ApiKeyService, KeyUpkeep, Scope};
+use marketplace_licensing::api_key::{ApiKeyService, KeyHolder, KeyUpkeep, Scope};
 
 use super::{AuthError, Credential, credential, verify_bearer};
 use crate::error::ApiError;
+use crate::rate_limit::AuthenticatedKey;
 use crate::state::Services;
 
 /// The scope an endpoint asks of an API key.
@@ -97,16 +98,30 @@ async fn principal(req: &HttpRequest, scope: Scope) -> Result<Option<Principal>,
         Credential::ApiKey(key) => key,
         Credential::Other => return Err(AuthError::UnknownScheme.into()),
     };
+    if let Some(AuthenticatedKey(holder)) = req.extensions().get::<AuthenticatedKey>().cloned() {
+        holder.require(scope)?;
+        return Ok(Some(Principal::Key(holder)));
+    }
     let keys = &req
         .app_data::<web::Data<Services>>()
         .ok_or(AuthError::NotConfigured)?
         .api_keys;
-    let authenticated = keys.authenticate(key).await.map_err(AuthError::from)?;
+    let holder = authenticate_key(keys, key).await?;
+    holder.require(scope)?;
+    Ok(Some(Principal::Key(holder)))
+}
+
+/// Authenticates a presented API key, and records its use off the request's path. The
+/// rate limiter calls it first and leaves the holder in the request's extensions.
+pub(crate) async fn authenticate_key(
+    keys: &ApiKeyService,
+    key: &str,
+) -> Result<KeyHolder, AuthError> {
+    let authenticated = keys.authenticate(key).await?;
     if let Some(upkeep) = authenticated.upkeep {
         record_use(keys.clone(), upkeep);
     }
-    authenticated.holder.require(scope)?;
-    Ok(Some(Principal::Key(authenticated.holder)))
+    Ok(authenticated.holder)
 }
 
 /// Writes a key's last use (and a rotated digest) in the background: the request does not

@@ -31,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
     cfg.service(
         web::scope("/v1")
+            .wrap(actix_web::middleware::from_fn(crate::rate_limit::limit))
             .configure(catalog::configure)
             .configure(cart::configure)
             .configure(orders::configure)

@@ -8,8 +8,10 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderMap;
-use actix_web::{App, test as atest};
+use actix_web::{App, test as atest, web};
 use marketplace_api::auth::TokenKeys;
+use marketplace_api::rate_limit::{Limits, RateLimiter};
+use marketplace_api::routes::webhooks::WebhookSecret;
 use marketplace_api::state::{Ports, Services};
 use marketplace_domain::access::{Actor, OrgRole, PlatformRole};
 use marketplace_domain::ids::{OrgId, UserId};
@@ -149,14 +151,31 @@ pub async fn spawn_app_with(
         Error = actix_web::Error,
     >,
 > {
+    spawn_app_limited(change, Limits::DEFAULT).await
+}
+
+/// As [`spawn_app_with`], under `limits` (R-T7).
+pub async fn spawn_app_limited(
+    change: impl FnOnce(&mut Ports),
+    limits: Limits,
+) -> TestApp<
+    impl Service<
+        actix_http::Request,
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+    >,
+> {
     let db = database().await;
     let mut ports = marketplace_api::runtime::ports(&db, Arc::new(OfflineGateway::new()));
     change(&mut ports);
     let services = Services::new(ports);
     let keys = TokenKeys::new(SECRET, ISSUER);
-    let svc = atest::init_service(
-        App::new().configure(marketplace_api::app::configure(services, keys.clone())),
-    )
+    let svc = atest::init_service(App::new().configure(marketplace_api::app::configure_with(
+        services,
+        keys.clone(),
+        WebhookSecret(None),
+        web::Data::new(RateLimiter::new(limits)),
+    )))
     .await;
     let staff = Uuid::new_v4();
     let platform_admin = mint(

@@ -19,6 +19,7 @@ mod listings;
 mod openapi;
 mod plans;
 mod purchases;
+mod rate_limits;
 mod renewals;
 mod reviews;
 mod sellers;
