@@ -3,7 +3,7 @@
 //! Limits are per minute and configurable per kind of caller ([`Limits`]); a caller over
 //! theirs is answered 429 `rate_limited` with `Retry-After`, and every answer carries the
 //! `RateLimit-*` headers ([`headers`]). The buckets live in the process (GCRA, `governor`,
-//! ADR 0015): behind a load balancer each replica counts its own share; the shared design
+//! ADR 0018): behind a load balancer each replica counts its own share; the shared design
 //! is in the ADR.
 
 pub mod headers;
