@@ -3,9 +3,11 @@
 //! as it does to a platform admin's edit.
 //!
 //! The approval is the authority: the moderator approved (or the rules let an edit of a
-//! seller's own tool through at once, R-G3), and the platform then edits its catalog. The
-//! use cases are called with the approving actor given the platform's catalog-editing
-//! role for that one call, so the audit trail names who approved.
+//! seller's own tool through at once, R-G3). The approving actor calls the use cases'
+//! publishing entry points (`PlanService::publish_tool`, `publish_bundle`, `publish_plan`,
+//! `CatalogService::publish_tool_edit`, `InstallationService::publish_listed_version`),
+//! which ask for `PublishListings` (moderators hold it), not for the catalog-editing right;
+//! the audit trail names who approved.
 //!
 //! Services (seed 004) are published by the services context; until it is wired here,
 //! [`ListedServices`] keeps the approved listing itself as the public record.
@@ -25,15 +27,24 @@ use marketplace_listings::checks;
 use marketplace_listings::content::{
     BundleProposal, EditProposal, PlanProposal, ServiceProposal, ToolProposal, VersionProposal,
 };
-use marketplace_listings::ports::{Approval, CatalogPublisher, PublishError, ServicePublisher};
+use marketplace_listings::ports::{
+    Approval, Authority, CatalogPublisher, PublishError, ServicePublisher,
+};
 use marketplace_modules::installation::{InstallationService, PublishingError};
 use marketplace_modules::{NewRelease, Requirement, Version};
 
-/// The approving actor with the platform's catalog-editing role, for one publication.
-fn publishing(approval: &Approval) -> Actor {
-    Actor {
-        platform_role: PlatformRole::Admin,
-        ..approval.by
+/// Who publishes: the moderator who approved; for a listing the re-review rule let through
+/// at once (R-G3: an edit or a version changing nothing a buyer relies on), the seller's
+/// user who submitted it, acting for that one call as the platform's listings publisher
+/// (`PublishListings` is a moderator's right, and such a listing has no moderator). Only
+/// the publishing entry points are called with it, never the catalog's other edits.
+fn publisher(approval: &Approval) -> Actor {
+    match approval.authority {
+        Authority::Moderator => approval.by,
+        Authority::NoReviewNeeded => Actor {
+            platform_role: PlatformRole::Moderator,
+            ..approval.by
+        },
     }
 }
 
@@ -90,7 +101,6 @@ impl CatalogPublisher for CatalogPublishing {
         approval: Approval,
         tool: &ToolProposal,
     ) -> Result<ToolId, PublishError> {
-        let actor = publishing(&approval);
         let first = tool
             .plans
             .first()
@@ -122,17 +132,17 @@ impl CatalogPublisher for CatalogPublishing {
             version: tool.version.clone(),
             is_featured: false,
         };
-        let created = self
-            .catalog
-            .create_tool(&actor, draft)
+        let plans = tool
+            .plans
+            .iter()
+            .map(plan_draft)
+            .collect::<Result<Vec<_>, _>>()?;
+        // The tool and all its plans are stored at once, or neither.
+        let (created, _) = self
+            .plans
+            .publish_tool(&publisher(&approval), draft, plans)
             .await
-            .map_err(from_catalog)?;
-        for p in &tool.plans {
-            self.plans
-                .add(&actor, ItemRef::Tool(created.id), plan_draft(p)?)
-                .await
-                .map_err(from_plans)?;
-        }
+            .map_err(from_plans)?;
         Ok(created.id)
     }
 
@@ -153,7 +163,7 @@ impl CatalogPublisher for CatalogPublishing {
         };
         let created = self
             .plans
-            .create_bundle(&publishing(&approval), draft)
+            .publish_bundle(&publisher(&approval), draft)
             .await
             .map_err(from_plans)?;
         Ok(created.id())
@@ -183,7 +193,7 @@ impl CatalogPublisher for CatalogPublishing {
         }
         match self
             .installations
-            .publish_version(&publishing(&approval), version.tool_id, release)
+            .publish_listed_version(&publisher(&approval), version.tool_id, release)
             .await
         {
             // The version is stored; notices can be sent again by the platform.
@@ -200,7 +210,7 @@ impl CatalogPublisher for CatalogPublishing {
         tool: ToolId,
         edit: &EditProposal,
     ) -> Result<(), PublishError> {
-        let actor = publishing(&approval);
+        let actor = publisher(&approval);
         let links = edit.links.clone().unwrap_or_default();
         let patch = ToolPatch {
             name: edit.name.clone(),
@@ -215,12 +225,12 @@ impl CatalogPublisher for CatalogPublishing {
             ..ToolPatch::default()
         };
         self.catalog
-            .update_tool(&actor, tool, patch)
+            .publish_tool_edit(&actor, tool, patch)
             .await
             .map_err(from_catalog)?;
         for p in edit.plans.iter().flatten() {
             self.plans
-                .add(&actor, ItemRef::Tool(tool), plan_draft(p)?)
+                .publish_plan(&actor, ItemRef::Tool(tool), plan_draft(p)?)
                 .await
                 .map_err(from_plans)?;
         }

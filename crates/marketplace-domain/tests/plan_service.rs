@@ -301,3 +301,126 @@ async fn r_b4_a_recurring_bundle_plan_needs_each_tool_at_its_interval() {
         PlanServiceError::Rejected(PlanError::MixedBundleIntervals { .. })
     ));
 }
+
+/// R-G3: a moderator publishes an approved tool listing, the tool with every plan it
+/// lists in order, without holding the catalog-editing right: the catalog's own edits
+/// stay refused to them.
+#[tokio::test]
+async fn r_g3_a_moderator_publishes_a_tool_with_all_its_plans_and_edits_nothing_else() {
+    let f = Fakes::new();
+    let moderator = builders::moderator();
+    let svc = f.plan_service();
+    let (tool, lineup) = svc
+        .publish_tool(
+            &moderator,
+            tool_draft(PriceModel::Monthly, dec!(10.00)),
+            vec![
+                draft("BASIC", usd("10.00"), BillingInterval::Month),
+                draft("PRO", usd("25.00"), BillingInterval::Month),
+                draft("PRO_YEAR", usd("250.00"), BillingInterval::Year),
+            ],
+        )
+        .await
+        .unwrap();
+    let stored = svc
+        .plans(&builders::admin_user(), ItemRef::Tool(tool.id))
+        .await
+        .unwrap();
+    let codes: Vec<&str> = stored.plans().iter().map(|p| p.code().as_str()).collect();
+    assert_eq!(codes, ["BASIC", "PRO", "PRO_YEAR"], "every plan, in order");
+    assert_eq!(stored.plans(), lineup.plans());
+    assert_eq!(stored.display_price(), Some(usd("10.00")));
+
+    let before = f.store.snapshot();
+    let err = svc
+        .add(
+            &moderator,
+            ItemRef::Tool(tool.id),
+            draft("TEAM", usd("40.00"), BillingInterval::Month),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        PlanServiceError::Forbidden(Forbidden(Permission::ManageCatalog))
+    ));
+    let err = svc
+        .create_tool(&moderator, tool_draft(PriceModel::Free, dec!(0)))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        PlanServiceError::Catalog(marketplace_domain::catalog::CatalogError::Forbidden(
+            Forbidden(Permission::ManageCatalog)
+        ))
+    ));
+    assert_eq!(f.store.snapshot(), before, "refusals store nothing");
+}
+
+/// R-G3 with R-B1: a listing whose plans do not form a lineup publishes nothing (no tool
+/// with fewer plans than listed), and publishing needs `PublishListings`.
+#[tokio::test]
+async fn r_g3_a_tool_is_published_with_all_its_plans_or_not_at_all() {
+    let f = Fakes::new();
+    let svc = f.plan_service();
+    let (_, owner) = f.org_with_owner(Tier::Enterprise);
+    let before = f.store.snapshot();
+    let err = svc
+        .publish_tool(
+            &builders::moderator(),
+            tool_draft(PriceModel::Monthly, dec!(10.00)),
+            vec![
+                draft("BASIC", usd("10.00"), BillingInterval::Month),
+                draft("BASIC", usd("25.00"), BillingInterval::Month),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PlanServiceError::Rejected(PlanError::DuplicateCode { .. })
+        ),
+        "{err:?}"
+    );
+    let err = svc
+        .publish_tool(
+            &builders::moderator(),
+            tool_draft(PriceModel::Monthly, dec!(10.00)),
+            vec![
+                draft("BASIC", usd("10.00"), BillingInterval::Month),
+                draft("EURO", builders::eur("25.00"), BillingInterval::Month),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PlanServiceError::Rejected(PlanError::CurrencyMismatch { .. })
+        ),
+        "{err:?}"
+    );
+    let err = svc
+        .publish_tool(
+            &builders::moderator(),
+            tool_draft(PriceModel::Monthly, dec!(10.00)),
+            vec![],
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PlanServiceError::Catalog(_)), "{err:?}");
+    let err = svc
+        .publish_tool(
+            &owner,
+            tool_draft(PriceModel::Monthly, dec!(10.00)),
+            vec![draft("BASIC", usd("10.00"), BillingInterval::Month)],
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        PlanServiceError::Forbidden(Forbidden(Permission::PublishListings))
+    ));
+    assert_eq!(f.store.snapshot(), before, "no tool, no plan stored");
+}

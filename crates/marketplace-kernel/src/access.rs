@@ -68,6 +68,10 @@ pub enum Permission {
     ManageListings,
     /// Decide on submitted listings (R-G3).
     ModerateListings,
+    /// Publish what an approved listing proposes (a tool with its plans, a bundle, a
+    /// version, an edit) through the catalog's, plans' and modules' publishing entry
+    /// points (R-G3); not the catalog's other edits.
+    PublishListings,
 }
 
 /// One row of the matrix: who holds a permission.
@@ -108,7 +112,7 @@ const PLATFORM_MODERATORS: &[PlatformRole] = &[
 
 impl Permission {
     /// Every permission, in declaration order.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::BrowseCatalog,
         Self::UseCart,
         Self::Purchase,
@@ -126,6 +130,7 @@ impl Permission {
         Self::ManageApiKeys,
         Self::ManageListings,
         Self::ModerateListings,
+        Self::PublishListings,
     ];
 
     /// The permission matrix (R-P1), one row per permission:
@@ -148,6 +153,7 @@ impl Permission {
     /// | `ManageApiKeys` (R-A4) | org OWNER, ADMIN |
     /// | `ManageListings` (register, draft, submit, opt-in: R-G1, R-G2, R-G5) | org OWNER, ADMIN |
     /// | `ModerateListings` (R-G3) | platform SUPER_ADMIN, ADMIN, MODERATOR |
+    /// | `PublishListings` (an approved listing's publication: R-G3) | platform SUPER_ADMIN, ADMIN, MODERATOR |
     ///
     /// Reading the org's installations, updates, notices and history is `ViewHoldings`;
     /// a seller's own install figures are `ViewSellerAccount`.
@@ -164,7 +170,7 @@ impl Permission {
             | Self::InstallModules
             | Self::ManageApiKeys
             | Self::ManageListings => Holders::OrgRoles(ORG_OWNERS_AND_ADMINS),
-            Self::ModerateReviews | Self::ModerateListings => {
+            Self::ModerateReviews | Self::ModerateListings | Self::PublishListings => {
                 Holders::PlatformRoles(PLATFORM_MODERATORS)
             }
             Self::ManageCatalog
@@ -249,7 +255,9 @@ mod tests {
             | Permission::ManageListings => {
                 matches!(o, O::Owner | O::Admin)
             }
-            Permission::ModerateReviews | Permission::ModerateListings => {
+            Permission::ModerateReviews
+            | Permission::ModerateListings
+            | Permission::PublishListings => {
                 matches!(pr, P::SuperAdmin | P::Admin | P::Moderator)
             }
             Permission::ManageCatalog
@@ -278,7 +286,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(cells, 17 * 4 * 5, "every cell was walked");
+        assert_eq!(cells, 18 * 4 * 5, "every cell was walked");
         for o in ORG_ROLES {
             for pr in PLATFORM_ROLES {
                 let a = actor(o, pr);
@@ -318,6 +326,14 @@ mod tests {
                         "{admin_only:?}"
                     );
                 }
+                assert_eq!(
+                    p.allows(&a, Permission::PublishListings),
+                    matches!(
+                        pr,
+                        PlatformRole::SuperAdmin | PlatformRole::Admin | PlatformRole::Moderator
+                    ),
+                    "R-G3: a moderator publishes what it approved without editing the catalog"
+                );
                 assert!(
                     p.allows(&a, Permission::ViewSellerAccount),
                     "every user of a seller's org sees its statements"
@@ -363,6 +379,7 @@ mod tests {
             Permission::ManageApiKeys => 14,
             Permission::ManageListings => 15,
             Permission::ModerateListings => 16,
+            Permission::PublishListings => 17,
         };
         for (i, p) in Permission::ALL.into_iter().enumerate() {
             assert_eq!(position(p), i, "{p:?}");

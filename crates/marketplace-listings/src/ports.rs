@@ -114,6 +114,18 @@ pub struct Approval {
     /// The moderator who approved; the seller's user who submitted an edit that needed no
     /// review (R-G3). The audit trail of the publication names them.
     pub by: Actor,
+    /// Why the listing may be published.
+    pub authority: Authority,
+}
+
+/// Why an approved listing may be published (R-G3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Authority {
+    /// A moderator (who holds `PublishListings`) approved it.
+    Moderator,
+    /// An edit of the seller's own tool that changes nothing a buyer relies on: the
+    /// re-review rule lets it through at once, without a moderator.
+    NoReviewNeeded,
 }
 
 /// Publishes approved listings through the catalog's, plans' and modules' own use cases.

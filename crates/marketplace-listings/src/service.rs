@@ -23,7 +23,9 @@ use crate::content::{DependencyProposal, LinkProposal, ListingContent, Published
 use crate::error::ListingsError;
 use crate::listing::{Listing, ListingId, ListingStatus, Notes, Outcome, Submission};
 use crate::opt_in::OptIn;
-use crate::ports::{Approval, CatalogPublisher, ListingRepository, Notice, ServicePublisher};
+use crate::ports::{
+    Approval, Authority, CatalogPublisher, ListingRepository, Notice, ServicePublisher,
+};
 use crate::review::{CurrentTool, Diff, diff};
 use crate::seller::{Registration, SellerProfile};
 
@@ -279,7 +281,9 @@ impl ListingService {
                     .await;
             }
             Submission::PublishNow => {
-                let published = self.publish(&listing, actor).await?;
+                let published = self
+                    .publish(&listing, actor, Authority::NoReviewNeeded)
+                    .await?;
                 listing.published_at_once(published, now)?;
                 self.p.listings.save(&listing, was).await?;
                 self.tell(&listing).await?;
@@ -340,7 +344,7 @@ impl ListingService {
         let now = self.p.clock.now();
         match verdict {
             Verdict::Approve => {
-                let published = self.publish(&listing, actor).await?;
+                let published = self.publish(&listing, actor, Authority::Moderator).await?;
                 listing.approve(actor.user_id, notes, published, now)?;
             }
             Verdict::Reject => listing.reject(actor.user_id, notes, now)?,
@@ -618,11 +622,17 @@ impl ListingService {
         Ok(current)
     }
 
-    async fn publish(&self, listing: &Listing, by: &Actor) -> Result<Published, ListingsError> {
+    async fn publish(
+        &self,
+        listing: &Listing,
+        by: &Actor,
+        authority: Authority,
+    ) -> Result<Published, ListingsError> {
         let approval = Approval {
             seller_id: listing.seller_id(),
             listing_id: listing.id(),
             by: *by,
+            authority,
         };
         let published = match listing.content() {
             ListingContent::Tool(t) => {

@@ -68,7 +68,7 @@ fn to_tool(m: tools::Model, tags: Vec<String>) -> Result<Tool, RepoError> {
     })
 }
 
-fn tool_model(tool: &Tool) -> Result<tools::Model, RepoError> {
+pub(crate) fn tool_model(tool: &Tool) -> Result<tools::Model, RepoError> {
     const T: &str = "tools";
     let price = tool.pricing.price();
     Ok(tools::Model {
@@ -103,7 +103,7 @@ fn tool_model(tool: &Tool) -> Result<tools::Model, RepoError> {
     })
 }
 
-fn tag_rows(tool: &Tool) -> Vec<tool_tags::ActiveModel> {
+pub(crate) fn tag_rows(tool: &Tool) -> Vec<tool_tags::ActiveModel> {
     (0_i32..)
         .zip(&tool.tags)
         .map(|(position, t)| {

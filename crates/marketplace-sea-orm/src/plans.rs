@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use marketplace_domain::catalog::ItemRef;
+use marketplace_domain::catalog::{ItemRef, Tool};
 use marketplace_domain::ids::PlanId;
 use marketplace_domain::plan::{
     BillingInterval, ItemPlans, MeterKey, OveragePrice, Plan, PlanCode, PlanDraft, PlanName,
@@ -21,7 +21,8 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::SeaOrmStore;
-use crate::convert::{insert_model, item, item_columns, label, money, split_items};
+use crate::catalog::{tag_rows, tool_model};
+use crate::convert::{insert_model, insert_row, item, item_columns, label, money, split_items};
 use crate::entities::plans;
 use crate::error::{corrupt, map_db, map_db_or_missing};
 use crate::tenant::{Scope, commit};
@@ -211,6 +212,27 @@ impl PlanRepository for SeaOrmStore {
             insert_model(&tx, plan_model(plan, position, now))
                 .await
                 .map_err(map_db_or_missing)?;
+            commit(tx).await
+        })
+        .await
+    }
+
+    async fn insert_tool_with_plans(&self, tool: &Tool, plans: &[Plan]) -> Result<(), RepoError> {
+        let model = &tool_model(tool)?;
+        let now = self.now();
+        self.atomically(|| async move {
+            let tx = self.begin(Scope::Global).await?;
+            insert_model(&tx, model.clone())
+                .await
+                .map_err(map_db_or_missing)?;
+            for row in tag_rows(tool) {
+                insert_row(&tx, row).await.map_err(map_db)?;
+            }
+            for (position, plan) in (0..).zip(plans) {
+                insert_model(&tx, plan_model(plan, position, now))
+                    .await
+                    .map_err(map_db_or_missing)?;
+            }
             commit(tx).await
         })
         .await

@@ -18,6 +18,11 @@ async fn plans_round_trip() {
 }
 
 #[tokio::test]
+async fn tool_with_plans_is_stored_whole() {
+    contract::tool_with_plans_is_stored_whole(&ContractPorts::in_memory()).await;
+}
+
+#[tokio::test]
 async fn carts_and_tenant_isolation() {
     contract::carts_and_tenant_isolation(&ContractPorts::in_memory()).await;
 }
@@ -86,5 +91,5 @@ fn every_contract_fn_is_run_here() {
             "{name} is not run against the fakes"
         );
     }
-    assert_eq!(contract::ALL.len(), 15);
+    assert_eq!(contract::ALL.len(), 16);
 }

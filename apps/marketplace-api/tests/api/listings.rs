@@ -898,3 +898,64 @@ async fn the_demo_seller_has_a_draft_and_a_submitted_listing_once() {
             .is_empty()
     );
 }
+
+#[actix_web::test]
+async fn r_g3_a_moderator_publishes_a_tool_with_every_plan_but_does_not_edit_the_catalog() {
+    let app = spawn_app().await;
+    let org = seller(&app, "Brightlane").await;
+    let mut body = tool_listing("Comp Finder Teams", "https://docs.example.com/x");
+    body["plans"] = json!([
+        {"code": "MONTHLY", "name": "Monthly", "price": {"amount": "15.00", "currency": "USD"}, "interval": "month"},
+        {"code": "TEAM", "name": "Team", "price": {"amount": "45.00", "currency": "USD"}, "interval": "month"},
+        {"code": "YEARLY", "name": "Yearly", "price": {"amount": "150.00", "currency": "USD"}, "interval": "year"},
+    ]);
+    let draft = app
+        .post("/v1/sellers/me/listings", &org.owner, body)
+        .await
+        .expect(201);
+    let id = draft["id"].as_str().unwrap().to_owned();
+    app.post_empty(&format!("/v1/sellers/me/listings/{id}/submit"), &org.owner)
+        .await
+        .expect(200);
+    let moderator = app.moderator.clone();
+    let decided = app
+        .post(
+            &format!("/v1/moderation/listings/{id}"),
+            &moderator,
+            json!({"decision": "approve"}),
+        )
+        .await
+        .expect(200);
+    let tool_id = decided["published"]["id"].as_str().unwrap().to_owned();
+    let tool = app
+        .get(&format!("/v1/tools/{tool_id}"), &org.member)
+        .await
+        .expect(200);
+    let codes: Vec<&str> = tool["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["MONTHLY", "TEAM", "YEARLY"], "{tool}");
+    // Publishing is the moderator's right; editing the catalog is not.
+    app.post(
+        &format!("/v1/admin/tools/{tool_id}/plans"),
+        &moderator,
+        json!({"code": "EXTRA", "name": "Extra", "price": {"amount": "5.00", "currency": "USD"}, "interval": "month"}),
+    )
+    .await
+    .expect_error(403, "forbidden");
+    let me = app.get("/v1/sellers/me", &org.owner).await.expect(200);
+    app.post(
+        "/v1/admin/tools",
+        &moderator,
+        json!({
+            "name": "Sneaky", "description": "x", "category": "LEAD_GENERATION", "tags": [],
+            "price_model": "FREE", "price": {"amount": "0", "currency": "USD"},
+            "required_tier": "FREE", "integration_type": "API", "seller_id": me["id"],
+        }),
+    )
+    .await
+    .expect_error(403, "forbidden");
+}

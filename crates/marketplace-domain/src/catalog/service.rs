@@ -189,9 +189,22 @@ impl CatalogService {
     /// `Forbidden`, `InvalidFields`, `Infrastructure`.
     pub async fn create_tool(&self, actor: &Actor, draft: ToolDraft) -> Result<Tool, CatalogError> {
         self.policy.require(actor, Permission::ManageCatalog)?;
+        let tool = self.new_tool(draft).await?;
+        self.catalog.insert_tool(&tool).await?;
+        self.tool_created(actor, &tool).await;
+        Ok(tool)
+    }
+
+    /// The tool `draft` describes, checked (fields, seller) but not stored: the plans'
+    /// publishing entry point stores it with its plans at once.
+    pub(crate) async fn new_tool(&self, draft: ToolDraft) -> Result<Tool, CatalogError> {
         let tool = draft.into_tool(self.ids.new_id(), self.clock.now())?;
         self.ensure_seller(&tool).await?;
-        self.catalog.insert_tool(&tool).await?;
+        Ok(tool)
+    }
+
+    /// After a tool was stored: the read model reloads and the audit trail records it.
+    pub(crate) async fn tool_created(&self, actor: &Actor, tool: &Tool) {
         self.written();
         self.audit
             .record(AuditEvent::by(
@@ -202,7 +215,6 @@ impl CatalogService {
                 self.clock.now(),
             ))
             .await;
-        Ok(tool)
     }
 
     /// Edits a tool.
@@ -215,7 +227,34 @@ impl CatalogService {
         id: ToolId,
         patch: ToolPatch,
     ) -> Result<Tool, CatalogError> {
-        self.policy.require(actor, Permission::ManageCatalog)?;
+        self.edit_tool(actor, Permission::ManageCatalog, id, patch)
+            .await
+    }
+
+    /// Applies an approved listing's edit of a seller's tool (R-G3): the same edit as
+    /// [`Self::update_tool`], allowed to those who publish listings.
+    ///
+    /// # Errors
+    /// `Forbidden` without `PublishListings`, `NotFound`, `InvalidFields`,
+    /// `Infrastructure`.
+    pub async fn publish_tool_edit(
+        &self,
+        actor: &Actor,
+        id: ToolId,
+        patch: ToolPatch,
+    ) -> Result<Tool, CatalogError> {
+        self.edit_tool(actor, Permission::PublishListings, id, patch)
+            .await
+    }
+
+    async fn edit_tool(
+        &self,
+        actor: &Actor,
+        permission: Permission,
+        id: ToolId,
+        patch: ToolPatch,
+    ) -> Result<Tool, CatalogError> {
+        self.policy.require(actor, permission)?;
         let current = self.catalog.tool(id).await?.ok_or(CatalogError::NotFound)?;
         let tool = patch.apply(&current, self.clock.now())?;
         self.ensure_seller(&tool).await?;
@@ -242,7 +281,19 @@ impl CatalogService {
         actor: &Actor,
         draft: BundleDraft,
     ) -> Result<Bundle, CatalogError> {
-        self.policy.require(actor, Permission::ManageCatalog)?;
+        self.add_bundle(actor, Permission::ManageCatalog, draft)
+            .await
+    }
+
+    /// Adds a bundle as [`Self::create_bundle`] does, for whoever holds `permission`
+    /// (`ManageCatalog`, or `PublishListings` for an approved listing).
+    pub(crate) async fn add_bundle(
+        &self,
+        actor: &Actor,
+        permission: Permission,
+        draft: BundleDraft,
+    ) -> Result<Bundle, CatalogError> {
+        self.policy.require(actor, permission)?;
         let tools = self.bundle_tools(&draft.tool_ids).await?;
         let bundle = draft.into_bundle(self.ids.new_id(), tools, self.clock.now())?;
         self.catalog.insert_bundle(&bundle).await?;

@@ -32,6 +32,18 @@ pub trait PlanRepository: Send + Sync {
     /// code; `RepoError::NotFound` for an unknown item.
     async fn insert_plan(&self, plan: &Plan) -> Result<(), RepoError>;
 
+    /// Stores a new tool and its plans, in that display order, all or nothing: a
+    /// failure stores neither the tool nor any plan.
+    ///
+    /// # Errors
+    /// As [`crate::catalog::CatalogRepository::insert_tool`] and
+    /// [`PlanRepository::insert_plan`]; nothing is stored then.
+    async fn insert_tool_with_plans(
+        &self,
+        tool: &crate::catalog::Tool,
+        plans: &[Plan],
+    ) -> Result<(), RepoError>;
+
     /// Replaces a plan's editable fields (name, price, interval, trial, quotas, provider
     /// price, status); its item, code and position stay.
     ///

@@ -118,6 +118,77 @@ impl PlanService {
         Ok(bundle)
     }
 
+    /// Publishes an approved tool listing (R-G3): the tool and every plan it lists,
+    /// stored at once, so the catalog never shows the tool with fewer plans than the
+    /// listing. The plans are checked as [`Self::add`] checks them (R-B1) before anything
+    /// is stored. Allowed to those who publish listings, not only to catalog admins.
+    ///
+    /// # Errors
+    /// `Forbidden` without `PublishListings`; `Catalog` (as
+    /// [`CatalogService::create_tool`], and `InvalidFields` on `plans` for none);
+    /// `Rejected` for an invalid plan or plans that do not form a lineup (duplicate code,
+    /// mixed currencies); `Infrastructure`.
+    pub async fn publish_tool(
+        &self,
+        actor: &Actor,
+        draft: ToolDraft,
+        plans: Vec<PlanDraft>,
+    ) -> Result<(Tool, ItemPlans), PlanServiceError> {
+        self.policy.require(actor, Permission::PublishListings)?;
+        if plans.is_empty() {
+            return Err(CatalogError::invalid("plans", "at least one plan is required").into());
+        }
+        let tool = self.items.new_tool(draft).await?;
+        let item = ItemRef::Tool(tool.id);
+        let mut lineup = ItemPlans::new(item, Vec::new())?;
+        for draft in plans {
+            lineup.add(Plan::new(self.ids.new_id(), item, draft)?)?;
+        }
+        self.plans
+            .insert_tool_with_plans(&tool, lineup.plans())
+            .await?;
+        self.items.tool_created(actor, &tool).await;
+        for plan in lineup.plans() {
+            self.audit_plan(actor, "plan.created", plan).await;
+        }
+        Ok((tool, lineup))
+    }
+
+    /// Publishes an approved bundle listing (R-G3) as [`Self::create_bundle`] adds a
+    /// bundle, allowed to those who publish listings.
+    ///
+    /// # Errors
+    /// `Forbidden` without `PublishListings`; otherwise as [`Self::create_bundle`].
+    pub async fn publish_bundle(
+        &self,
+        actor: &Actor,
+        draft: BundleDraft,
+    ) -> Result<Bundle, PlanServiceError> {
+        let bundle = self
+            .items
+            .add_bundle(actor, Permission::PublishListings, draft)
+            .await?;
+        let draft = plan_for_bundle_price(bundle.price());
+        self.insert_first_plan(ItemRef::Bundle(bundle.id()), draft)
+            .await?;
+        Ok(bundle)
+    }
+
+    /// Adds the plan an approved edit listing proposes for a seller's tool (R-G3), as
+    /// [`Self::add`] does, allowed to those who publish listings.
+    ///
+    /// # Errors
+    /// `Forbidden` without `PublishListings`; otherwise as [`Self::add`].
+    pub async fn publish_plan(
+        &self,
+        actor: &Actor,
+        item: ItemRef,
+        draft: PlanDraft,
+    ) -> Result<Plan, PlanServiceError> {
+        self.add_plan(actor, Permission::PublishListings, item, draft)
+            .await
+    }
+
     async fn insert_first_plan(
         &self,
         item: ItemRef,
@@ -177,7 +248,18 @@ impl PlanService {
         item: ItemRef,
         draft: PlanDraft,
     ) -> Result<Plan, PlanServiceError> {
-        self.policy.require(actor, Permission::ManageCatalog)?;
+        self.add_plan(actor, Permission::ManageCatalog, item, draft)
+            .await
+    }
+
+    async fn add_plan(
+        &self,
+        actor: &Actor,
+        permission: Permission,
+        item: ItemRef,
+        draft: PlanDraft,
+    ) -> Result<Plan, PlanServiceError> {
+        self.policy.require(actor, permission)?;
         let tools = self.item_tools(item).await?;
         let code = draft.code.clone();
         let plan = Plan::new(self.ids.new_id(), item, draft)?;

@@ -19,16 +19,20 @@ pub enum InstallPermission {
     BrowseVersions,
     /// Set the platform version an org runs: the kernel's `ManageOrgs`.
     SetPlatformVersion,
+    /// Publish the version an approved listing proposes (R-G3): the kernel's
+    /// `PublishListings`, which moderators hold; yanking stays `PublishVersions`.
+    PublishListings,
 }
 
 impl InstallPermission {
     /// Every permission, in declaration order.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::ViewInstallations,
         Self::InstallModules,
         Self::PublishVersions,
         Self::BrowseVersions,
         Self::SetPlatformVersion,
+        Self::PublishListings,
     ];
 
     /// The row of the kernel's matrix this right is.
@@ -40,6 +44,7 @@ impl InstallPermission {
             Self::PublishVersions => Permission::PublishVersions,
             Self::BrowseVersions => Permission::BrowseCatalog,
             Self::SetPlatformVersion => Permission::ManageOrgs,
+            Self::PublishListings => Permission::PublishListings,
         }
     }
 

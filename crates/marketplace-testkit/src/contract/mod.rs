@@ -45,7 +45,7 @@ pub use orders::{
     conflicting_active_purchase_stores_nothing, fulfil_stores_everything,
     place_idempotency_key_conflict, place_with_credit_debit, second_fulfil_is_stale,
 };
-pub use plans::plans_round_trip;
+pub use plans::{plans_round_trip, tool_with_plans_is_stored_whole};
 pub use purchases::{refund_partial_then_full, renew_then_expire};
 pub use reviews::{
     one_vote_and_one_flag_per_user, rating_rounds_half_away_from_zero,
@@ -124,6 +124,7 @@ pub const ALL: &[&str] = &[
     "catalog_round_trip",
     "catalog_search_agrees_with_reference",
     "plans_round_trip",
+    "tool_with_plans_is_stored_whole",
     "carts_and_tenant_isolation",
     "place_idempotency_key_conflict",
     "place_with_credit_debit",

@@ -176,3 +176,58 @@ pub async fn plans_round_trip(p: &ContractPorts) {
         "contract R-B1: a plan nobody bought is not sold"
     );
 }
+
+/// R-G3: a tool published with its plans is stored whole, plans in the order given; when
+/// one plan cannot be stored (a code twice), neither the tool nor any plan is.
+pub async fn tool_with_plans_is_stored_whole(p: &ContractPorts) {
+    let seller = platform(p).await;
+    let tool = ToolBuilder::new().seller(seller).monthly().build();
+    let item = ItemRef::Tool(tool.id);
+    let basic = new_plan(item, draft("BASIC", usd("10.00"), BillingInterval::Month));
+    let pro = new_plan(item, full_draft());
+    ok(
+        p.plans
+            .insert_tool_with_plans(&tool, &[basic.clone(), pro.clone()])
+            .await,
+        "insert_tool_with_plans",
+    );
+    let stored = ok(p.catalog.tool(tool.id).await, "tool");
+    assert_eq!(
+        stored.map(|t| t.id),
+        Some(tool.id),
+        "contract: the tool is stored"
+    );
+    assert_eq!(
+        ok(p.plans.item_plans(item).await, "item_plans").plans(),
+        [basic, pro],
+        "contract R-G3: every plan, in the order given"
+    );
+
+    let broken = ToolBuilder::new().seller(seller).monthly().build();
+    let broken_item = ItemRef::Tool(broken.id);
+    let first = new_plan(
+        broken_item,
+        draft("BASIC", usd("10.00"), BillingInterval::Month),
+    );
+    let twin = new_plan(
+        broken_item,
+        draft("BASIC", usd("12.00"), BillingInterval::Month),
+    );
+    assert!(
+        p.plans
+            .insert_tool_with_plans(&broken, &[first, twin])
+            .await
+            .is_err(),
+        "contract: a plan that cannot be stored fails the whole publication"
+    );
+    assert!(
+        ok(p.catalog.tool(broken.id).await, "tool").is_none(),
+        "contract R-G3: no tool is left without its plans"
+    );
+    assert!(
+        ok(p.plans.item_plans(broken_item).await, "item_plans")
+            .plans()
+            .is_empty(),
+        "contract R-G3: no plan of a tool that was not stored"
+    );
+}

@@ -1,6 +1,7 @@
 //! The in-memory [`PlanRepository`]: every item's plans in display order.
 
 use async_trait::async_trait;
+use marketplace_domain::catalog::Tool;
 use marketplace_domain::ids::PlanId;
 use marketplace_domain::item::ItemRef;
 use marketplace_domain::plan::{ItemPlans, Plan, PlanRepository, SaleRecord};
@@ -58,6 +59,34 @@ impl PlanRepository for InMemoryStore {
             return Err(RepoError::Conflict(Conflict::PlanCode));
         }
         d.plans.push(plan.clone());
+        Ok(())
+    }
+
+    async fn insert_tool_with_plans(&self, tool: &Tool, plans: &[Plan]) -> Result<(), RepoError> {
+        let mut d = self.lock();
+        if d.tools.contains_key(&tool.id) {
+            return Err(RepoError::Conflict(Conflict::Key { table: "tools" }));
+        }
+        if !d.sellers.contains_key(&tool.seller_id) {
+            return Err(RepoError::NotFound);
+        }
+        for (i, plan) in plans.iter().enumerate() {
+            if plan.item() != ItemRef::Tool(tool.id) {
+                return Err(RepoError::NotFound);
+            }
+            if d.plans
+                .iter()
+                .chain(&plans[..i])
+                .any(|p| p.id() == plan.id())
+            {
+                return Err(RepoError::Conflict(Conflict::Key { table: "plans" }));
+            }
+            if plans[..i].iter().any(|p| p.code() == plan.code()) {
+                return Err(RepoError::Conflict(Conflict::PlanCode));
+            }
+        }
+        d.tools.insert(tool.id, tool.clone());
+        d.plans.extend(plans.iter().cloned());
         Ok(())
     }
 

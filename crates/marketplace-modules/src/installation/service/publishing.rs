@@ -48,7 +48,33 @@ impl InstallationService {
         tool: ToolId,
         release: NewRelease<ToolId>,
     ) -> Result<PublishedVersion, PublishingError> {
-        require(actor, InstallPermission::PublishVersions).map_err(PublishingError::Forbidden)?;
+        self.publish_as(actor, InstallPermission::PublishVersions, tool, release)
+            .await
+    }
+
+    /// Publishes the version an approved listing proposes (R-G3), as
+    /// [`Self::publish_version`] does, allowed to those who publish listings.
+    ///
+    /// # Errors
+    /// `Forbidden` without `PublishListings`; otherwise as [`Self::publish_version`].
+    pub async fn publish_listed_version(
+        &self,
+        actor: &Actor,
+        tool: ToolId,
+        release: NewRelease<ToolId>,
+    ) -> Result<PublishedVersion, PublishingError> {
+        self.publish_as(actor, InstallPermission::PublishListings, tool, release)
+            .await
+    }
+
+    async fn publish_as(
+        &self,
+        actor: &Actor,
+        permission: InstallPermission,
+        tool: ToolId,
+        release: NewRelease<ToolId>,
+    ) -> Result<PublishedVersion, PublishingError> {
+        require(actor, permission).map_err(PublishingError::Forbidden)?;
         let roots: Vec<ToolId> = std::iter::once(tool)
             .chain(release.dependencies.iter().map(|d| *d.module()))
             .collect();

@@ -32,6 +32,10 @@ fn documented(permission: InstallPermission, o: OrgRole, p: PlatformRole) -> boo
             matches!(p, PlatformRole::SuperAdmin | PlatformRole::Admin)
         }
         InstallPermission::BrowseVersions => true,
+        InstallPermission::PublishListings => matches!(
+            p,
+            PlatformRole::SuperAdmin | PlatformRole::Admin | PlatformRole::Moderator
+        ),
     }
 }
 
@@ -51,7 +55,7 @@ fn r_p1_install_permissions_join_the_matrix() {
             }
         }
     }
-    assert_eq!(cells, 5 * 4 * 5);
+    assert_eq!(cells, 6 * 4 * 5);
 }
 
 fn install_request() -> ChangeRequest {
