@@ -13,7 +13,7 @@ use marketplace_licensing::api_key::{ApiKeyService, KeyHolder, KeyUpkeep, Scope}
 
 use super::{AuthError, Credential, credential, verify_bearer};
 use crate::error::ApiError;
-use crate::rate_limit::AuthenticatedKey;
+use crate::rate_limit::{AuthenticatedKey, KeyRefused};
 use crate::state::Services;
 
 /// The scope an endpoint asks of an API key.
@@ -101,6 +101,9 @@ async fn principal(req: &HttpRequest, scope: Scope) -> Result<Option<Principal>,
     if let Some(AuthenticatedKey(holder)) = req.extensions().get::<AuthenticatedKey>().cloned() {
         holder.require(scope)?;
         return Ok(Some(Principal::Key(holder)));
+    }
+    if let Some(KeyRefused(refused)) = req.extensions_mut().remove::<KeyRefused>() {
+        return Err(refused.into());
     }
     let keys = &req
         .app_data::<web::Data<Services>>()

@@ -242,6 +242,11 @@ impl<C: Clock + Clone> RateLimiter<C> {
 #[derive(Clone, Debug)]
 pub(crate) struct AuthenticatedKey(pub KeyHolder);
 
+/// An API key the limiter could not authenticate (unknown, revoked, or the store failed):
+/// the extractor answers with it instead of looking the key up a second time.
+#[derive(Debug)]
+pub(crate) struct KeyRefused(pub crate::auth::AuthError);
+
 /// The middleware over `/v1`: resolves the caller, counts the call, and answers 429
 /// without running the handler when the caller is over their limit. An application
 /// mounted without a [`RateLimiter`] (an embedding of its own) is not limited.
@@ -262,7 +267,11 @@ pub async fn limit(
     match limiter.check(subject) {
         Ok(figures) => {
             let mut res = next.call(req).await?;
-            if let Some(figures) = figures {
+            // A handler that answered with figures of its own (a usage quota, R-U4) keeps
+            // them: they are the more specific limit.
+            if let Some(figures) = figures
+                && !res.headers().contains_key(headers::LIMIT)
+            {
                 figures.write(res.headers_mut());
             }
             Ok(res.map_into_boxed_body())
@@ -303,7 +312,10 @@ async fn subject(req: &ServiceRequest, trust_forwarded: bool) -> Subject {
                     req.extensions_mut().insert(AuthenticatedKey(holder));
                     Subject::ApiKey(id)
                 }
-                Err(_) => by_address(),
+                Err(refused) => {
+                    req.extensions_mut().insert(KeyRefused(refused));
+                    by_address()
+                }
             }
         }
         Ok(Some(Credential::Other) | None) | Err(_) => by_address(),
