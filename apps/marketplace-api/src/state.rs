@@ -227,6 +227,10 @@ impl Services {
             p.clock.clone(),
             p.ids.clone(),
         );
+        let plans = match p.plans.read_model() {
+            Some(read_model) => plans.with_read_model(read_model),
+            None => plans,
+        };
         let installations = InstallationService::new(
             p.module_catalog.clone(),
             p.installations.clone(),

@@ -12,12 +12,15 @@
 //! runs at a time and the readers waiting on it share its answer. A failed check or reload
 //! is an error, never a stale answer.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use marketplace_domain::catalog::{CatalogReadModel, CatalogSnapshot};
+use marketplace_domain::item::ItemRef;
+use marketplace_domain::plan::{ItemPlans, PlanReadModel};
 use marketplace_domain::ports::RepoError;
 
 use crate::SeaOrmStore;
@@ -30,10 +33,17 @@ pub(crate) fn note_commit() {
     COMMITS.fetch_add(1, Ordering::AcqRel);
 }
 
+/// One version of the catalog in memory: tools and bundles, and every item's plans.
+#[derive(Debug, Default)]
+struct Copy {
+    catalog: Arc<CatalogSnapshot>,
+    plans: HashMap<ItemRef, ItemPlans>,
+}
+
 /// What the copy was last checked against.
 #[derive(Debug)]
 struct Checked {
-    snapshot: Arc<CatalogSnapshot>,
+    snapshot: Arc<Copy>,
     /// The counter the copy was read after; `None` before the first load.
     version: Option<i64>,
     /// The commit count and time when the last check started.
@@ -63,7 +73,7 @@ impl MemoryCatalog {
             store,
             poll,
             checked: Mutex::new(Checked {
-                snapshot: Arc::new(CatalogSnapshot::default()),
+                snapshot: Arc::new(Copy::default()),
                 version: None,
                 commits: 0,
                 at: Instant::now(),
@@ -73,13 +83,13 @@ impl MemoryCatalog {
     }
 
     /// The copy, when a check that started at or after (`commits`, `now`) vouches for it.
-    fn fresh(&self, commits: u64, now: Instant) -> Option<Arc<CatalogSnapshot>> {
+    fn fresh(&self, commits: u64, now: Instant) -> Option<Arc<Copy>> {
         let c = self.checked.lock().unwrap_or_else(PoisonError::into_inner);
         (c.version.is_some() && c.commits >= commits && now.duration_since(c.at) < self.poll)
             .then(|| c.snapshot.clone())
     }
 
-    async fn check(&self) -> Result<Arc<CatalogSnapshot>, RepoError> {
+    async fn check(&self) -> Result<Arc<Copy>, RepoError> {
         let commits = COMMITS.load(Ordering::Acquire);
         let at = Instant::now();
         let version = self.store.catalog_version().await?;
@@ -93,7 +103,10 @@ impl MemoryCatalog {
                 let (tools, bundles) = self.store.whole_catalog().await?;
                 let plans = self.store.every_lineup().await?;
                 tracing::debug!(version, tools = tools.len(), "catalog copy reloaded");
-                Arc::new(CatalogSnapshot::new(tools, bundles).with_plans(plans))
+                Arc::new(Copy {
+                    catalog: Arc::new(CatalogSnapshot::new(tools, bundles)),
+                    plans: plans.into_iter().map(|l| (l.item(), l)).collect(),
+                })
             }
         };
         let mut c = self.checked.lock().unwrap_or_else(PoisonError::into_inner);
@@ -107,9 +120,9 @@ impl MemoryCatalog {
     }
 }
 
-#[async_trait]
-impl CatalogReadModel for MemoryCatalog {
-    async fn snapshot(&self) -> Result<Arc<CatalogSnapshot>, RepoError> {
+impl MemoryCatalog {
+    /// The current copy: served as is while a recent check vouches for it, else checked.
+    async fn copy(&self) -> Result<Arc<Copy>, RepoError> {
         let commits = COMMITS.load(Ordering::Acquire);
         if let Some(snapshot) = self.fresh(commits, Instant::now()) {
             return Ok(snapshot);
@@ -121,8 +134,27 @@ impl CatalogReadModel for MemoryCatalog {
         }
         self.check().await
     }
+}
+
+#[async_trait]
+impl CatalogReadModel for MemoryCatalog {
+    async fn snapshot(&self) -> Result<Arc<CatalogSnapshot>, RepoError> {
+        Ok(self.copy().await?.catalog.clone())
+    }
 
     fn invalidate(&self) {
         note_commit();
+    }
+}
+
+#[async_trait]
+impl PlanReadModel for MemoryCatalog {
+    async fn item_plans(&self, item: ItemRef) -> Result<ItemPlans, RepoError> {
+        let copy = self.copy().await?;
+        Ok(copy
+            .plans
+            .get(&item)
+            .cloned()
+            .unwrap_or_else(|| ItemPlans::empty(item)))
     }
 }

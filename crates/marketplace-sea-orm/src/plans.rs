@@ -217,6 +217,12 @@ impl PlanRepository for SeaOrmStore {
         .await
     }
 
+    fn read_model(&self) -> Option<std::sync::Arc<dyn marketplace_domain::plan::PlanReadModel>> {
+        self.memory_catalog
+            .clone()
+            .map(|m| m as std::sync::Arc<dyn marketplace_domain::plan::PlanReadModel>)
+    }
+
     async fn insert_tool_with_plans(&self, tool: &Tool, plans: &[Plan]) -> Result<(), RepoError> {
         let model = &tool_model(tool)?;
         let now = self.now();

@@ -10,9 +10,7 @@ use crate::catalog::{
     ToolPatch,
 };
 use crate::ids::{BundleId, ToolId};
-use crate::item::ItemRef;
 use crate::paging::{Page, PageRequest};
-use crate::plan::ItemPlans;
 use crate::ports::{Clock, IdGenerator, IdGeneratorExt};
 
 /// Browsing and editing the global catalog.
@@ -98,15 +96,6 @@ impl CatalogService {
             return snapshot.tool(id).cloned().ok_or(CatalogError::NotFound);
         }
         self.catalog.tool(id).await?.ok_or(CatalogError::NotFound)
-    }
-
-    /// R-B1: the item's plans (archived ones included) from the in-memory copy, when
-    /// browsing has one; `None` otherwise, for the caller to read the plan repository.
-    ///
-    /// # Errors
-    /// `Infrastructure` when the copy cannot be brought up to date.
-    pub async fn cached_plans(&self, item: ItemRef) -> Result<Option<ItemPlans>, CatalogError> {
-        Ok(self.snapshot().await?.map(|snapshot| snapshot.plans(item)))
     }
 
     /// Every category with its count of purchasable tools, zero counts included, as one

@@ -12,9 +12,7 @@ use crate::catalog::{
     Bundle, BundleStatus, CategoryCount, SortBy, SortOrder, Tool, ToolCategory, ToolFilter, search,
 };
 use crate::ids::{BundleId, ToolId};
-use crate::item::ItemRef;
 use crate::paging::{Page, PageRequest};
-use crate::plan::ItemPlans;
 
 /// One consistent copy of the catalog, read-only once built.
 #[derive(Clone, Debug, Default)]
@@ -29,10 +27,6 @@ pub struct CatalogSnapshot {
     bundles: Vec<Bundle>,
     bundle_at: HashMap<BundleId, usize>,
     categories: Vec<CategoryCount>,
-    /// Each item's plans in display order, archived ones included (R-B1): what
-    /// [`crate::plan::PlanRepository::item_plans`] answers, so one tool or bundle is
-    /// served without a round trip. Items without plans are absent.
-    plans: HashMap<ItemRef, ItemPlans>,
 }
 
 impl CatalogSnapshot {
@@ -89,25 +83,7 @@ impl CatalogSnapshot {
             bundles,
             bundle_at,
             categories,
-            plans: HashMap::new(),
         }
-    }
-
-    /// The same copy holding `lineups`, the plans of its items (one lineup per item).
-    #[must_use]
-    pub fn with_plans(mut self, lineups: impl IntoIterator<Item = ItemPlans>) -> Self {
-        self.plans = lineups.into_iter().map(|l| (l.item(), l)).collect();
-        self
-    }
-
-    /// R-B1: the item's plans in display order, archived ones included; an empty lineup
-    /// for an item without plans.
-    #[must_use]
-    pub fn plans(&self, item: ItemRef) -> ItemPlans {
-        self.plans
-            .get(&item)
-            .cloned()
-            .unwrap_or_else(|| ItemPlans::empty(item))
     }
 
     /// How many tools the copy holds.

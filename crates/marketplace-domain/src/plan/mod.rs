@@ -37,7 +37,7 @@ pub use migration::{plan_for_bundle_price, plan_for_price_model};
 pub use names::{PlanCode, PlanName, ProviderPriceId};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockPlanRepository;
-pub use ports::PlanRepository;
+pub use ports::{PlanReadModel, PlanRepository};
 pub use quota::{MeterKey, OveragePrice, Quota, QuotaKind, Quotas};
 pub use service::{PlanService, PlanServiceError};
 pub use totals::{PlanLine, PlanTotals, RecurringTotal};

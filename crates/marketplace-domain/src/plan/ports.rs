@@ -8,6 +8,19 @@ use crate::ports::RepoError;
 
 use super::{ItemPlans, Plan, SaleRecord};
 
+/// The plans half of the catalog's in-memory copy (R-B1), kept current with the store
+/// exactly as the catalog's own copy (see [`crate::catalog::CatalogReadModel`]). Browsing
+/// only: carts and checkout read live plans through [`PlanRepository`].
+#[async_trait]
+pub trait PlanReadModel: Send + Sync {
+    /// The item's plans in display order, archived ones included, as the copy holds them;
+    /// an empty lineup for an item without plans.
+    ///
+    /// # Errors
+    /// `RepoError::Unavailable` when the copy cannot be brought up to date.
+    async fn item_plans(&self, item: ItemRef) -> Result<ItemPlans, RepoError>;
+}
+
 /// The plans of every tool and bundle (R-B1). No org scoping: the catalog is global.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -43,6 +56,12 @@ pub trait PlanRepository: Send + Sync {
         tool: &crate::catalog::Tool,
         plans: &[Plan],
     ) -> Result<(), RepoError>;
+
+    /// The in-memory copy browsing should read, when this store keeps one; `None` (the
+    /// default) browses the repository itself.
+    fn read_model(&self) -> Option<std::sync::Arc<dyn PlanReadModel>> {
+        None
+    }
 
     /// Replaces a plan's editable fields (name, price, interval, trial, quotas, provider
     /// price, status); its item, code and position stay.

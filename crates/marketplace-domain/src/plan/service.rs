@@ -13,7 +13,7 @@ use crate::ports::{Clock, Conflict, IdGenerator, IdGeneratorExt, RepoError};
 
 use super::{
     BundlePlanError, BundlePlanPricing, ItemPlans, Plan, PlanCode, PlanDraft, PlanEdit, PlanError,
-    PlanRepository, included_plans, plan_for_bundle_price, plan_for_price_model,
+    PlanReadModel, PlanRepository, included_plans, plan_for_bundle_price, plan_for_price_model,
 };
 
 /// What the plan use cases can fail with.
@@ -51,6 +51,8 @@ impl From<RepoError> for PlanServiceError {
 pub struct PlanService {
     items: CatalogService,
     plans: Arc<dyn PlanRepository>,
+    /// The in-memory copy browsing reads, when the store keeps one.
+    read_model: Option<Arc<dyn PlanReadModel>>,
     catalog: Arc<dyn CatalogRepository>,
     audit: Arc<dyn AuditLog>,
     clock: Arc<dyn Clock>,
@@ -76,12 +78,20 @@ impl PlanService {
         Self {
             items,
             plans,
+            read_model: None,
             catalog,
             audit,
             clock,
             ids,
             policy: AccessPolicy,
         }
+    }
+
+    /// Browsing reads the item's plans from the in-memory `read_model`.
+    #[must_use]
+    pub fn with_read_model(mut self, read_model: Arc<dyn PlanReadModel>) -> Self {
+        self.read_model = Some(read_model);
+        self
     }
 
     /// Adds a tool to the catalog, sold through the plan its price model becomes (R-B2;
@@ -207,8 +217,8 @@ impl PlanService {
     pub async fn plans(&self, actor: &Actor, item: ItemRef) -> Result<ItemPlans, PlanServiceError> {
         self.policy.require(actor, Permission::BrowseCatalog)?;
         // Browsing reads the catalog's in-memory copy, which holds the plans too.
-        let lineup = match self.items.cached_plans(item).await? {
-            Some(lineup) => lineup,
+        let lineup = match &self.read_model {
+            Some(model) => model.item_plans(item).await?,
             None => self.plans.item_plans(item).await?,
         };
         if self.policy.allows(actor, Permission::ManageCatalog) {

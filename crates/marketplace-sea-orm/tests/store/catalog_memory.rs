@@ -10,7 +10,7 @@ use marketplace_domain::catalog::{
 };
 use marketplace_domain::ids::PlanId;
 use marketplace_domain::item::ItemRef;
-use marketplace_domain::plan::{Plan, PlanRepository, plan_for_price_model};
+use marketplace_domain::plan::{Plan, PlanReadModel, PlanRepository, plan_for_price_model};
 use marketplace_domain::revenue::{FeeRate, SellerKind, SellerTerms};
 use marketplace_domain::tier::Tier;
 use marketplace_sea_orm::{MemoryCatalog, SeaOrmStore};
@@ -280,20 +280,26 @@ async fn plans_are_served_from_memory(db: &TestDb) {
         .expect("a generated tool with a price model a plan can carry");
     let item = ItemRef::Tool(tool.id);
     assert_eq!(
-        memory.snapshot().await.unwrap().plans(item),
+        PlanReadModel::item_plans(&memory, item).await.unwrap(),
         store.item_plans(item).await.unwrap()
     );
 
     let plan = Plan::new(PlanId::from_uuid(Uuid::new_v4()), item, draft).unwrap();
     store.insert_plan(&plan).await.unwrap();
-    let snapshot = memory.snapshot().await.unwrap();
     assert!(
-        snapshot.plans(item).plans().contains(&plan),
+        PlanReadModel::item_plans(&memory, item)
+            .await
+            .unwrap()
+            .plans()
+            .contains(&plan),
         "this replica's new plan is served at once"
     );
     for t in &tools {
         let item = ItemRef::Tool(t.id);
-        assert_eq!(snapshot.plans(item), store.item_plans(item).await.unwrap());
+        assert_eq!(
+            PlanReadModel::item_plans(&memory, item).await.unwrap(),
+            store.item_plans(item).await.unwrap()
+        );
     }
 
     db.app
@@ -302,7 +308,7 @@ async fn plans_are_served_from_memory(db: &TestDb) {
         .await
         .unwrap();
     tokio::time::sleep(poll + Duration::from_millis(50)).await;
-    let seen = memory.snapshot().await.unwrap().plans(item);
+    let seen = PlanReadModel::item_plans(&memory, item).await.unwrap();
     assert!(
         seen.plans()
             .iter()
