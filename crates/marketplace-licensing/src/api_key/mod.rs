@@ -7,11 +7,13 @@
 //!   malformed before any read; only an HMAC digest is stored ([`token`], [`digest`]).
 //! - R-A3 A presented key becomes a [`KeyHolder`] of its org and scopes, or a typed 401;
 //!   a missing scope is 403; the last use is written at most once a minute
-//!   ([`ApiKeyService::authenticate`]).
+//!   ([`ApiKeyService::authenticate`]); a key's record is reused for [`KEY_CACHE_TTL`]
+//!   without a read, and a revocation made here drops it at once ([`cache`]).
 //! - R-A4 Only the org's owners and admins create, list and revoke keys; lists show a
 //!   hint, never the key (`ManageApiKeys` in the kernel's permission matrix, [`KeyHint`]).
 
 mod base62;
+pub mod cache;
 pub mod digest;
 pub mod ports;
 pub mod record;
@@ -24,6 +26,7 @@ mod proptests;
 #[cfg(test)]
 mod service_tests;
 
+pub use cache::KEY_CACHE_TTL;
 pub use digest::{KeyDigest, KeyDigester, WeakDigestSecret};
 pub use ports::{ApiKeyRepository, RandomSource};
 #[cfg(any(test, feature = "mocks"))]

@@ -12,6 +12,7 @@ use marketplace_kernel::ids::OrgId;
 use marketplace_kernel::paging::{Page, PageRequest};
 use marketplace_kernel::store::RepoError;
 
+use super::cache::KeyCache;
 use super::digest::{KeyDigest, KeyDigester};
 use super::ports::{ApiKeyRepository, RandomSource};
 use super::record::{ApiKey, KeyLabel, KeyState};
@@ -203,6 +204,8 @@ pub struct ApiKeyService {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
     environment: KeyEnvironment,
+    /// Shared by the clones of one service: what this process read recently.
+    recent: Arc<KeyCache>,
 }
 
 impl fmt::Debug for ApiKeyService {
@@ -230,6 +233,7 @@ impl ApiKeyService {
             clock,
             ids,
             environment,
+            recent: Arc::new(KeyCache::default()),
         }
     }
 
@@ -289,10 +293,14 @@ impl ApiKeyService {
     /// `Forbidden` (nothing touched), `NotFound` for a key of no org or of another, `Store`.
     pub async fn revoke(&self, actor: &Actor, id: ApiKeyId) -> Result<ApiKey, RevokeApiKeyError> {
         AccessPolicy.require(actor, Permission::ManageApiKeys)?;
-        self.keys
+        let revoked = self
+            .keys
             .revoke(actor.org_id, id, self.clock.now())
             .await?
-            .ok_or(RevokeApiKeyError::NotFound)
+            .ok_or(RevokeApiKeyError::NotFound)?;
+        // Refused at once here; other processes see it within `KEY_CACHE_TTL`.
+        self.recent.forget(id);
+        Ok(revoked)
     }
 
     /// R-A2, R-A3: the principal a presented key acts as. The key's shape, checksum and
@@ -313,13 +321,15 @@ impl ApiKeyService {
             KeyState::Expired => return Err(AuthenticateError::Expired),
             KeyState::Active => {}
         }
-        let upkeep =
-            (moved_digest.is_some() || record.use_worth_recording(now)).then_some(KeyUpkeep {
+        let upkeep = (moved_digest.is_some() || record.use_worth_recording(now)).then(|| {
+            self.recent.note_use(&self.digester.digest(&key), now);
+            KeyUpkeep {
                 org_id: record.org_id,
                 key_id: record.id,
                 used_at: now,
                 digest: moved_digest,
-            });
+            }
+        });
         Ok(Authenticated {
             holder: KeyHolder::new(record.org_id, record.id, record.scopes),
             upkeep,
@@ -349,7 +359,12 @@ impl ApiKeyService {
         key: &ApiKeyToken,
     ) -> Result<Option<(ApiKey, Option<KeyDigest>)>, RepoError> {
         let current = self.digester.digest(key);
+        let now = self.clock.now();
+        if let Some(record) = self.recent.get(&current, now) {
+            return Ok(Some((record, None)));
+        }
         if let Some(record) = self.keys.find_by_digest(&current).await? {
+            self.recent.put(current, record.clone(), now);
             return Ok(Some((record, None)));
         }
         for previous in self.digester.previous_digests(key) {

@@ -1,6 +1,7 @@
 //! The API key use cases against mocked ports: every rule R-A1..R-A4 by name.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use marketplace_kernel::access::{Actor, OrgRole, PlatformRole};
@@ -12,6 +13,7 @@ use mockall::predicate::eq;
 use uuid::Uuid;
 
 use super::*;
+use crate::api_key::KEY_CACHE_TTL;
 use crate::ids::ApiKeyId;
 use marketplace_kernel::access::{Forbidden, Permission};
 
@@ -476,5 +478,125 @@ async fn r_a4_revoke_answers_the_record_and_a_key_of_another_org_is_not_found() 
     assert!(matches!(
         service.revoke(&actor(OrgRole::Owner), other).await,
         Err(RevokeApiKeyError::NotFound)
+    ));
+}
+
+/// A service whose clock reads `now()` plus the seconds the test puts in `offset`.
+fn service_at(keys: MockApiKeyRepository, offset: &Arc<AtomicI64>) -> ApiKeyService {
+    let offset = Arc::clone(offset);
+    let mut clock = MockClock::new();
+    clock
+        .expect_now()
+        .returning(move || now() + TimeDelta::seconds(offset.load(Ordering::SeqCst)));
+    let mut ids = MockIdGenerator::new();
+    ids.expect_new_uuid().returning(|| key_id().as_uuid());
+    ApiKeyService::new(
+        Arc::new(keys),
+        Arc::new(random()),
+        KeyDigester::new(&SECRET).unwrap(),
+        Arc::new(clock),
+        Arc::new(ids),
+        KeyEnvironment::Live,
+    )
+}
+
+/// A store answering the fixture key's lookups with `answer(n)` for the n-th lookup,
+/// expecting exactly `reads` of them.
+fn store_answering(
+    reads: usize,
+    answer: impl Fn(usize) -> ApiKey + Send + 'static,
+) -> MockApiKeyRepository {
+    let digest = KeyDigester::new(&SECRET).unwrap().digest(&presented());
+    let count = AtomicUsize::new(0);
+    let mut keys = MockApiKeyRepository::new();
+    keys.expect_find_by_digest()
+        .withf(move |d| *d == digest)
+        .times(reads)
+        .returning(move |_| Ok(Some(answer(count.fetch_add(1, Ordering::SeqCst)))));
+    keys
+}
+
+#[tokio::test]
+async fn r_a3_a_key_presented_again_is_read_again_only_when_its_cache_entry_lapses() {
+    let offset = Arc::new(AtomicI64::new(0));
+    // Read at 0 s and again at KEY_CACHE_TTL; the uses in between come from memory.
+    let service = service_at(store_answering(2, |_| stored(&[Scope::UsageRead])), &offset);
+    let first = service.authenticate(presented().expose_secret()).await;
+    assert!(
+        first.unwrap().upkeep.is_some(),
+        "never used: the use is recorded"
+    );
+    offset.store(KEY_CACHE_TTL.num_seconds() - 1, Ordering::SeqCst);
+    let cached = service
+        .clone()
+        .authenticate(presented().expose_secret())
+        .await
+        .unwrap();
+    assert_eq!(cached.holder.org_id(), org());
+    assert!(
+        cached.upkeep.is_none(),
+        "the use recorded a moment ago is not recorded again"
+    );
+    offset.store(KEY_CACHE_TTL.num_seconds(), Ordering::SeqCst);
+    service
+        .authenticate(presented().expose_secret())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn r_a3_an_expiry_takes_effect_on_time_for_a_key_held_in_memory() {
+    let offset = Arc::new(AtomicI64::new(0));
+    let service = service_at(
+        store_answering(1, |_| {
+            let mut record = stored(&[Scope::UsageRead]);
+            record.expires_at = Some(now() + TimeDelta::seconds(2));
+            record
+        }),
+        &offset,
+    );
+    service
+        .authenticate(presented().expose_secret())
+        .await
+        .unwrap();
+    offset.store(2, Ordering::SeqCst);
+    assert!(matches!(
+        service.authenticate(presented().expose_secret()).await,
+        Err(AuthenticateError::Expired)
+    ));
+}
+
+#[tokio::test]
+async fn r_a4_a_revoked_key_is_refused_at_once_by_the_process_that_revoked_it() {
+    let offset = Arc::new(AtomicI64::new(0));
+    // The second lookup, right after the revocation, finds the revoked record.
+    let mut keys = store_answering(2, |n| {
+        let mut record = stored(&[Scope::UsageRead]);
+        if n > 0 {
+            record.revoked_at = Some(now());
+        }
+        record
+    });
+    keys.expect_revoke()
+        .with(eq(org()), eq(key_id()), eq(now()))
+        .times(1)
+        .returning(|_, _, at| {
+            let mut record = stored(&[Scope::UsageRead]);
+            record.revoked_at = Some(at);
+            Ok(Some(record))
+        });
+    let service = service_at(keys, &offset);
+    service
+        .authenticate(presented().expose_secret())
+        .await
+        .unwrap();
+    service
+        .clone()
+        .revoke(&actor(OrgRole::Admin), key_id())
+        .await
+        .unwrap();
+    assert!(matches!(
+        service.authenticate(presented().expose_secret()).await,
+        Err(AuthenticateError::Revoked)
     ));
 }
