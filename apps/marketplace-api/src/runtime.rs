@@ -269,6 +269,7 @@ pub fn ports_with(
         usage: store.clone(),
         meters: store.clone(),
         meter_registry: store.clone(),
+        access_reads: store.clone(),
         audit: store,
         payments,
         clock,

@@ -99,6 +99,8 @@ pub struct Ports {
     pub meters: Arc<dyn marketplace_metering::service::ports::MeterDefinitions>,
     /// Where catalog admins define meters (R-U1).
     pub meter_registry: Arc<dyn marketplace_metering::service::ports::MeterRegistry>,
+    /// The access answer's reads at once (R-U6).
+    pub access_reads: Arc<dyn marketplace_metering::service::ports::AccessReads>,
 }
 
 /// The use cases, as handlers see them.
@@ -197,7 +199,8 @@ impl Services {
                 p.holdings.clone(),
                 p.clock.clone(),
             )),
-        );
+        )
+        .with_access_reads(p.access_reads.clone());
         let renewals = RenewalService::new(
             p.renewals.clone(),
             p.purchases.clone(),

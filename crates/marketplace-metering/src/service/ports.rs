@@ -91,6 +91,44 @@ pub trait Entitlements: Send + Sync {
     async fn held(&self, org: OrgId, tools: &[ToolId]) -> Result<BTreeSet<ToolId>, RepoError>;
 }
 
+/// What the access answer (R-U6) needs to know about one org and one tool at an instant.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccessFacts {
+    /// Whether the org holds an entitlement to the tool in force at the instant (R-E3).
+    pub held: bool,
+    /// The org's plan for the tool in force at the instant, as
+    /// [`MeterDefinitions::active_plan`] answers it.
+    pub plan: Option<ActivePlan>,
+    /// For a meter asked about: whether the plan limits it or the tool defines it, so a
+    /// misspelt meter is not taken for an unlimited one. False without a meter.
+    pub meter_known: bool,
+    /// For a meter asked about: its billing-period totals by period start, among them the
+    /// one of the period usage is counted in at the instant ([`usage_period`] of
+    /// [`AccessFacts::plan`]) when anything was counted there. Others may come along: the
+    /// answer picks by start, in Rust, so timestamps compare as values on every backend.
+    ///
+    /// [`usage_period`]: super::plan::usage_period
+    pub totals: Vec<(DateTime<Utc>, PeriodTotal)>,
+}
+
+/// The reads of the access answer (R-U6) in one go. Without the tool held, an adapter may
+/// leave the other facts empty.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait AccessReads: Send + Sync {
+    /// The facts about `org` and `tool` at `at`, for `meter` when one is asked about.
+    ///
+    /// # Errors
+    /// [`RepoError::Unavailable`], also for a stored row the domain refuses.
+    async fn access_facts(
+        &self,
+        org: OrgId,
+        tool: ToolId,
+        meter: Option<MeterKey>,
+        at: DateTime<Utc>,
+    ) -> Result<AccessFacts, RepoError>;
+}
+
 /// Usage events and the totals beside them (R-U2, R-U3, R-U4).
 ///
 /// The contract of [`UsageStore::record`], which keeps every event counted once and every

@@ -37,7 +37,7 @@ const METER_COLUMNS: &str = "tool_id, meter, aggregation, unit, distinct_by";
 /// linked purchases by, lowest position first when several match. Which purchase is in
 /// force at an instant is decided in Rust, so timestamps are compared as values on both
 /// backends.
-const SUBSCRIBED_PLANS: &str = "SELECT p.tool_id, p.period_start, p.period_end, \
+pub(super) const SUBSCRIBED_PLANS: &str = "SELECT p.tool_id, p.period_start, p.period_end, \
      pl.code, pl.currency, pl.quotas \
      FROM purchases p JOIN plans pl ON pl.id = p.plan_id OR (p.plan_id IS NULL \
          AND pl.tool_id = p.tool_id AND pl.price_amount = p.amount \
@@ -90,7 +90,7 @@ fn plan_quotas(quotas: &Quotas) -> Result<PlanQuotas, RepoError> {
 }
 
 /// One subscribed plan row, with the period its purchase stands at.
-fn read_plan(row: &QueryResult) -> Result<ActivePlan, RepoError> {
+pub(super) fn read_plan(row: &QueryResult) -> Result<ActivePlan, RepoError> {
     let tool: Uuid = row.try_get("", "tool_id").map_err(map_db)?;
     let start: DateTime<Utc> = row.try_get("", "period_start").map_err(map_db)?;
     let end: DateTime<Utc> = row.try_get("", "period_end").map_err(map_db)?;

@@ -12,6 +12,7 @@
 //! - [`definitions`]: the meters of `tool_meters` and the plans orgs subscribe to, for the
 //!   meter and plan definitions port, and the meter registry catalog admins write.
 
+mod access;
 mod definitions;
 mod record;
 mod sql;
@@ -34,7 +35,7 @@ use crate::SeaOrmStore;
 use crate::error::{corrupt, map_db};
 use crate::tenant::{Scope, commit};
 
-const TOTAL_COLUMNS: &str = "aggregation, events, usage, latest_at, latest_event";
+pub(super) const TOTAL_COLUMNS: &str = "aggregation, events, usage, latest_at, latest_event";
 
 #[async_trait]
 impl UsageStore for SeaOrmStore {

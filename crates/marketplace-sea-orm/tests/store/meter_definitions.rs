@@ -12,7 +12,9 @@ use marketplace_domain::plan::{
     PlanName, PlanRepository, Quota as PlanQuota, QuotaKind, Quotas, TrialDays,
 };
 use marketplace_domain::ports::RepoError;
-use marketplace_metering::service::ports::{Defined, MeterDefinitions, MeterRegistry};
+use marketplace_metering::service::ports::{
+    AccessFacts, AccessReads, Defined, MeterDefinitions, MeterRegistry,
+};
 use marketplace_metering::{Aggregation, BillingPeriod, Meter, MeterKey, Quota, Unit};
 use marketplace_testkit::builders::{ToolBuilder, t0, unique_uuid, usd, user_id};
 use rust_decimal::Decimal;
@@ -59,7 +61,9 @@ fn metered_plan(tool: ToolId) -> Plan {
     .unwrap()
 }
 
-async fn r_u1_r_u4_meters_and_plans_are_read_from_the_catalog_and_purchases(db: TestDb) {
+async fn r_u1_r_u4_r_u6_meters_plans_and_access_facts_are_read_from_the_catalog_and_purchases(
+    db: TestDb,
+) {
     let store = db.store();
     let seller = fixtures::seller(&store).await;
     let tool = ToolBuilder::new()
@@ -144,8 +148,34 @@ async fn r_u1_r_u4_meters_and_plans_are_read_from_the_catalog_and_purchases(db: 
             .unwrap(),
         None
     );
+    // R-U6: the access answer's facts, read in one statement.
+    let facts = store
+        .access_facts(org, tool.id, Some(key("api_calls")), during)
+        .await
+        .unwrap();
+    assert!(facts.held && facts.meter_known);
+    assert_eq!(facts.plan, Some(plan.clone()));
+    assert!(facts.totals.is_empty(), "nothing counted yet");
+    let typo = store
+        .access_facts(org, tool.id, Some(key("api_callz")), during)
+        .await
+        .unwrap();
+    assert!(typo.held && !typo.meter_known);
+    let bare = store
+        .access_facts(org, tool.id, None, during)
+        .await
+        .unwrap();
+    assert!(bare.held && !bare.meter_known);
+    assert_eq!(bare.plan, Some(plan.clone()));
     // Another org has no plan of it.
     let stranger = fixtures::org(&store, "0").await;
+    assert_eq!(
+        store
+            .access_facts(stranger, tool.id, Some(key("api_calls")), during)
+            .await
+            .unwrap(),
+        AccessFacts::default()
+    );
     assert!(
         store
             .active_plans(stranger, during)
@@ -157,15 +187,19 @@ async fn r_u1_r_u4_meters_and_plans_are_read_from_the_catalog_and_purchases(db: 
 }
 
 #[tokio::test]
-async fn sqlite_r_u1_r_u4_meters_and_plans_are_read_from_the_catalog_and_purchases() {
-    r_u1_r_u4_meters_and_plans_are_read_from_the_catalog_and_purchases(TestDb::sqlite().await)
-        .await;
+async fn sqlite_r_u1_r_u4_r_u6_meters_plans_and_access_facts_are_read_from_the_catalog_and_purchases()
+ {
+    r_u1_r_u4_r_u6_meters_plans_and_access_facts_are_read_from_the_catalog_and_purchases(
+        TestDb::sqlite().await,
+    )
+    .await;
 }
 
 #[tokio::test]
-async fn postgres_r_u1_r_u4_meters_and_plans_are_read_from_the_catalog_and_purchases() {
+async fn postgres_r_u1_r_u4_r_u6_meters_plans_and_access_facts_are_read_from_the_catalog_and_purchases()
+ {
     let Some(db) = TestDb::postgres("usage definitions").await else {
         return;
     };
-    r_u1_r_u4_meters_and_plans_are_read_from_the_catalog_and_purchases(db).await;
+    r_u1_r_u4_r_u6_meters_plans_and_access_facts_are_read_from_the_catalog_and_purchases(db).await;
 }

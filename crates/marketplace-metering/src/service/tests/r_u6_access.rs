@@ -5,7 +5,7 @@ use rust_decimal::{Decimal, dec};
 
 use super::support::*;
 use crate::service::{UsageError, UsagePermission};
-use crate::{AccessAnswer, BillingPeriod};
+use crate::{AccessAnswer, BillingPeriod, MeterKey};
 
 fn checker() -> crate::service::UsageCaller {
     key_holder(&[UsagePermission::CheckAccess])
@@ -180,4 +180,55 @@ async fn r_u6_a_caller_who_may_not_check_access_touches_no_port() {
             "{answer:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn r_u6_read_at_once_the_answer_counts_only_the_total_of_the_period_in_force() {
+    let mut reads = crate::service::ports::MockAccessReads::new();
+    reads
+        .expect_access_facts()
+        .times(1)
+        .withf(|org_id, tool_id, meter, at| {
+            (*org_id, *tool_id, meter.as_ref().map(MeterKey::as_str), *at)
+                == (org(), tool(), Some("api_calls"), now())
+        })
+        .returning(|_, _, _, _| {
+            let earlier = period().start() - chrono::TimeDelta::days(30);
+            Ok(crate::service::ports::AccessFacts {
+                held: true,
+                plan: Some(plan(&[("api_calls", hard(dec!(10)))])),
+                meter_known: true,
+                // Another period's total comes along and counts for nothing.
+                totals: vec![
+                    (earlier, calls_total(9)),
+                    (period().start(), calls_total(4)),
+                ],
+            })
+        });
+    let answer = crate::service::AccessService::over(std::sync::Arc::new(reads))
+        .access(&checker(), tool(), Some(&key("api_calls")), now())
+        .await
+        .unwrap();
+    assert_eq!(
+        answer,
+        AccessAnswer::granted(Some("PRO".into())).with_meter(dec!(4), Some(&hard(dec!(10))))
+    );
+}
+
+#[tokio::test]
+async fn r_u6_read_at_once_a_meter_neither_limited_nor_defined_is_refused() {
+    let mut reads = crate::service::ports::MockAccessReads::new();
+    reads
+        .expect_access_facts()
+        .times(1)
+        .returning(|_, _, _, _| {
+            Ok(crate::service::ports::AccessFacts {
+                held: true,
+                ..Default::default()
+            })
+        });
+    let refused = crate::service::AccessService::over(std::sync::Arc::new(reads))
+        .access(&checker(), tool(), Some(&key("api_callz")), now())
+        .await;
+    assert!(matches!(refused, Err(UsageError::UnknownMeter { .. })));
 }
