@@ -12,9 +12,9 @@ use uuid::Uuid;
 
 use marketplace_domain::cart::{CartView, Purchasability, check_item};
 use marketplace_domain::catalog::{
-    Bundle, BundleParts, BundleStatus, BundleTool, IntegrationType, ItemName, ItemRef, Offer,
-    PriceModel, Pricing, SortBy, SortOrder, Tool, ToolCategory, ToolFilter, ToolLinks, ToolQuery,
-    ToolStats, ToolStatus, Version,
+    Bundle, BundleParts, BundleStatus, BundleTool, CatalogSnapshot, IntegrationType, ItemName,
+    ItemRef, Offer, PriceModel, Pricing, SortBy, SortOrder, Tool, ToolCategory, ToolFilter,
+    ToolLinks, ToolQuery, ToolStats, ToolStatus, Version,
 };
 use marketplace_domain::entitlement::{Entitlement, EntitlementSource, HeldPurchase, Holdings};
 use marketplace_domain::ids::{BundleId, EntitlementId, OrgId, PurchaseId, SellerId, ToolId};
@@ -217,5 +217,42 @@ fn bench_catalog(c: &mut Criterion) {
     });
 }
 
-criterion_group!(hot_paths, bench_cart, bench_revenue, bench_catalog);
+/// The catalog in memory with 10,000 tools shaped like the HTTP load test's: the filtered
+/// page of 50 that `scripts/bench-http.sh` asks for (two categories, ACTIVE, price 10 to 250,
+/// offset 100, most purchased first), which walks every tool in order to count the total.
+fn bench_catalog_snapshot(c: &mut Criterion) {
+    let tools: Vec<Tool> = (1..=10_000_u128)
+        .map(|n| {
+            let mut t = tool(n, 500 + 100 * (n % 300) as i64);
+            if n % 10 == 0 {
+                t.status = ToolStatus::Beta;
+            }
+            t.stats.purchase_count = (n % 500) as u64;
+            t
+        })
+        .collect();
+    let snapshot = CatalogSnapshot::new(tools, Vec::new());
+    let filter = ok(ToolFilter::parse(ToolQuery {
+        categories: vec![ToolCategory::MarketIntelligence, ToolCategory::CrmTools],
+        statuses: vec![ToolStatus::Active],
+        price_min: Some(Decimal::from(10)),
+        price_max: Some(Decimal::from(250)),
+        limit: Some(50),
+        offset: Some(100),
+        sort_by: Some(SortBy::PurchaseCount),
+        sort_order: Some(SortOrder::Desc),
+        ..ToolQuery::default()
+    }));
+    c.bench_function("catalog/snapshot_filtered_page_of_50_in_10k", |b| {
+        b.iter(|| snapshot.search_tools(black_box(&filter)));
+    });
+}
+
+criterion_group!(
+    hot_paths,
+    bench_cart,
+    bench_revenue,
+    bench_catalog,
+    bench_catalog_snapshot
+);
 criterion_main!(hot_paths);

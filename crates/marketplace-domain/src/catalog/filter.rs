@@ -35,6 +35,33 @@ pub enum SortOrder {
 }
 crate::labelled!(SortOrder, "sort_order", { Asc => "asc", Desc => "desc" });
 
+/// The fields of a tool that every filter but the search text and the tags reads, copied out
+/// of the tool so that an index can test them without reaching the tool itself: the
+/// in-memory catalog walks every tool of a sort order to count a page's total, and a walk
+/// over these small values stays in the processor's cache where a walk over whole tools
+/// does not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ToolFacets {
+    pub category: ToolCategory,
+    pub required_tier: Tier,
+    pub status: ToolStatus,
+    pub is_featured: bool,
+    pub price: Decimal,
+}
+
+impl ToolFacets {
+    #[must_use]
+    pub fn of(tool: &crate::catalog::Tool) -> Self {
+        Self {
+            category: tool.category,
+            required_tier: tool.required_tier,
+            status: tool.status,
+            is_featured: tool.is_featured,
+            price: tool.price().amount(),
+        }
+    }
+}
+
 /// The filters as a caller sends them, before validation.
 #[derive(Clone, Debug, Default)]
 pub struct ToolQuery {
@@ -189,14 +216,24 @@ impl ToolFilter {
     /// Every filter but the search text.
     #[must_use]
     pub fn matches_facets(&self, tool: &crate::catalog::Tool) -> bool {
-        let price = tool.price().amount();
-        (self.categories.is_empty() || self.categories.contains(&tool.category))
-            && (self.tiers.is_empty() || self.tiers.contains(&tool.required_tier))
-            && (self.statuses.is_empty() || self.statuses.contains(&tool.status))
-            && self.price_min.is_none_or(|m| price >= m)
-            && self.price_max.is_none_or(|m| price <= m)
-            && (self.tags.is_empty() || tool.tags.iter().any(|t| self.tags.contains(t)))
-            && self.featured.is_none_or(|f| tool.is_featured == f)
+        self.admits(&ToolFacets::of(tool)) && self.matches_tags(tool)
+    }
+
+    /// Every filter but the search text and the tags, read from a tool's facets alone.
+    #[must_use]
+    pub fn admits(&self, facets: &ToolFacets) -> bool {
+        (self.categories.is_empty() || self.categories.contains(&facets.category))
+            && (self.tiers.is_empty() || self.tiers.contains(&facets.required_tier))
+            && (self.statuses.is_empty() || self.statuses.contains(&facets.status))
+            && self.price_min.is_none_or(|m| facets.price >= m)
+            && self.price_max.is_none_or(|m| facets.price <= m)
+            && self.featured.is_none_or(|f| facets.is_featured == f)
+    }
+
+    /// The tags filter: any of the asked tags (every tool when none is asked).
+    #[must_use]
+    pub fn matches_tags(&self, tool: &crate::catalog::Tool) -> bool {
+        self.tags.is_empty() || tool.tags.iter().any(|t| self.tags.contains(t))
     }
 
     /// How relevant `tool` is to the search text (0 without one).

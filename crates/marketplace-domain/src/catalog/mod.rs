@@ -20,7 +20,7 @@ pub use crate::item::{ItemKind, ItemRef};
 pub use crate::paging::{Page, PageRequest};
 pub use bundle::{Bundle, BundleParts, BundleStatus, BundleTool};
 pub use edit::{BundleDraft, BundlePatch, ToolDraft, ToolPatch};
-pub use filter::{SortBy, SortOrder, ToolFilter, ToolQuery};
+pub use filter::{SortBy, SortOrder, ToolFacets, ToolFilter, ToolQuery};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockCatalogRepository;
 pub use ports::{CatalogReadModel, CatalogRepository, CategoryCount, OfferGate, offers};
