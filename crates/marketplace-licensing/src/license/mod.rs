@@ -14,6 +14,7 @@
 //!   [`LicenseService::follow`]).
 
 pub mod activation;
+mod authentic;
 pub mod follow;
 pub mod ports;
 pub mod record;

@@ -11,10 +11,11 @@ use marketplace_kernel::paging::{Page, PageRequest};
 use marketplace_kernel::store::RepoError;
 use marketplace_license::{
     AnsweredLicense, FingerprintCheck, Keyring, LicenseKey, SignedAnswer, ValidationAnswer,
-    ValidationCode, ValidationFacts, Verifier, VerifyError,
+    ValidationCode, ValidationFacts, VerifyError,
 };
 
 use super::activation::{ActivationOutcome, NewActivation};
+use super::authentic::AuthenticKeys;
 use super::follow::{EntitlementChange, EntitlementGranted, EntitlementStanding, FollowError};
 use super::ports::{EntitlementFeed, LicenseRepository};
 use super::record::{License, LicenseError, unix_seconds};
@@ -195,7 +196,8 @@ impl From<RepoError> for Unresolved {
 pub struct LicenseService {
     licenses: Arc<dyn LicenseRepository>,
     keys: Arc<SigningKeys>,
-    verifier: Verifier,
+    /// Verifies presented keys, each genuine key once.
+    verifier: AuthenticKeys,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
     /// Where entitlements are read; without it licenses move only by [`Self::follow`].
@@ -219,7 +221,7 @@ impl LicenseService {
         ids: Arc<dyn IdGenerator>,
     ) -> Self {
         Self {
-            verifier: keys.verifier(),
+            verifier: AuthenticKeys::new(keys.verifier()),
             licenses,
             keys,
             clock,
