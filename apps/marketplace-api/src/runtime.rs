@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use marketplace_domain::checkout::PaymentGateway;
 use marketplace_domain::ports::{Clock, SystemClock, UuidV7Ids};
 use marketplace_domain::purchase::GracePeriod;
-use marketplace_sea_orm::{Database, MemoryCatalog, SeaOrmStore};
+use marketplace_sea_orm::{Database, MemoryCatalog, SeaOrmStore, ValidationReads};
 use marketplace_stripe::OfflineGateway;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
@@ -241,7 +241,11 @@ pub fn ports_with(
 ) -> Ports {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store: SeaOrmStore = db.store_with_clock(clock.clone());
-    let store = Arc::new(store.with_memory_catalog(MemoryCatalog::DEFAULT_POLL));
+    let store = Arc::new(
+        store
+            .with_memory_catalog(MemoryCatalog::DEFAULT_POLL)
+            .with_validation_reads(ValidationReads::DEFAULT_BOUND),
+    );
     Ports {
         api_keys: store.clone(),
         licenses: store.clone(),

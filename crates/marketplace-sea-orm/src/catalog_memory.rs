@@ -3,7 +3,7 @@
 //!
 //! When a read re-checks the counter:
 //! - after any commit made by this process (every commit goes through
-//!   [`crate::tenant::commit`], which counts it), so this replica reads its own writes at
+//!   [`crate::tenant::commit`], which counts it in [`crate::commits`]), so this replica reads its own writes at
 //!   once, whichever use case made them;
 //! - when the last check is older than the poll interval, so other replicas' writes are
 //!   seen within that interval (plus one reload).
@@ -13,7 +13,6 @@
 //! is an error, never a stale answer.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -24,14 +23,6 @@ use marketplace_domain::plan::{ItemPlans, PlanReadModel};
 use marketplace_domain::ports::RepoError;
 
 use crate::SeaOrmStore;
-
-/// Commits made by this process (any store): a signal to re-check, never a version.
-static COMMITS: AtomicU64 = AtomicU64::new(0);
-
-/// Counts a commit of this process.
-pub(crate) fn note_commit() {
-    COMMITS.fetch_add(1, Ordering::AcqRel);
-}
 
 /// One version of the catalog in memory: tools and bundles, and every item's plans.
 #[derive(Debug, Default)]
@@ -90,7 +81,7 @@ impl MemoryCatalog {
     }
 
     async fn check(&self) -> Result<Arc<Copy>, RepoError> {
-        let commits = COMMITS.load(Ordering::Acquire);
+        let commits = crate::commits::count();
         let at = Instant::now();
         let version = self.store.catalog_version().await?;
         let known = {
@@ -123,7 +114,7 @@ impl MemoryCatalog {
 impl MemoryCatalog {
     /// The current copy: served as is while a recent check vouches for it, else checked.
     async fn copy(&self) -> Result<Arc<Copy>, RepoError> {
-        let commits = COMMITS.load(Ordering::Acquire);
+        let commits = crate::commits::count();
         if let Some(snapshot) = self.fresh(commits, Instant::now()) {
             return Ok(snapshot);
         }
@@ -143,7 +134,7 @@ impl CatalogReadModel for MemoryCatalog {
     }
 
     fn invalidate(&self) {
-        note_commit();
+        crate::commits::note();
     }
 }
 

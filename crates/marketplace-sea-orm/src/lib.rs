@@ -26,6 +26,7 @@ mod audit;
 mod cart;
 mod catalog;
 mod catalog_memory;
+mod commits;
 mod convert;
 mod entities;
 mod error;
@@ -50,6 +51,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use catalog_memory::MemoryCatalog;
+pub use licensing::ValidationReads;
 use marketplace_domain::ports::{Clock, SystemClock};
 pub use sea_orm::DbErr;
 use sea_orm::{ConnectOptions, DatabaseConnection, DbBackend};
@@ -177,6 +179,8 @@ pub struct SeaOrmStore {
     clock: Arc<dyn Clock>,
     /// This replica's in-memory catalog for browsing, when it keeps one.
     memory_catalog: Option<Arc<MemoryCatalog>>,
+    /// This replica's license validation reads, when it keeps them.
+    validation_reads: Option<Arc<licensing::ValidationReads>>,
 }
 
 impl std::fmt::Debug for SeaOrmStore {
@@ -196,6 +200,7 @@ impl SeaOrmStore {
             conn,
             clock,
             memory_catalog: None,
+            validation_reads: None,
         }
     }
 
@@ -212,6 +217,16 @@ impl SeaOrmStore {
         let memory = MemoryCatalog::new(self.clone(), poll);
         Self {
             memory_catalog: Some(Arc::new(memory)),
+            ..self
+        }
+    }
+
+    /// The same store, keeping license validation reads in memory for at most `bound`
+    /// (see [`ValidationReads`]). One per replica.
+    #[must_use]
+    pub fn with_validation_reads(self, bound: std::time::Duration) -> Self {
+        Self {
+            validation_reads: Some(Arc::new(ValidationReads::new(bound))),
             ..self
         }
     }

@@ -268,7 +268,7 @@ impl PlanRepository for SeaOrmStore {
             .map_err(map_db)?;
         // A write outside a transaction: counted like a commit, so this replica's
         // in-memory catalog re-reads its version before the next read.
-        crate::catalog_memory::note_commit();
+        crate::commits::note();
         if res.rows_affected == 0 {
             return Err(RepoError::NotFound);
         }

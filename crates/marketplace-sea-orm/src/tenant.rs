@@ -116,6 +116,6 @@ impl SeaOrmStore {
 /// `Unavailable` when the commit fails.
 pub(crate) async fn commit(tx: DatabaseTransaction) -> Result<(), RepoError> {
     tx.commit().await.map_err(map_db)?;
-    crate::catalog_memory::note_commit();
+    crate::commits::note();
     Ok(())
 }

@@ -223,62 +223,24 @@ impl LicenseRepository for SeaOrmStore {
         id: LicenseId,
         fingerprint: Option<Fingerprint>,
     ) -> Result<Option<LicenseUnderValidation>, RepoError> {
-        let stmt = Statement::from_sql_and_values(
-            self.backend(),
-            VALIDATION_SQL,
-            [
-                Value::from(fingerprint.as_ref().map(|f| f.as_str().to_owned())),
-                Value::from(id.as_uuid()),
-            ],
-        );
-        // One statement on the platform pool, outside any transaction: it sees one
-        // consistent state on its own, and validation is the hot path.
-        let Some(row) = ValidationRow::find_by_statement(stmt)
-            .one(&self.platform)
-            .await
-            .map_err(map_db)?
-        else {
+        let Some(reads) = &self.validation_reads else {
+            return Ok(self
+                .validation_facts(id, fingerprint)
+                .await?
+                .map(|(read, _)| read));
+        };
+        let key = (id, fingerprint);
+        if let Some(read) = reads.get(&key) {
+            return Ok(Some(read));
+        }
+        let (commits, at) = (crate::commits::count(), std::time::Instant::now());
+        let Some((read, keep)) = self.validation_facts(id, key.1.clone()).await? else {
             return Ok(None);
         };
-        let standing = match (row.entitlement_found, &row.purchase_status) {
-            // Rare: an unpaid renewal may hold the purchase back; the feed's exact read
-            // applies the domain's rule to it.
-            (1, Some(_)) if row.refused_renewals > 0 => {
-                EntitlementFeed::standing(self, EntitlementId::from_uuid(row.entitlement_id))
-                    .await?
-            }
-            (1, Some(purchase_status)) => Some(EntitlementStanding {
-                state: state_of(
-                    row.ended_at.is_some(),
-                    purchase_status == PurchaseStatus::Expired.as_str(),
-                    false,
-                ),
-                until: row.ends_at,
-            }),
-            _ => None,
-        };
-        let activations = u32::try_from(row.activations).map_err(|e| corrupt(TABLE, e))?;
-        let activated = fingerprint.map(|_| row.activated > 0);
-        let license = to_license(licenses::Model {
-            id: row.id,
-            org_id: row.org_id,
-            tool_id: row.tool_id,
-            entitlement_id: row.entitlement_id,
-            plan_code: row.plan_code,
-            features: row.features,
-            max_activations: row.max_activations,
-            status: row.status,
-            issued_at: row.issued_at,
-            expires_at: row.expires_at,
-            version: row.version,
-            updated_at: row.updated_at,
-        })?;
-        Ok(Some(LicenseUnderValidation {
-            license,
-            standing,
-            activated,
-            activations,
-        }))
+        if keep {
+            reads.put(key, read.clone(), commits, at);
+        }
+        Ok(Some(read))
     }
 
     async fn issue(&self, license: &License) -> Result<License, RepoError> {
@@ -486,5 +448,74 @@ impl LicenseRepository for SeaOrmStore {
             .map_err(map_db)?;
         commit(tx).await?;
         Ok(count_u32(n))
+    }
+}
+
+impl SeaOrmStore {
+    /// The one statement of validation, and whether its answer may be kept in memory (not
+    /// when an unpaid renewal sent it to the feed's exact read).
+    async fn validation_facts(
+        &self,
+        id: LicenseId,
+        fingerprint: Option<Fingerprint>,
+    ) -> Result<Option<(LicenseUnderValidation, bool)>, RepoError> {
+        let stmt = Statement::from_sql_and_values(
+            self.backend(),
+            VALIDATION_SQL,
+            [
+                Value::from(fingerprint.as_ref().map(|f| f.as_str().to_owned())),
+                Value::from(id.as_uuid()),
+            ],
+        );
+        // One statement on the platform pool, outside any transaction: it sees one
+        // consistent state on its own, and validation is the hot path.
+        let Some(row) = ValidationRow::find_by_statement(stmt)
+            .one(&self.platform)
+            .await
+            .map_err(map_db)?
+        else {
+            return Ok(None);
+        };
+        let keep = row.refused_renewals == 0;
+        let standing = match (row.entitlement_found, &row.purchase_status) {
+            // Rare: an unpaid renewal may hold the purchase back; the feed's exact read
+            // applies the domain's rule to it.
+            (1, Some(_)) if row.refused_renewals > 0 => {
+                EntitlementFeed::standing(self, EntitlementId::from_uuid(row.entitlement_id))
+                    .await?
+            }
+            (1, Some(purchase_status)) => Some(EntitlementStanding {
+                state: state_of(
+                    row.ended_at.is_some(),
+                    purchase_status == PurchaseStatus::Expired.as_str(),
+                    false,
+                ),
+                until: row.ends_at,
+            }),
+            _ => None,
+        };
+        let activations = u32::try_from(row.activations).map_err(|e| corrupt(TABLE, e))?;
+        let activated = fingerprint.map(|_| row.activated > 0);
+        let license = to_license(licenses::Model {
+            id: row.id,
+            org_id: row.org_id,
+            tool_id: row.tool_id,
+            entitlement_id: row.entitlement_id,
+            plan_code: row.plan_code,
+            features: row.features,
+            max_activations: row.max_activations,
+            status: row.status,
+            issued_at: row.issued_at,
+            expires_at: row.expires_at,
+            version: row.version,
+            updated_at: row.updated_at,
+        })?;
+        let read = LicenseUnderValidation {
+            license,
+            standing,
+            activated,
+            activations,
+        };
+        Ok(Some((read, keep)))
     }
 }

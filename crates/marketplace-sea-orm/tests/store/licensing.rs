@@ -65,6 +65,7 @@ on_both_backends!(
     r_l5_fifty_racing_machines_take_exactly_the_five_slots,
     r_l5_one_machine_racing_itself_is_activated_once,
     r_l1_racing_grants_of_one_entitlement_issue_one_license,
+    r_l4_kept_validation_reads_see_this_replicas_writes_at_once_and_others_within_the_bound,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -646,6 +647,60 @@ async fn r_l5_activations_answer_in_order_and_deactivation_frees_a_slot(db: Test
     let err = store.activate(&machine(unknown, "a"), 2).await.unwrap_err();
     assert!(matches!(err, RepoError::NotFound), "{err:?}");
     assert_eq!(store.count_activations(unknown).await.unwrap(), 0);
+    db.finish().await;
+}
+
+/// R-L4 with the validation reads kept in memory (as the service keeps them): a machine
+/// this replica activates is seen on the next validation, and a revocation written by
+/// another process (raw SQL, as another replica's) once the bound has passed.
+async fn r_l4_kept_validation_reads_see_this_replicas_writes_at_once_and_others_within_the_bound(
+    db: TestDb,
+) {
+    let bound = std::time::Duration::from_millis(300);
+    let store = db.store().with_validation_reads(bound);
+    let (o, t) = org_and_tool(&store).await;
+    let l = license(o, t, at(0), 5);
+    store.issue(&l).await.unwrap();
+    let read = || async {
+        store
+            .validation_read(l.id(), Some(fp("a")))
+            .await
+            .unwrap()
+            .unwrap()
+    };
+
+    let first = read().await;
+    assert_eq!((first.activated, first.activations), (Some(false), 0));
+    assert_eq!(
+        store.activate(&machine(l.id(), "a"), 5).await.unwrap(),
+        ActivationOutcome::Activated
+    );
+    let after = read().await;
+    assert_eq!(
+        (after.activated, after.activations),
+        (Some(true), 1),
+        "this replica's activation is seen at once"
+    );
+
+    let conn = db.owner.as_ref().unwrap_or(&db.app).connection();
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Sqlite => "UPDATE licenses SET status = 'REVOKED' WHERE id = ?",
+        _ => "UPDATE licenses SET status = 'REVOKED' WHERE id = $1",
+    };
+    conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        sql,
+        [l.id().as_uuid().into()],
+    ))
+    .await
+    .unwrap();
+    tokio::time::sleep(bound + std::time::Duration::from_millis(50)).await;
+    assert_eq!(
+        read().await.license.status(),
+        LicenseStatus::Revoked,
+        "another writer's revocation is seen once the bound has passed"
+    );
     db.finish().await;
 }
 
