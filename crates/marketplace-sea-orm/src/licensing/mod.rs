@@ -5,9 +5,8 @@
 //! of licenses) run in the org's transaction, under row-level security on PostgreSQL and
 //! with an `org_id` filter in SQL on both backends. The cross-tenant ones (a key found by
 //! its digest; a license reached by its id or its entitlement, since a license key is a
-//! bearer credential and entitlement changes come from platform jobs) run in a
-//! platform-scope transaction of the same pool; moving them to a separate platform pool,
-//! with its own role, is a later change of the store's wiring, not of these methods.
+//! bearer credential and entitlement changes come from platform jobs) run on the platform
+//! pool, which logs in as its own role on PostgreSQL (ADR 0011).
 //!
 //! [`EntitlementFeed`] reads the entitlements and purchases tables (platform scope): the
 //! entitlements without a license, and where one entitlement stands.
