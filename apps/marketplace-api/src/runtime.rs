@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use marketplace_domain::checkout::PaymentGateway;
 use marketplace_domain::ports::{Clock, SystemClock, UuidV7Ids};
 use marketplace_domain::purchase::GracePeriod;
-use marketplace_sea_orm::{Database, MemoryCatalog, SeaOrmStore, ValidationReads};
+use marketplace_sea_orm::{Database, MemoryCatalog, SeaOrmStore};
 use marketplace_stripe::OfflineGateway;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
@@ -244,7 +244,7 @@ pub fn ports_with(
     let store = Arc::new(
         store
             .with_memory_catalog(MemoryCatalog::DEFAULT_POLL)
-            .with_validation_reads(ValidationReads::DEFAULT_BOUND),
+            .with_kept_reads(SeaOrmStore::KEPT_READS_BOUND),
     );
     Ports {
         api_keys: store.clone(),

@@ -31,6 +31,7 @@ mod convert;
 mod entities;
 mod error;
 mod holdings;
+mod kept_reads;
 mod ledger;
 mod licensing;
 mod listings;
@@ -51,7 +52,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use catalog_memory::MemoryCatalog;
-pub use licensing::ValidationReads;
+pub use kept_reads::KeptReads;
 use marketplace_domain::ports::{Clock, SystemClock};
 pub use sea_orm::DbErr;
 use sea_orm::{ConnectOptions, DatabaseConnection, DbBackend};
@@ -179,8 +180,8 @@ pub struct SeaOrmStore {
     clock: Arc<dyn Clock>,
     /// This replica's in-memory catalog for browsing, when it keeps one.
     memory_catalog: Option<Arc<MemoryCatalog>>,
-    /// This replica's license validation reads, when it keeps them.
-    validation_reads: Option<Arc<licensing::ValidationReads>>,
+    /// This replica's kept hot reads (validations, access facts), when it keeps them.
+    kept: Option<Arc<kept_reads::Kept>>,
 }
 
 impl std::fmt::Debug for SeaOrmStore {
@@ -200,7 +201,7 @@ impl SeaOrmStore {
             conn,
             clock,
             memory_catalog: None,
-            validation_reads: None,
+            kept: None,
         }
     }
 
@@ -221,12 +222,15 @@ impl SeaOrmStore {
         }
     }
 
-    /// The same store, keeping license validation reads in memory for at most `bound`
-    /// (see [`ValidationReads`]). One per replica.
+    /// How late, by default, a replica with kept reads answers another replica's change.
+    pub const KEPT_READS_BOUND: std::time::Duration = kept_reads::DEFAULT_BOUND;
+
+    /// The same store, keeping license validation reads and access facts in memory for at
+    /// most `bound` and until this process commits (see [`KeptReads`]). One per replica.
     #[must_use]
-    pub fn with_validation_reads(self, bound: std::time::Duration) -> Self {
+    pub fn with_kept_reads(self, bound: std::time::Duration) -> Self {
         Self {
-            validation_reads: Some(Arc::new(ValidationReads::new(bound))),
+            kept: Some(Arc::new(kept_reads::Kept::new(bound))),
             ..self
         }
     }

@@ -108,9 +108,9 @@ impl SeaOrmStore {
     }
 }
 
-/// Commits a transaction, then counts it for the in-memory catalog (see
-/// [`crate::catalog_memory`]): a read after a commit of this process re-reads the catalog
-/// version, so this replica sees its own writes at once.
+/// Commits a transaction, then counts it ([`crate::commits`]): the in-memory copies (the
+/// catalog, the kept reads) re-check after a commit of this process, so this replica sees
+/// its own writes at once.
 ///
 /// # Errors
 /// `Unavailable` when the commit fails.
@@ -118,4 +118,14 @@ pub(crate) async fn commit(tx: DatabaseTransaction) -> Result<(), RepoError> {
     tx.commit().await.map_err(map_db)?;
     crate::commits::note();
     Ok(())
+}
+
+/// Ends a transaction that only read (it carried the tenant setting row-level security
+/// reads): nothing was written, so nothing is counted and the in-memory copies keep what
+/// they hold. Never for a transaction that wrote.
+///
+/// # Errors
+/// `Unavailable` when the commit fails.
+pub(crate) async fn end_read(tx: DatabaseTransaction) -> Result<(), RepoError> {
+    tx.commit().await.map_err(map_db)
 }

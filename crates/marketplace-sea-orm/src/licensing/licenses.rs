@@ -223,13 +223,14 @@ impl LicenseRepository for SeaOrmStore {
         id: LicenseId,
         fingerprint: Option<Fingerprint>,
     ) -> Result<Option<LicenseUnderValidation>, RepoError> {
-        let Some(reads) = &self.validation_reads else {
+        let Some(kept) = &self.kept else {
             return Ok(self
                 .validation_facts(id, fingerprint)
                 .await?
                 .map(|(read, _)| read));
         };
         let key = (id, fingerprint);
+        let reads = &kept.validations;
         if let Some(read) = reads.get(&key) {
             return Ok(Some(read));
         }

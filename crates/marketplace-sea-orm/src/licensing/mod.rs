@@ -19,6 +19,3 @@ mod api_keys;
 mod entities;
 mod entitlements;
 mod licenses;
-mod validation_reads;
-
-pub use validation_reads::ValidationReads;

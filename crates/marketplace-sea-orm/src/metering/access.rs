@@ -10,8 +10,9 @@ use chrono::{DateTime, Utc};
 use marketplace_domain::entitlement::{Entitlement, EntitlementSource};
 use marketplace_domain::ids::{EntitlementId, OrgId, PurchaseId, ToolId};
 use marketplace_domain::ports::RepoError;
+use marketplace_metering::service::ActivePlan;
 use marketplace_metering::service::ports::{AccessFacts, AccessReads};
-use marketplace_metering::{BillingPeriod, MeterKey};
+use marketplace_metering::{BillingPeriod, MeterKey, PeriodTotal};
 use sea_orm::{ConnectionTrait, Value};
 use uuid::Uuid;
 
@@ -21,7 +22,7 @@ use super::sql::Sql;
 use crate::SeaOrmStore;
 use crate::convert::label;
 use crate::error::map_db;
-use crate::tenant::{Scope, commit};
+use crate::tenant::{Scope, end_read};
 
 impl SeaOrmStore {
     fn access_statement() -> String {
@@ -49,6 +50,43 @@ impl SeaOrmStore {
     }
 }
 
+/// What the access statement read, before the instant is applied: kept as is between
+/// requests ([`crate::kept_reads`]), folded on each.
+#[derive(Clone, Debug)]
+pub(crate) struct AccessRows {
+    entitlements: Vec<Entitlement>,
+    plans: Vec<ActivePlan>,
+    /// Whether the tool defines the meter asked about.
+    meter_defined: bool,
+    totals: Vec<(DateTime<Utc>, PeriodTotal)>,
+}
+
+impl AccessRows {
+    /// The facts at `at`: the domain decides which entitlement is in force (R-E3) and
+    /// which plan stands.
+    fn facts(self, meter: Option<&MeterKey>, at: DateTime<Utc>) -> AccessFacts {
+        if !self.entitlements.iter().any(|e| e.is_active(at)) {
+            return AccessFacts::default();
+        }
+        let plan = self
+            .plans
+            .into_iter()
+            .find(|plan| plan.period().contains(at));
+        let meter_known = meter.is_some()
+            && (self.meter_defined
+                || plan
+                    .as_ref()
+                    .zip(meter)
+                    .is_some_and(|(plan, meter)| plan.quotas().quota(meter).is_some()));
+        AccessFacts {
+            held: true,
+            plan,
+            meter_known,
+            totals: self.totals,
+        }
+    }
+}
+
 #[async_trait]
 impl AccessReads for SeaOrmStore {
     async fn access_facts(
@@ -58,31 +96,62 @@ impl AccessReads for SeaOrmStore {
         meter: Option<MeterKey>,
         at: DateTime<Utc>,
     ) -> Result<AccessFacts, RepoError> {
-        let sql = Sql::new(self.backend());
         let month = BillingPeriod::calendar_month(at).ok().map(|m| m.start());
+        let Some(kept) = &self.kept else {
+            let rows = self.access_rows(org, tool, meter.as_ref(), month).await?;
+            return Ok(rows.facts(meter.as_ref(), at));
+        };
+        let key = (org, tool, meter, month);
+        let rows = match kept.access.get(&key) {
+            Some(rows) => rows,
+            None => {
+                let (commits, started) = (crate::commits::count(), std::time::Instant::now());
+                let rows = self.access_rows(org, tool, key.2.as_ref(), month).await?;
+                kept.access.put(key.clone(), rows.clone(), commits, started);
+                rows
+            }
+        };
+        Ok(rows.facts(key.2.as_ref(), at))
+    }
+}
+
+impl SeaOrmStore {
+    /// The access statement's rows for the org, tool and meter, with the totals of the
+    /// plans' periods and of the calendar month starting at `month`.
+    async fn access_rows(
+        &self,
+        org: OrgId,
+        tool: ToolId,
+        meter: Option<&MeterKey>,
+        month: Option<DateTime<Utc>>,
+    ) -> Result<AccessRows, RepoError> {
+        let sql = Sql::new(self.backend());
         let values = vec![
             Value::from(org.as_uuid()),
             Value::from(tool.as_uuid()),
-            Value::from(meter.as_ref().map(|m| m.as_str().to_owned())),
+            Value::from(meter.map(|m| m.as_str().to_owned())),
             Value::from(month),
         ];
         // One statement; the transaction only carries the tenant setting row-level
-        // security reads on PostgreSQL.
+        // security reads on PostgreSQL, and writes nothing.
         let tx = self.begin(Scope::Org(org, None)).await?;
         let rows = tx
             .query_all_raw(sql.statement(&Self::access_statement(), values))
             .await
             .map_err(map_db)?;
-        commit(tx).await?;
+        end_read(tx).await?;
 
-        let mut entitlements = Vec::new();
-        let mut plans = Vec::new();
-        let mut facts = AccessFacts::default();
+        let mut read = AccessRows {
+            entitlements: Vec::new(),
+            plans: Vec::new(),
+            meter_defined: false,
+            totals: Vec::new(),
+        };
         for row in &rows {
             if let Some(id) = row.try_get::<Option<Uuid>>("", "e_id").map_err(map_db)? {
                 let purchase: Uuid = row.try_get("", "e_purchase").map_err(map_db)?;
                 let source: String = row.try_get("", "e_source").map_err(map_db)?;
-                entitlements.push(Entitlement {
+                read.entitlements.push(Entitlement {
                     id: EntitlementId::from_uuid(id),
                     org_id: org,
                     tool_id: tool,
@@ -98,34 +167,21 @@ impl AccessReads for SeaOrmStore {
                 .map_err(map_db)?
                 .is_some()
             {
-                plans.push(read_plan(row)?);
+                read.plans.push(read_plan(row)?);
             }
             if row
                 .try_get::<Option<String>>("", "m_meter")
                 .map_err(map_db)?
                 .is_some()
             {
-                facts.meter_known = true;
+                read.meter_defined = true;
             }
             let start: Option<DateTime<Utc>> = row.try_get("", "t_start").map_err(map_db)?;
             if let Some(start) = start {
-                facts
-                    .totals
+                read.totals
                     .push((start, sql.read_total(row, "usage_totals")?));
             }
         }
-        facts.held = entitlements.iter().any(|e| e.is_active(at));
-        if !facts.held {
-            return Ok(AccessFacts::default());
-        }
-        facts.plan = plans.into_iter().find(|plan| plan.period().contains(at));
-        facts.meter_known = meter.is_some()
-            && (facts.meter_known
-                || facts
-                    .plan
-                    .as_ref()
-                    .zip(meter.as_ref())
-                    .is_some_and(|(plan, meter)| plan.quotas().quota(meter).is_some()));
-        Ok(facts)
+        Ok(read)
     }
 }

@@ -17,6 +17,8 @@ mod definitions;
 mod record;
 mod sql;
 
+pub(crate) use access::AccessRows;
+
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;

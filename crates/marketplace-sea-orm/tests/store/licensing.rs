@@ -657,7 +657,7 @@ async fn r_l4_kept_validation_reads_see_this_replicas_writes_at_once_and_others_
     db: TestDb,
 ) {
     let bound = std::time::Duration::from_millis(300);
-    let store = db.store().with_validation_reads(bound);
+    let store = db.store().with_kept_reads(bound);
     let (o, t) = org_and_tool(&store).await;
     let l = license(o, t, at(0), 5);
     store.issue(&l).await.unwrap();

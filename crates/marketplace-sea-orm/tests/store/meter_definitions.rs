@@ -18,6 +18,7 @@ use marketplace_metering::service::ports::{
 use marketplace_metering::{Aggregation, BillingPeriod, Meter, MeterKey, Quota, Unit};
 use marketplace_testkit::builders::{ToolBuilder, t0, unique_uuid, usd, user_id};
 use rust_decimal::Decimal;
+use sea_orm::ConnectionTrait;
 
 use crate::fixtures;
 use crate::support::TestDb;
@@ -182,6 +183,37 @@ async fn r_u1_r_u4_r_u6_meters_plans_and_access_facts_are_read_from_the_catalog_
             .await
             .unwrap()
             .is_empty()
+    );
+
+    // The facts kept in memory, as the service keeps them: this replica's write is seen at
+    // once, another writer's (raw SQL, as another replica's) once the bound has passed.
+    let bound = std::time::Duration::from_millis(300);
+    let kept = db.store().with_kept_reads(bound);
+    let known = |at| {
+        let kept = &kept;
+        async move {
+            kept.access_facts(org, tool.id, Some(key("api_callz")), at)
+                .await
+                .unwrap()
+                .meter_known
+        }
+    };
+    assert!(!known(during).await);
+    let typo = Meter::new(
+        key("api_callz"),
+        Aggregation::Count,
+        Unit::parse("call").unwrap(),
+    );
+    assert_eq!(kept.define(tool.id, &typo).await.unwrap(), Defined::New);
+    assert!(known(during).await, "this replica's write is seen at once");
+    let conn = db.owner.as_ref().unwrap_or(&db.app).connection();
+    conn.execute_unprepared("DELETE FROM tool_meters WHERE meter = 'api_callz'")
+        .await
+        .unwrap();
+    tokio::time::sleep(bound + std::time::Duration::from_millis(50)).await;
+    assert!(
+        !known(during).await,
+        "another writer's change is seen once the bound has passed"
     );
     db.finish().await;
 }
