@@ -121,14 +121,18 @@ impl TryFrom<ProviderBody> for ProviderProfile {
         let location = keep(&mut faults, Location::parse(&b.location));
         let payment_mode = match b.payment_mode.trim().to_ascii_uppercase().as_str() {
             "STRIPE_CONNECT" => keep(&mut faults, Ok(PaymentMode::StripeConnect)),
-            "MANUAL" => keep(&mut faults, 
+            "MANUAL" => keep(
+                &mut faults,
                 PaymentInstructions::parse(b.payment_instructions.as_deref().unwrap_or(""))
                     .map(|instructions| PaymentMode::Manual { instructions }),
             ),
-            _ => keep(&mut faults, Err(FieldError::new(
-                "payment_mode",
-                "must be STRIPE_CONNECT or MANUAL",
-            ))),
+            _ => keep(
+                &mut faults,
+                Err(FieldError::new(
+                    "payment_mode",
+                    "must be STRIPE_CONNECT or MANUAL",
+                )),
+            ),
         };
         match (business_name, description, location, payment_mode) {
             (Some(business_name), Some(description), Some(location), Some(payment_mode)) => {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::dto::{ServiceDto, ServicesQuery};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::Query;
+use crate::extract::{NoQuery, Query};
 use crate::state::Services;
 use crate::wire::ListDto;
 
@@ -54,6 +54,7 @@ pub async fn list_services(
 pub async fn get_service(
     svc: web::Data<Services>,
     caller: Caller,
+    _: Query<NoQuery>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<ServiceDto>, ApiError> {
     let offer = svc

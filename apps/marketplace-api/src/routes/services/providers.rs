@@ -5,7 +5,7 @@ use actix_web::web;
 use super::dto::{ProviderBody, ProviderDto};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ValidJson;
+use crate::extract::{NoQuery, Query, ValidJson};
 use crate::state::Services;
 
 /// The caller's org's provider profile, with its rating.
@@ -21,6 +21,7 @@ use crate::state::Services;
 pub async fn my_provider(
     svc: web::Data<Services>,
     caller: Caller,
+    _: Query<NoQuery>,
 ) -> Result<web::Json<ProviderDto>, ApiError> {
     let provider = svc.services.my_provider(&caller.0).await?;
     let score = svc.services.provider_score(provider.seller_id()).await?;

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::dto::{PayBody, RefundBody, StartBody, TransactionDto};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{OptionalJson, Query, ValidJson};
+use crate::extract::{NoQuery, OptionalJson, Query, ValidJson};
 use crate::state::Services;
 use crate::wire::{ListDto, PageQuery};
 
@@ -90,6 +90,7 @@ pub async fn list_transactions(
 pub async fn get_transaction(
     svc: web::Data<Services>,
     caller: Caller,
+    _: Query<NoQuery>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<TransactionDto>, ApiError> {
     let view = svc.services.transaction(&caller.0, id_of(id)).await?;
