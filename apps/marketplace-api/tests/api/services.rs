@@ -978,3 +978,46 @@ async fn r_x4_bola_another_orgs_ids_are_not_found_on_every_services_endpoint() {
     );
     assert_eq!(after, before);
 }
+
+#[actix_web::test]
+async fn the_demo_provider_has_two_published_services_and_an_invoiced_transaction_once() {
+    use marketplace_api::demo;
+    use marketplace_api::state::Services;
+    use marketplace_domain::paging::PageRequest;
+
+    let db = crate::helpers::database().await;
+    let ports = marketplace_api::runtime::ports(
+        &db,
+        std::sync::Arc::new(marketplace_stripe::OfflineGateway::new()),
+    );
+    demo::provision(&ports.orgs).await.unwrap();
+    let services = Services::new(ports.clone());
+    for _ in 0..2 {
+        demo::provision_services(&ports.orgs, &services)
+            .await
+            .unwrap();
+    }
+    let owner = demo::provider_owner();
+    let offered = services
+        .services
+        .browse(&owner, None, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(offered.total, 2);
+    assert!(
+        offered
+            .items
+            .iter()
+            .all(|o| o.provider.org_id() == owner.org_id)
+    );
+    let mine = services
+        .services
+        .transactions(&owner, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(mine.total, 1);
+    let t = &mine.items[0].transaction;
+    assert_eq!(t.status().as_str(), "INVOICED");
+    assert_eq!(t.buyer_org(), demo::ORGS[2].id);
+    assert_eq!(t.invoice().unwrap().number.to_string(), "INV-000001");
+}
