@@ -1021,3 +1021,156 @@ async fn the_demo_provider_has_two_published_services_and_an_invoiced_transactio
     assert_eq!(t.buyer_org(), demo::ORGS[2].id);
     assert_eq!(t.invoice().unwrap().number.to_string(), "INV-000001");
 }
+
+/// A card gateway whose payments wait for the payment provider's confirmation.
+struct PendingCards;
+
+#[async_trait::async_trait]
+impl marketplace_domain::checkout::PaymentGateway for PendingCards {
+    async fn create_payment(
+        &self,
+        request: &marketplace_domain::checkout::PaymentRequest,
+    ) -> Result<marketplace_domain::checkout::Payment, marketplace_domain::payment::PaymentError>
+    {
+        Ok(marketplace_domain::checkout::Payment {
+            payment: marketplace_domain::checkout::PaymentRef {
+                reference: format!("pi_{}", request.order_id.as_uuid().simple()),
+                client_secret: None,
+            },
+            state: marketplace_domain::checkout::PaymentState::Pending,
+        })
+    }
+    async fn payment_state(
+        &self,
+        _: &str,
+    ) -> Result<marketplace_domain::checkout::PaymentState, marketplace_domain::payment::PaymentError>
+    {
+        Ok(marketplace_domain::checkout::PaymentState::Pending)
+    }
+    async fn refund(
+        &self,
+        _: &str,
+        _: marketplace_domain::money::Money,
+        _: &str,
+    ) -> Result<(), marketplace_domain::payment::PaymentError> {
+        Ok(())
+    }
+    async fn cancel(&self, _: &str) -> Result<(), marketplace_domain::payment::PaymentError> {
+        Ok(())
+    }
+}
+
+#[actix_web::test]
+async fn r_x3_a_card_payment_is_settled_once_by_the_payment_providers_confirmation() {
+    use actix_web::{App, test as atest};
+    use marketplace_api::routes::webhooks::WebhookSecret;
+
+    const SECRET: &str = "whsec_services";
+    let db = crate::helpers::database().await;
+    let mut ports = marketplace_api::runtime::ports(
+        &db,
+        std::sync::Arc::new(marketplace_stripe::OfflineGateway::new()),
+    );
+    ports.payments = std::sync::Arc::new(PendingCards);
+    let keys =
+        marketplace_api::auth::TokenKeys::new(crate::helpers::SECRET, crate::helpers::ISSUER);
+    let svc = atest::init_service(App::new().configure(
+        marketplace_api::app::configure_with_webhooks(
+            marketplace_api::state::Services::new(ports),
+            keys.clone(),
+            WebhookSecret(Some(SECRET.to_owned())),
+        ),
+    ))
+    .await;
+    let staff = uuid::Uuid::new_v4();
+    let mint = |role| {
+        crate::helpers::mint(
+            &keys,
+            uuid::Uuid::new_v4(),
+            staff,
+            marketplace_domain::access::OrgRole::Member,
+            role,
+        )
+    };
+    let app = TestApp {
+        svc,
+        keys: keys.clone(),
+        platform_admin: mint(marketplace_domain::access::PlatformRole::Admin),
+        moderator: mint(marketplace_domain::access::PlatformRole::Moderator),
+    };
+    let seller = provider(&app, "Happy Paws", "STRIPE_CONNECT").await;
+    let buyer = app.org("GROWTH", "0").await;
+    let id = service(&app, &seller, "Dog grooming", "45.00", false).await;
+    let tid = invoiced(&app, &buyer, &seller, &id).await;
+    let waiting = app
+        .post(
+            &format!("/v1/transactions/{tid}/pay"),
+            &buyer.owner,
+            json!({"payment_method": "credit_card"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(waiting["status"], "INVOICED");
+    assert_eq!(waiting["awaiting"], "card");
+    // A payment under way blocks any other.
+    app.post(
+        &format!("/v1/transactions/{tid}/pay"),
+        &buyer.owner,
+        json!({"payment_method": "invoice"}),
+    )
+    .await
+    .expect_reason(409, "conflict", "illegal_state");
+
+    let intent = format!("pi_{}", uuid::Uuid::parse_str(&tid).unwrap().simple());
+    let results: Vec<Value> = {
+        let mut out = Vec::new();
+        for _ in 0..2 {
+            let event = serde_json::to_vec(&json!({
+                "id": format!("evt_{}", uuid::Uuid::new_v4().simple()),
+                "object": "event",
+                "type": "payment_intent.succeeded",
+                "livemode": false,
+                "created": chrono::Utc::now().timestamp(),
+                "data": {"object": {"id": intent, "object": "payment_intent",
+                    "amount": 4500, "amount_received": 4500, "currency": "usd",
+                    "metadata": {"order_id": tid, "org_id": buyer.id}}},
+            }))
+            .unwrap();
+            let t = chrono::Utc::now().timestamp();
+            let signature = {
+                use hmac::{Hmac, KeyInit, Mac};
+                let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+                mac.update(format!("{t}.").as_bytes());
+                mac.update(&event);
+                format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
+            };
+            let r = app
+                .send(
+                    atest::TestRequest::post()
+                        .uri("/v1/webhooks/stripe")
+                        .insert_header(("Stripe-Signature", signature))
+                        .insert_header(("Content-Type", "application/json"))
+                        .set_payload(event),
+                )
+                .await;
+            out.push(r.expect(200)["result"].clone());
+        }
+        out
+    };
+    assert_eq!(results, [json!("applied"), json!("duplicate")]);
+    let paid = app
+        .get(&format!("/v1/transactions/{tid}"), &buyer.owner)
+        .await
+        .expect(200);
+    assert_eq!(paid["status"], "PAID");
+    assert_eq!(paid["awaiting"], Value::Null);
+    let statement = app
+        .get(
+            &format!("/v1/sellers/me/statements?month={}", month()),
+            &seller.owner,
+        )
+        .await
+        .expect(200);
+    assert_money(&statement["totals"]["gross"], "45.00");
+    assert_money(&statement["totals"]["net"], "42.75");
+}
