@@ -127,6 +127,14 @@ pub struct TransactionView {
     pub unread: u64,
 }
 
+/// A thread in a party's list: its side and its unread count.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThreadView {
+    pub thread: Thread,
+    pub party: Party,
+    pub unread: u64,
+}
+
 /// A page of a thread as a caller reads it; reading marks the thread read for a party.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ThreadPage {
@@ -1041,11 +1049,7 @@ impl ServicesService {
     ///
     /// # Errors
     /// `Store`.
-    pub async fn enquiries(
-        &self,
-        actor: &Actor,
-        page: PageRequest,
-    ) -> Result<Page<(Thread, Party, u64)>> {
+    pub async fn enquiries(&self, actor: &Actor, page: PageRequest) -> Result<Page<ThreadView>> {
         let found = self.store.enquiries_of(actor.org_id, page).await?;
         let items = found
             .items
@@ -1057,7 +1061,11 @@ impl ServicesService {
                     Party::Provider
                 };
                 let unread = thread.unread(party);
-                (thread, party, unread)
+                ThreadView {
+                    thread,
+                    party,
+                    unread,
+                }
             })
             .collect();
         Ok(Page {

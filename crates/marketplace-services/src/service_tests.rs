@@ -1093,8 +1093,8 @@ async fn r_x4_the_provider_answers_an_enquiry_and_each_side_lists_its_enquiries(
     let page = PageRequest::default();
     let mine = w.service.enquiries(&w.provider_owner, page).await.unwrap();
     assert_eq!(mine.total, 1);
-    assert_eq!(mine.items[0].1, Party::Provider);
-    assert_eq!(mine.items[0].2, 1, "one unread question");
+    assert_eq!(mine.items[0].party, Party::Provider);
+    assert_eq!(mine.items[0].unread, 1, "one unread question");
     let answer = w
         .service
         .reply(&w.provider_owner, asked.thread_id, body("Yes"))

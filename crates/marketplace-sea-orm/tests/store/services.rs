@@ -376,8 +376,8 @@ async fn searches_and_enquiries_through_the_store(db: TestDb) {
         .unwrap();
     let theirs = s.enquiries(&owner(p_org), page).await.unwrap();
     assert_eq!(theirs.total, 1);
-    assert_eq!(theirs.items[0].0.id(), asked.thread_id);
-    assert_eq!(theirs.items[0].2, 1, "one unread");
+    assert_eq!(theirs.items[0].thread.id(), asked.thread_id);
+    assert_eq!(theirs.items[0].unread, 1, "one unread");
     s.reply(
         &owner(p_org),
         asked.thread_id,
@@ -386,7 +386,7 @@ async fn searches_and_enquiries_through_the_store(db: TestDb) {
     .await
     .unwrap();
     let mine = s.enquiries(&owner(buyer), page).await.unwrap();
-    assert_eq!((mine.total, mine.items[0].2), (1, 1));
+    assert_eq!((mine.total, mine.items[0].unread), (1, 1));
     assert_eq!(s.enquiries(&owner(stranger), page).await.unwrap().total, 0);
     assert!(matches!(
         s.reply(

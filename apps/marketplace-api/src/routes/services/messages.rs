@@ -151,8 +151,8 @@ pub async fn list_enquiries(
         .services
         .enquiries(&caller.0, page.into_inner().try_into()?)
         .await?;
-    Ok(web::Json(ListDto::from_page(page, |(t, party, unread)| {
-        ThreadDto::new(&t, Some(party), unread)
+    Ok(web::Json(ListDto::from_page(page, |v| {
+        ThreadDto::new(&v.thread, Some(v.party), v.unread)
     })))
 }
 
