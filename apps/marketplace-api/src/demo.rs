@@ -162,6 +162,132 @@ pub async fn provision_listings(
     Ok(())
 }
 
+/// A provider of the demo (R-X1): a seller whose services buyers transact with.
+pub const PROVIDER_ORG: DemoOrg = org(8, "Demo Home Services", Tier::Growth, 0);
+
+/// The owner of [`PROVIDER_ORG`].
+#[must_use]
+pub fn provider_owner() -> Actor {
+    Actor {
+        user_id: user(8, OrgRole::Owner),
+        org_id: PROVIDER_ORG.id,
+        org_role: OrgRole::Owner,
+        platform_role: PlatformRole::User,
+    }
+}
+
+/// The owner of Demo Growth Realty, the demo provider's buyer.
+fn growth_buyer() -> Actor {
+    Actor {
+        user_id: user(3, OrgRole::Owner),
+        org_id: ORGS[2].id,
+        org_role: OrgRole::Owner,
+        platform_role: PlatformRole::User,
+    }
+}
+
+/// Registers [`PROVIDER_ORG`] as a seller and a provider paid through Stripe Connect, with
+/// two services published through the listings workflow (drafted, submitted, approved by
+/// the platform moderator) and one transaction of Demo Growth Realty that the provider
+/// has invoiced; once: a provider that has listings is left as it is.
+///
+/// # Errors
+/// The store's, or a use case's refusal.
+pub async fn provision_services(
+    orgs: &Arc<dyn OrgRepository>,
+    services: &Services,
+) -> anyhow::Result<()> {
+    use marketplace_listings::Verdict;
+    use marketplace_listings::content::{ListingContent, ServiceProposal};
+    use marketplace_listings::seller::Registration;
+    use marketplace_services::ids::ServiceListingId;
+    use marketplace_services::provider::{PaymentMode, ProviderProfile};
+    use marketplace_services::text::{BusinessName, Location, ProviderDescription};
+    use marketplace_services::transaction::Request;
+
+    let o = PROVIDER_ORG;
+    orgs.upsert(o.id, o.name, o.tier).await?;
+    let owner = provider_owner();
+    if services.listings.profile(&owner).await.is_err() {
+        services
+            .listings
+            .register(
+                &owner,
+                Registration {
+                    display_name: o.name.to_owned(),
+                    description: "Staging, photography and cleaning for listed homes".to_owned(),
+                    website: Some("https://home-services.example.com".to_owned()),
+                    support_email: "hello@home-services.example.com".to_owned(),
+                },
+            )
+            .await?;
+    }
+    if !services.listings.list(&owner).await?.is_empty() {
+        return Ok(());
+    }
+    let text = |e: marketplace_domain::field::FieldError| anyhow::anyhow!("{e:?}");
+    services
+        .services
+        .register_provider(
+            &owner,
+            ProviderProfile {
+                business_name: BusinessName::parse(o.name).map_err(text)?,
+                description: ProviderDescription::parse(
+                    "Home staging and deep cleaning before a listing goes live",
+                )
+                .map_err(text)?,
+                location: Location::parse("Austin, TX").map_err(text)?,
+                payment_mode: PaymentMode::StripeConnect,
+            },
+        )
+        .await?;
+    let moderator = platform_actor(PlatformRole::Moderator);
+    let mut published = Vec::new();
+    for (title, category, description, cents, quotes) in [
+        (
+            "Home staging",
+            "Staging",
+            "Furniture and decor for a vacant home, installed in a day",
+            120_000,
+            true,
+        ),
+        (
+            "Deep cleaning",
+            "Cleaning",
+            "A move-out clean of a home up to 3,000 sq ft",
+            35_000,
+            false,
+        ),
+    ] {
+        let listing = services
+            .listings
+            .create(
+                &owner,
+                ListingContent::Service(ServiceProposal {
+                    title: title.to_owned(),
+                    category: category.to_owned(),
+                    description: description.to_owned(),
+                    price: Decimal::new(cents, 2),
+                    currency: "USD".to_owned(),
+                    allow_quotes: quotes,
+                }),
+            )
+            .await?;
+        services.listings.submit(&owner, listing.id()).await?;
+        services
+            .listings
+            .moderate(&moderator, listing.id(), Verdict::Approve, Some("Welcome"))
+            .await?;
+        published.push(ServiceListingId::from_uuid(listing.id().as_uuid()));
+    }
+    let transaction = services
+        .services
+        .start(&growth_buyer(), published[1], Request::default())
+        .await?;
+    services.services.invoice(&owner, transaction.id()).await?;
+    Ok(())
+}
+
 /// The demo user with `role` in demo org number `org` (1-based, as [`ORGS`]).
 #[must_use]
 pub fn user(org: u8, role: OrgRole) -> UserId {
@@ -380,6 +506,10 @@ pub fn tokens(keys: &TokenKeys) -> anyhow::Result<Vec<(String, String)>> {
         (
             "owner of Demo Seller Studio (a seller with a draft and a submitted listing)",
             seller_owner(),
+        ),
+        (
+            "owner of Demo Home Services (a provider with two services and an invoiced transaction)",
+            provider_owner(),
         ),
     ];
     people

@@ -880,3 +880,85 @@ impl From<marketplace_metering::service::DefineMeterError> for ApiError {
         }
     }
 }
+
+/// The services context (R-X1..R-X5): another org's transaction, thread or draft is a 404;
+/// a move its status does not allow is a 409 `illegal_state` naming both, and changes
+/// nothing; a request that breaks a rule of the transaction is a 422.
+impl From<marketplace_services::service::ServicesError> for ApiError {
+    fn from(e: marketplace_services::service::ServicesError) -> Self {
+        use marketplace_services::rating::RatingError;
+        use marketplace_services::service::ServicesError as E;
+        use marketplace_services::transaction::TransactionError as T;
+        let message = e.to_string();
+        match e {
+            E::Forbidden(f) => Self::forbidden(None, f.to_string(), vec![]),
+            E::NotFound | E::NotAProvider => Self::NotFound,
+            E::Field(fault) => Self::unprocessable(
+                "invalid_fields",
+                "some fields are invalid",
+                field_details(&[fault]),
+            ),
+            E::NotASeller => Self::conflict("not_a_seller", message, vec![]),
+            E::Provider(_) => Self::conflict("platform_seller", message, vec![]),
+            E::Listing(m) => Self::conflict(
+                "illegal_state",
+                message,
+                vec![json!({"from": m.from.as_str(), "to": m.to.as_str()})],
+            ),
+            E::Transaction(T::IllegalMove { from, action }) => Self::conflict(
+                "illegal_state",
+                message,
+                vec![json!({"from": from.as_str(), "action": action.as_str()})],
+            ),
+            E::Transaction(T::ListingNotOffered) => {
+                Self::unprocessable("not_offered", message, vec![])
+            }
+            E::Transaction(T::OwnService) => Self::unprocessable("own_service", message, vec![]),
+            E::Transaction(T::QuotesNotAllowed) => Self::unprocessable(
+                "quotes_not_allowed",
+                message,
+                vec![json!({"field": "amount", "message": "this listing takes no quotes"})],
+            ),
+            E::Transaction(T::InvalidQuote { .. }) => Self::unprocessable(
+                "invalid_quote",
+                message.clone(),
+                vec![json!({"field": "amount", "message": message})],
+            ),
+            E::Transaction(T::CardsNotAccepted) => {
+                Self::unprocessable("cards_not_accepted", message, vec![])
+            }
+            E::Transaction(T::UnsupportedMethod(_)) => {
+                Self::unprocessable("unsupported_payment_method", message, vec![])
+            }
+            E::Transaction(T::InvalidRefund { refundable, .. }) => Self::unprocessable(
+                "invalid_refund",
+                message,
+                vec![json!({"refundable": MoneyDto::from(refundable)})],
+            ),
+            E::Transaction(T::Revenue(_)) => Self::unprocessable("invalid_refund", message, vec![]),
+            E::ThreadReadOnly => Self::forbidden(Some("read_only"), message, vec![]),
+            E::Rating(RatingError::NotTheBuyer) => {
+                Self::forbidden(Some("not_the_buyer"), message, vec![])
+            }
+            E::Rating(RatingError::NotCompleted) => {
+                Self::conflict("not_completed", message, vec![])
+            }
+            E::AlreadyRated => Self::conflict("already_rated", message, vec![]),
+            E::InsufficientCredits => Self::PaymentRequired {
+                reason: "insufficient_credits",
+                message,
+                details: vec![],
+            },
+            E::PaymentFailed { code } => Self::PaymentRequired {
+                reason: "card_declined",
+                message,
+                details: code
+                    .map(|c| vec![json!({"decline_code": c})])
+                    .unwrap_or_default(),
+            },
+            E::Concurrent => Self::conflict("concurrent_change", message, vec![]),
+            E::Payment(p) => p.into(),
+            E::Store(e) => infrastructure(e),
+        }
+    }
+}

@@ -21,6 +21,7 @@ pub mod revenue_example;
 pub mod routes;
 pub mod runtime;
 pub mod server;
+pub mod service_cards;
 pub mod state;
 pub mod telemetry;
 pub mod usage;

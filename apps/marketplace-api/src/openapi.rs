@@ -7,6 +7,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::routes::sellers::{admin as seller_admin, payouts, profile, statements};
+use crate::routes::services::{messages, offers, providers, ratings, transactions};
 use crate::routes::{
     analytics, api_keys, cart, catalog, catalog_admin, entitlements, health, installations,
     licenses, listings, moderation, orders, orgs, plans, purchases, reviews, stats, subscriptions,
@@ -82,6 +83,13 @@ impl Modify for BearerAuth {
         listings::listing_queue, listings::moderate_listing,
         usage::report_events, usage::usage_report, usage::access, usage::my_packs, usage::define_meter,
         analytics::tools_analytics, analytics::my_analytics,
+        offers::list_services, offers::get_service, providers::my_provider, providers::put_provider,
+        transactions::start_transaction, transactions::list_transactions, transactions::get_transaction,
+        transactions::invoice, transactions::pay, transactions::mark_paid, transactions::complete,
+        transactions::cancel, transactions::refund,
+        messages::transaction_messages, messages::post_transaction_message, messages::my_enquiry,
+        messages::enquire, messages::list_enquiries, messages::enquiry_messages, messages::reply,
+        ratings::rate, ratings::rating_queue, ratings::moderate_rating,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -99,6 +107,7 @@ impl Modify for BearerAuth {
         (name = "listings", description = "Sellers publish: registration, listings, automated checks, notices, opt-in and the dashboard"),
         (name = "licenses", description = "Licenses: the org's license keys, public verification keys, online validation and activations"),
         (name = "usage", description = "Usage metering: events reported by hosts, usage reports, the access answer and the org's packs"),
+        (name = "services", description = "Services and messages: providers, published services, transactions with invoices and platform fees, message threads and provider ratings"),
         (name = "analytics", description = "Tool page views, purchases and conversion per month, for catalog admins and sellers"),
         (name = "health", description = "Liveness and readiness"),
         (name = "webhooks", description = "Events from the payment provider"),

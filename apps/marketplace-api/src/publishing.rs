@@ -9,8 +9,8 @@
 //! which ask for `PublishListings` (moderators hold it), not for the catalog-editing right;
 //! the audit trail names who approved.
 //!
-//! Services (seed 004) are published by the services context; until it is wired here,
-//! [`ListedServices`] keeps the approved listing itself as the public record.
+//! A service listing is published by the services context ([`ListedServices`]): the
+//! approved listing becomes a published service under the listing's own id (R-X2).
 
 use async_trait::async_trait;
 use marketplace_domain::access::{Actor, PlatformRole};
@@ -21,6 +21,7 @@ use marketplace_domain::catalog::{
 use marketplace_domain::field::FieldError;
 use marketplace_domain::ids::{BundleId, OrgId, ToolId};
 use marketplace_domain::item::ItemRef;
+use marketplace_domain::money::{Currency, Money};
 use marketplace_domain::plan::{BillingInterval, PlanError, PlanService, PlanServiceError};
 use marketplace_domain::tier::Tier;
 use marketplace_listings::checks;
@@ -32,6 +33,10 @@ use marketplace_listings::ports::{
 };
 use marketplace_modules::installation::{InstallationService, PublishingError};
 use marketplace_modules::{NewRelease, Requirement, Version};
+use marketplace_services::ids::ServiceListingId;
+use marketplace_services::listing::{ServiceContent, ServicePrice};
+use marketplace_services::service::{ServicesError, ServicesService};
+use marketplace_services::text::{ServiceCategory, ServiceDescription, ServiceTitle};
 
 /// Who publishes: the moderator who approved; for a listing the re-review rule let through
 /// at once (R-G3: an edit or a version changing nothing a buyer relies on), the seller's
@@ -238,11 +243,15 @@ impl CatalogPublisher for CatalogPublishing {
     }
 }
 
-/// The services context's publishing port, until that context is wired into this service:
-/// the approved listing (stored, with its decision) is the public record, and its id is
-/// the service's.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ListedServices;
+/// The services context's publishing port: an approved service listing becomes a
+/// published service of the seller's provider profile, under the listing's own id, so the
+/// listing's `published` reference is the service's id and approving again cannot make a
+/// second service (R-X2).
+#[derive(Clone)]
+#[allow(missing_debug_implementations)]
+pub struct ListedServices {
+    pub services: ServicesService,
+}
 
 #[async_trait]
 impl ServicePublisher for ListedServices {
@@ -250,8 +259,53 @@ impl ServicePublisher for ListedServices {
         &self,
         approval: Approval,
         _org: OrgId,
-        _service: &ServiceProposal,
+        service: &ServiceProposal,
     ) -> Result<uuid::Uuid, PublishError> {
-        Ok(approval.listing_id.as_uuid())
+        let content = service_content(service)?;
+        let id = ServiceListingId::from_uuid(approval.listing_id.as_uuid());
+        match self
+            .services
+            .publish_approved_as(&publisher(&approval), id, approval.seller_id, content)
+            .await
+        {
+            Ok(listing) => Ok(listing.id().as_uuid()),
+            Err(ServicesError::NotAProvider) => Err(refused(
+                "provider",
+                "the seller has no provider profile: PUT /v1/sellers/me/provider first",
+            )),
+            Err(ServicesError::Store(e)) => Err(PublishError::Store(e)),
+            Err(other) => Err(refused("listing", other.to_string())),
+        }
+    }
+}
+
+/// The listing's proposal as a service's content, with the services context's own checks
+/// (the listing checks ran at submission; these hold whatever the proposal says).
+fn service_content(s: &ServiceProposal) -> Result<ServiceContent, PublishError> {
+    let mut faults = Vec::new();
+    let title = ServiceTitle::parse(&s.title)
+        .map_err(|f| faults.push(f))
+        .ok();
+    let category = ServiceCategory::parse(&s.category)
+        .map_err(|f| faults.push(f))
+        .ok();
+    let description = ServiceDescription::parse(&s.description)
+        .map_err(|f| faults.push(f))
+        .ok();
+    let price = Currency::parse(&s.currency)
+        .map_err(|e| FieldError::new("price", e.to_string()))
+        .and_then(|c| Money::new(s.price, c).map_err(|e| FieldError::new("price", e.to_string())))
+        .and_then(ServicePrice::new)
+        .map_err(|f| faults.push(f))
+        .ok();
+    match (title, category, description, price) {
+        (Some(title), Some(category), Some(description), Some(price)) => Ok(ServiceContent {
+            title,
+            category,
+            description,
+            price,
+            allow_quotes: s.allow_quotes,
+        }),
+        _ => Err(PublishError::Refused(faults)),
     }
 }

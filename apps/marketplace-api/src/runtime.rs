@@ -267,6 +267,7 @@ pub fn ports_with(
         payouts: None,
         module_catalog: store.clone(),
         listings: store.clone(),
+        services: store.clone(),
         installations: store.clone(),
         install_log: store.clone(),
         update_notices: store.clone(),

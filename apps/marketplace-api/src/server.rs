@@ -43,6 +43,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         demo::provision_listings(&ports.orgs, &services)
             .await
             .context("the demo seller and its listings")?;
+        demo::provision_services(&ports.orgs, &services)
+            .await
+            .context("the demo provider, its services and a transaction")?;
         demo::provision_meters(&services.usage.meters)
             .await
             .context("define the demo meters")?;

@@ -32,8 +32,12 @@ use marketplace_modules::installation::ports::{
     Entitlements, InstallLog, Installations, ModuleCatalog, Notices,
 };
 
+use marketplace_services::ports::ServicesStore;
+use marketplace_services::service::ServicesService;
+
 use crate::licensing::LicensingSetup;
 use crate::publishing::{CatalogPublishing, ListedServices};
+use crate::service_cards::GatewayServicePayments;
 use crate::usage::{MeteredOverage, UsageServices};
 
 /// Whether the service can do its work (GET /readyz).
@@ -78,6 +82,8 @@ pub struct Ports {
     pub update_notices: Arc<dyn Notices>,
     /// Sellers' listings, notices, opt-in choices and profiles (R-G*).
     pub listings: Arc<dyn ListingRepository>,
+    /// Providers, service listings, transactions, threads and ratings (R-X*).
+    pub services: Arc<dyn ServicesStore>,
     /// API keys (digests and records), licenses and their activations.
     pub api_keys: Arc<dyn ApiKeyRepository>,
     pub licenses: Arc<dyn LicenseRepository>,
@@ -126,6 +132,8 @@ pub struct Services {
     pub installations: InstallationService,
     /// Sellers' registration, listings, moderation, opt-in and dashboard (R-G*).
     pub listings: ListingService,
+    /// Providers, services, transactions, messages and provider ratings (R-X*).
+    pub services: ServicesService,
     pub api_keys: ApiKeyService,
     pub licenses: LicenseService,
     /// Usage metering, quotas and the access answer (R-U*).
@@ -245,6 +253,12 @@ impl Services {
             p.update_notices.clone(),
             p.clock.clone(),
         );
+        let services = ServicesService::new(
+            p.services.clone(),
+            Arc::new(GatewayServicePayments::new(p.payments.clone())),
+            p.clock.clone(),
+            p.ids.clone(),
+        );
         let listings = ListingService::new(ListingPorts {
             listings: p.listings.clone(),
             sellers: p.sellers.clone(),
@@ -256,7 +270,9 @@ impl Services {
                 plans: plans.clone(),
                 installations: installations.clone(),
             }),
-            services: Arc::new(ListedServices),
+            services: Arc::new(ListedServices {
+                services: services.clone(),
+            }),
             audit: p.audit.clone(),
             clock: p.clock.clone(),
             ids: p.ids.clone(),
@@ -319,6 +335,7 @@ impl Services {
             ),
             installations,
             listings,
+            services,
             api_keys: ApiKeyService::new(
                 p.api_keys.clone(),
                 p.random.clone(),

@@ -23,7 +23,9 @@ use marketplace_services::ids::{
 use marketplace_services::listing::{
     ListingStatus, ServiceContent, ServiceListing, ServiceListingParts, ServicePrice,
 };
-use marketplace_services::ports::{CreditMove, ServicesStore, TransactionWrite, Viewer};
+use marketplace_services::ports::{
+    CreditMove, ServiceSearch, ServicesStore, TransactionWrite, Viewer,
+};
 use marketplace_services::provider::{PaymentMode, Provider, ProviderProfile};
 use marketplace_services::rating::{ProviderRating, RatingStatus};
 use marketplace_services::text::{
@@ -574,12 +576,21 @@ impl ServicesStore for SeaOrmStore {
 
     async fn published_listings(
         &self,
-        query: Option<&str>,
+        search: ServiceSearch<'_>,
         page: PageRequest,
     ) -> Result<Page<ServiceListing>, RepoError> {
         let mut cond =
             Condition::all().add(listings::Column::Status.eq(ListingStatus::Published.as_str()));
-        if let Some(q) = query {
+        if let Some(category) = search.category {
+            cond = cond.add(
+                Expr::expr(Func::lower(Expr::col((
+                    listings::Entity,
+                    listings::Column::Category,
+                ))))
+                .eq(category.to_lowercase()),
+            );
+        }
+        if let Some(q) = search.words {
             let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_', '\\'], ""));
             let like = |col: listings::Column| {
                 Expr::expr(Func::lower(Expr::col((listings::Entity, col))))
@@ -847,6 +858,35 @@ impl ServicesStore for SeaOrmStore {
                 .add(threads::Column::TransactionId.is_null()),
         )
         .await
+    }
+
+    async fn enquiries_of(&self, org: OrgId, page: PageRequest) -> Result<Page<Thread>, RepoError> {
+        let viewer = Viewer::Org(org);
+        let tx = self.begin(scope_of(viewer)).await?;
+        let query = threads::Entity::find()
+            .filter(threads::Column::TransactionId.is_null())
+            .filter(either_org(
+                viewer,
+                threads::Column::OrgId,
+                threads::Column::ProviderOrgId,
+            ));
+        let total = query.clone().count(&tx).await.map_err(map_db)?;
+        let (limit, offset) = limit_of(page);
+        let rows = query
+            .order_by_desc(threads::Column::LastMessageAt)
+            .order_by_asc(threads::Column::Id)
+            .limit(limit)
+            .offset(offset)
+            .all(&tx)
+            .await
+            .map_err(map_db)?;
+        commit(tx).await?;
+        Ok(Page {
+            items: rows.into_iter().map(to_thread).collect::<Result<_, _>>()?,
+            total,
+            limit: page.limit(),
+            offset: page.offset(),
+        })
     }
 
     async fn insert_thread(&self, thread: &Thread) -> Result<(), RepoError> {

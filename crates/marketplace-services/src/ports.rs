@@ -28,6 +28,14 @@ pub enum Viewer {
     Platform,
 }
 
+/// What a buyer looks for among published listings: words in the title, category or
+/// description, and one category; both case-insensitive, `None` for anything.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServiceSearch<'a> {
+    pub words: Option<&'a str>,
+    pub category: Option<&'a str>,
+}
+
 /// Platform credits a transaction's write moves with it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CreditMove {
@@ -62,11 +70,11 @@ pub trait ServicesStore: Send + Sync {
     async fn listing(&self, id: ServiceListingId) -> Result<Option<ServiceListing>, RepoError>;
     /// Creates or replaces a listing.
     async fn save_listing(&self, listing: &ServiceListing) -> Result<(), RepoError>;
-    /// Published listings, newest first; `query` matches title, category or description
-    /// (case-insensitive).
+    /// Published listings, newest first; `search.words` matches title, category or
+    /// description, `search.category` the category (both case-insensitive).
     async fn published_listings(
         &self,
-        query: Option<&str>,
+        search: ServiceSearch<'_>,
         page: PageRequest,
     ) -> Result<Page<ServiceListing>, RepoError>;
     /// A provider's listings in every status, newest first.
@@ -124,6 +132,9 @@ pub trait ServicesStore: Send + Sync {
         listing: ServiceListingId,
         buyer_org: OrgId,
     ) -> Result<Option<Thread>, RepoError>;
+    /// The enquiry threads `org` is a party to (as buyer or provider), latest message
+    /// first.
+    async fn enquiries_of(&self, org: OrgId, page: PageRequest) -> Result<Page<Thread>, RepoError>;
     /// Stores a new thread (an enquiry); `Conflict` when the org already has one on the
     /// listing.
     async fn insert_thread(&self, thread: &Thread) -> Result<(), RepoError>;

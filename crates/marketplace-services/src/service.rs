@@ -18,7 +18,8 @@ use marketplace_kernel::store::{Conflict, RepoError};
 use crate::ids::{ProviderRatingId, ServiceListingId, TransactionId};
 use crate::listing::{IllegalListingMove, ServiceContent, ServiceListing};
 use crate::ports::{
-    ChargeRequest, CreditMove, ServicePayments, ServicesStore, TransactionWrite, Viewer,
+    ChargeRequest, CreditMove, ServicePayments, ServiceSearch, ServicesStore, TransactionWrite,
+    Viewer,
 };
 use crate::provider::{Provider, ProviderError, ProviderProfile};
 use crate::rating::{ProviderRating, RatingError};
@@ -126,6 +127,14 @@ pub struct TransactionView {
     pub unread: u64,
 }
 
+/// A thread in a party's list: its side and its unread count.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThreadView {
+    pub thread: Thread,
+    pub party: Party,
+    pub unread: u64,
+}
+
 /// A page of a thread as a caller reads it; reading marks the thread read for a party.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ThreadPage {
@@ -222,6 +231,14 @@ impl ServicesService {
         self.own_provider(actor).await
     }
 
+    /// R-X5: a provider's rating over its approved ratings.
+    ///
+    /// # Errors
+    /// `Store`.
+    pub async fn provider_score(&self, provider: SellerId) -> Result<RatingSummary> {
+        Ok(self.store.provider_score(provider).await?)
+    }
+
     // ---- listings (R-X2) -----------------------------------------------------------
 
     /// A provider drafts a listing; it is offered once a moderator publishes it.
@@ -270,22 +287,39 @@ impl ServicesService {
     /// published as it is created, with the approved content.
     ///
     /// # Errors
-    /// `Forbidden` without `ModerateReviews`, `NotAProvider` when the seller has no
-    /// provider profile, `Store`.
+    /// `Forbidden` without `PublishListings` (a moderator's right), `NotAProvider` when
+    /// the seller has no provider profile, `Store`.
     pub async fn publish_approved(
         &self,
         actor: &Actor,
         provider: SellerId,
         content: ServiceContent,
     ) -> Result<ServiceListing> {
-        AccessPolicy.require(actor, Permission::ModerateReviews)?;
+        self.publish_approved_as(actor, self.ids.new_id(), provider, content)
+            .await
+    }
+
+    /// As [`Self::publish_approved`], under the id the listings workflow chose: the
+    /// approved listing's own. Publishing the same approval again replaces the one service
+    /// with the same content, so a retried or repeated approval never makes two.
+    ///
+    /// # Errors
+    /// As [`Self::publish_approved`].
+    pub async fn publish_approved_as(
+        &self,
+        actor: &Actor,
+        id: ServiceListingId,
+        provider: SellerId,
+        content: ServiceContent,
+    ) -> Result<ServiceListing> {
+        AccessPolicy.require(actor, Permission::PublishListings)?;
         let provider = self
             .store
             .provider(provider)
             .await?
             .ok_or(ServicesError::NotAProvider)?;
         let listing = ServiceListing::approved(
-            self.ids.new_id(),
+            id,
             provider.seller_id(),
             provider.org_id(),
             content,
@@ -341,9 +375,29 @@ impl ServicesService {
         query: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Offer>> {
+        let search = ServiceSearch {
+            words: query,
+            category: None,
+        };
+        self.search(actor, search, page).await
+    }
+
+    /// Published listings matching `search` (words and a category; blank means any).
+    ///
+    /// # Errors
+    /// `Forbidden`, `Store`.
+    pub async fn search(
+        &self,
+        actor: &Actor,
+        search: ServiceSearch<'_>,
+        page: PageRequest,
+    ) -> Result<Page<Offer>> {
         AccessPolicy.require(actor, Permission::BrowseCatalog)?;
-        let query = query.map(str::trim).filter(|q| !q.is_empty());
-        let listings = self.store.published_listings(query, page).await?;
+        let search = ServiceSearch {
+            words: given(search.words),
+            category: given(search.category),
+        };
+        let listings = self.store.published_listings(search, page).await?;
         let mut items = Vec::with_capacity(listings.items.len());
         for listing in listings.items {
             items.push(self.offer(listing).await?);
@@ -949,6 +1003,79 @@ impl ServicesService {
         self.read_thread(actor, thread, page).await
     }
 
+    /// The caller's org's enquiry thread on a listing, if it opened one.
+    ///
+    /// # Errors
+    /// `NotFound` when it has none, `Store`.
+    pub async fn my_enquiry(
+        &self,
+        actor: &Actor,
+        listing: ServiceListingId,
+        page: PageRequest,
+    ) -> Result<ThreadPage> {
+        let thread = self
+            .store
+            .enquiry_thread(listing, actor.org_id)
+            .await?
+            .ok_or(ServicesError::NotFound)?;
+        self.read_thread(actor, thread, page).await
+    }
+
+    /// Either party writes in an enquiry thread by its id (the provider answers this way).
+    ///
+    /// # Errors
+    /// `NotFound` for anyone but the two parties, `Concurrent`, `Store`.
+    pub async fn reply(
+        &self,
+        actor: &Actor,
+        id: crate::ids::ThreadId,
+        body: MessageBody,
+    ) -> Result<Message> {
+        let mut thread = self
+            .store
+            .thread(Viewer::Org(actor.org_id), id)
+            .await?
+            .filter(|t| matches!(t.subject(), crate::thread::Subject::Enquiry(_)))
+            .ok_or(ServicesError::NotFound)?;
+        let message = thread.post(actor, self.ids.new_id(), body, self.clock.now())?;
+        self.store
+            .append_message(actor.org_id, &thread, &message)
+            .await?;
+        Ok(message)
+    }
+
+    /// The enquiry threads the caller's org is a party to, as buyer or provider, with its
+    /// unread count in each.
+    ///
+    /// # Errors
+    /// `Store`.
+    pub async fn enquiries(&self, actor: &Actor, page: PageRequest) -> Result<Page<ThreadView>> {
+        let found = self.store.enquiries_of(actor.org_id, page).await?;
+        let items = found
+            .items
+            .into_iter()
+            .map(|thread| {
+                let party = if thread.buyer_org() == actor.org_id {
+                    Party::Buyer
+                } else {
+                    Party::Provider
+                };
+                let unread = thread.unread(party);
+                ThreadView {
+                    thread,
+                    party,
+                    unread,
+                }
+            })
+            .collect();
+        Ok(Page {
+            items,
+            total: found.total,
+            limit: found.limit,
+            offset: found.offset,
+        })
+    }
+
     // ---- ratings (R-X5) ------------------------------------------------------------
 
     /// The buyer rates the provider of a completed transaction, once; it counts once a
@@ -1013,6 +1140,11 @@ impl ServicesService {
         self.store.save_rating(&rating).await?;
         Ok(rating)
     }
+}
+
+/// A search term, trimmed; blank is none.
+fn given(term: Option<&str>) -> Option<&str> {
+    term.map(str::trim).filter(|t| !t.is_empty())
 }
 
 /// Platform admins read transaction threads to settle disputes (R-X4): their reads go

@@ -21,7 +21,8 @@ use crate::fixtures::*;
 use crate::ids::{ProviderRatingId, ServiceListingId, ThreadId, TransactionId};
 use crate::listing::{ListingStatus, ServiceListing};
 use crate::ports::{
-    Charge, ChargeRequest, CreditMove, ServicePayments, ServicesStore, TransactionWrite, Viewer,
+    Charge, ChargeRequest, CreditMove, ServicePayments, ServiceSearch, ServicesStore,
+    TransactionWrite, Viewer,
 };
 
 /// What row-level security lets `viewer` see of a row naming two orgs.
@@ -88,10 +89,11 @@ impl ServicesStore for Store {
     }
     async fn published_listings(
         &self,
-        query: Option<&str>,
+        search: ServiceSearch<'_>,
         page: PageRequest,
     ) -> Result<Page<ServiceListing>, RepoError> {
-        let q = query.map(str::to_lowercase);
+        let q = search.words.map(str::to_lowercase);
+        let category = search.category.map(str::to_lowercase);
         let found = self
             .state()
             .listings
@@ -108,6 +110,11 @@ impl ServicesStore for Store {
                     .iter()
                     .any(|t| t.to_lowercase().contains(q))
                 })
+            })
+            .filter(|l| {
+                category
+                    .as_ref()
+                    .is_none_or(|c| l.content().category.as_str().to_lowercase() == *c)
             })
             .cloned()
             .collect();
@@ -253,6 +260,18 @@ impl ServicesStore for Store {
             .iter()
             .find(|t| t.subject() == Subject::Enquiry(listing) && t.buyer_org() == buyer_org)
             .cloned())
+    }
+    async fn enquiries_of(&self, org: OrgId, page: PageRequest) -> Result<Page<Thread>, RepoError> {
+        let mut found: Vec<Thread> = self
+            .state()
+            .threads
+            .iter()
+            .filter(|t| matches!(t.subject(), Subject::Enquiry(_)))
+            .filter(|t| sees(Viewer::Org(org), t.buyer_org(), t.provider_org()))
+            .cloned()
+            .collect();
+        found.sort_by_key(|t| std::cmp::Reverse(t.last_message_at()));
+        Ok(Page::slice(found, page))
     }
     async fn insert_thread(&self, thread: &Thread) -> Result<(), RepoError> {
         self.state().threads.push(thread.clone());
@@ -570,6 +589,87 @@ async fn r_x2_an_approved_listing_from_the_workflow_is_published() {
         .unwrap();
     assert!(listing.is_offered());
     assert_eq!(listing.provider_org(), org(PROVIDER_ORG));
+}
+
+#[tokio::test]
+async fn r_x2_the_same_approval_published_twice_is_one_service() {
+    let w = world(PaymentMode::StripeConnect);
+    let id = ServiceListingId::from_uuid(Uuid::from_u128(0x77));
+    for _ in 0..2 {
+        let listing = w
+            .service
+            .publish_approved_as(&w.moderator, id, seller(), content(9_900, true))
+            .await
+            .unwrap();
+        assert_eq!(
+            listing.id(),
+            id,
+            "the approved listing's id is the service's"
+        );
+    }
+    let page = w
+        .service
+        .browse(&w.buyer_owner, None, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+    assert!(matches!(
+        w.service
+            .publish_approved_as(&w.buyer_owner, id, seller(), content(9_900, true))
+            .await,
+        Err(ServicesError::Forbidden(_))
+    ));
+}
+
+#[tokio::test]
+async fn r_x2_search_filters_by_category_and_words() {
+    let w = world(PaymentMode::StripeConnect);
+    listed(&w, false).await;
+    let page = PageRequest::default();
+    let search = |words, category| ServiceSearch { words, category };
+    let total = |found: Page<crate::service::Offer>| found.total;
+    let svc = &w.service;
+    let who = &w.buyer_owner;
+    assert_eq!(
+        total(
+            svc.search(who, search(None, Some("GROOMING")), page)
+                .await
+                .unwrap()
+        ),
+        1
+    );
+    assert_eq!(
+        total(
+            svc.search(who, search(None, Some("groom")), page)
+                .await
+                .unwrap()
+        ),
+        0
+    );
+    assert_eq!(
+        total(
+            svc.search(who, search(Some("nails"), Some("grooming")), page)
+                .await
+                .unwrap()
+        ),
+        1
+    );
+    assert_eq!(
+        total(
+            svc.search(who, search(Some("piano"), Some("grooming")), page)
+                .await
+                .unwrap()
+        ),
+        0
+    );
+    assert_eq!(
+        total(
+            svc.search(who, search(Some("  "), Some(" ")), page)
+                .await
+                .unwrap()
+        ),
+        1
+    );
 }
 
 #[tokio::test]
@@ -979,6 +1079,49 @@ async fn r_x4_an_enquiry_thread_per_buyer_org_and_listing() {
             .await,
         Err(ServicesError::Transaction(TransactionError::OwnService))
     ));
+}
+
+#[tokio::test]
+async fn r_x4_the_provider_answers_an_enquiry_and_each_side_lists_its_enquiries() {
+    let w = world(PaymentMode::StripeConnect);
+    let listing = listed(&w, true).await;
+    let asked = w
+        .service
+        .enquire(&w.buyer_member, listing.id(), body("Do you groom cats?"))
+        .await
+        .unwrap();
+    let page = PageRequest::default();
+    let mine = w.service.enquiries(&w.provider_owner, page).await.unwrap();
+    assert_eq!(mine.total, 1);
+    assert_eq!(mine.items[0].party, Party::Provider);
+    assert_eq!(mine.items[0].unread, 1, "one unread question");
+    let answer = w
+        .service
+        .reply(&w.provider_owner, asked.thread_id, body("Yes"))
+        .await
+        .unwrap();
+    assert_eq!((answer.seq, answer.author), (2, Party::Provider));
+    let buyer = w
+        .service
+        .my_enquiry(&w.buyer_owner, listing.id(), page)
+        .await
+        .unwrap();
+    assert_eq!(buyer.unread, 1);
+    assert_eq!(buyer.messages.total, 2);
+    for outsider in [&w.stranger, &w.admin] {
+        assert!(matches!(
+            w.service.reply(outsider, asked.thread_id, body("hi")).await,
+            Err(ServicesError::NotFound)
+        ));
+    }
+    assert!(matches!(
+        w.service.my_enquiry(&w.stranger, listing.id(), page).await,
+        Err(ServicesError::NotFound)
+    ));
+    assert_eq!(
+        w.service.enquiries(&w.stranger, page).await.unwrap().total,
+        0
+    );
 }
 
 #[tokio::test]

@@ -18,6 +18,7 @@ pub mod plans;
 pub mod purchases;
 pub mod reviews;
 pub mod sellers;
+pub mod services;
 pub mod stats;
 pub mod subscriptions;
 pub mod usage;
@@ -51,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(api_keys::configure)
             .configure(licenses::configure)
             .configure(listings::configure)
+            .configure(services::configure)
             .configure(usage::configure)
             .configure(webhooks::configure),
     );

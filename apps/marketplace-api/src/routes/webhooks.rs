@@ -3,7 +3,8 @@
 //! through its use case (each event exactly once, in any order) and answers Stripe.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use marketplace_domain::payment_events::{Handled, PaymentEventError};
+use marketplace_domain::payment_events::{Handled, PaymentEvent, PaymentEventError};
+use marketplace_services::service::ServicesError;
 use marketplace_stripe::{StripeWebhook, Translated, WebhookError};
 use serde_json::json;
 
@@ -83,6 +84,16 @@ pub async fn stripe_webhook(
 async fn apply(svc: &Services, translated: Translated) -> Result<&'static str, ApiError> {
     match translated {
         Translated::Payment(received) => {
+            if let PaymentEvent::PaymentSucceeded { reference } = &received.event {
+                // A service transaction's card payment (R-X3): settled once, however often
+                // delivered; a reference no transaction holds is the checkout's.
+                match svc.services.card_payment_succeeded(reference).await {
+                    Ok(Some(_)) => return Ok("applied"),
+                    Ok(None) => return Ok("duplicate"),
+                    Err(ServicesError::NotFound) => {}
+                    Err(other) => return Err(other.into()),
+                }
+            }
             let handled = svc
                 .payment_events
                 .handle(received)

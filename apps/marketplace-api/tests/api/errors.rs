@@ -134,6 +134,61 @@ fn endpoints() -> Vec<(&'static str, String, Option<Value>)> {
             format!("/v1/moderation/listings/{id}"),
             Some(json!({"decision": "approve"})),
         ),
+        ("GET", "/v1/services".into(), None),
+        ("GET", format!("/v1/services/{id}"), None),
+        ("GET", "/v1/sellers/me/provider".into(), None),
+        (
+            "PUT",
+            "/v1/sellers/me/provider".into(),
+            Some(
+                json!({"business_name": "x", "description": "x", "location": "x",
+                "payment_mode": "STRIPE_CONNECT"}),
+            ),
+        ),
+        // The bodies of these two are optional.
+        ("POST", format!("/v1/services/{id}/transactions"), None),
+        ("POST", format!("/v1/transactions/{id}/refund"), None),
+        ("GET", "/v1/transactions".into(), None),
+        ("GET", format!("/v1/transactions/{id}"), None),
+        ("POST", format!("/v1/transactions/{id}/invoice"), None),
+        (
+            "POST",
+            format!("/v1/transactions/{id}/pay"),
+            Some(json!({"payment_method": "invoice"})),
+        ),
+        ("POST", format!("/v1/transactions/{id}/mark-paid"), None),
+        ("POST", format!("/v1/transactions/{id}/complete"), None),
+        ("POST", format!("/v1/transactions/{id}/cancel"), None),
+        ("GET", format!("/v1/transactions/{id}/messages"), None),
+        (
+            "POST",
+            format!("/v1/transactions/{id}/messages"),
+            Some(json!({"body": "hello"})),
+        ),
+        (
+            "POST",
+            format!("/v1/transactions/{id}/rating"),
+            Some(json!({"rating": 5})),
+        ),
+        ("GET", format!("/v1/services/{id}/enquiry"), None),
+        (
+            "POST",
+            format!("/v1/services/{id}/enquiry"),
+            Some(json!({"body": "hello"})),
+        ),
+        ("GET", "/v1/enquiries".into(), None),
+        ("GET", format!("/v1/enquiries/{id}/messages"), None),
+        (
+            "POST",
+            format!("/v1/enquiries/{id}/messages"),
+            Some(json!({"body": "hello"})),
+        ),
+        ("GET", "/v1/moderation/ratings".into(), None),
+        (
+            "POST",
+            format!("/v1/moderation/ratings/{id}"),
+            Some(json!({"decision": "approve"})),
+        ),
     ]
 }
 

@@ -581,7 +581,15 @@ async fn r_g2_versions_bundles_and_services_are_listed_checked_and_published() {
         .expect(200);
     assert_eq!(b["price"]["amount"], "60.00");
 
-    // A service (seed 004): its checks, then moderation.
+    // A service (seed 004): its checks, then moderation; the seller is a provider (R-X1).
+    app.put(
+        "/v1/sellers/me/provider",
+        &org.owner,
+        json!({"business_name": "Brightlane Studio", "description": "Listing photos",
+            "location": "Austin", "payment_mode": "STRIPE_CONNECT"}),
+    )
+    .await
+    .expect(200);
     let bad = new(
         json!({"kind": "service", "title": "", "category": "Photography",
         "description": "Photos", "price": {"amount": "0.00", "currency": "USD"}}),

@@ -23,6 +23,7 @@ mod rate_limits;
 mod renewals;
 mod reviews;
 mod sellers;
+mod services;
 mod shapes;
 mod stripe_e2e;
 mod subscriptions;

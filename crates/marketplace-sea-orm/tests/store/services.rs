@@ -319,3 +319,95 @@ async fn r_x3_a_transaction_runs_its_course_through_the_store_on_postgres() {
         a_transaction_runs_its_course_through_the_store(db).await;
     }
 }
+
+/// R-X2 and R-X4 in SQL: the category filter beside the words, the same approval
+/// published twice as one service, and each party's list of enquiry threads (nobody
+/// else's), under row-level security on PostgreSQL.
+async fn searches_and_enquiries_through_the_store(db: TestDb) {
+    let store = db.store();
+    let s = service(&store);
+    let (p_org, p_seller) = provider(&store).await;
+    let buyer = org(&store, "0").await;
+    let stranger = org(&store, "0").await;
+    let id = marketplace_services::ids::ServiceListingId::from_uuid(uuid::Uuid::new_v4());
+    for _ in 0..2 {
+        s.publish_approved_as(&moderator(), id, p_seller, content("45.00"))
+            .await
+            .unwrap();
+    }
+    let page = PageRequest::default();
+    let search = |words, category| marketplace_services::ports::ServiceSearch { words, category };
+    let ids = |found: marketplace_domain::paging::Page<marketplace_services::service::Offer>| {
+        found.items.iter().filter(|o| o.listing.id() == id).count()
+    };
+    let who = owner(stranger);
+    assert_eq!(
+        ids(s
+            .search(&who, search(None, Some("GROOMING")), page)
+            .await
+            .unwrap()),
+        1
+    );
+    assert_eq!(
+        ids(s
+            .search(&who, search(Some("nails"), Some("grooming")), page)
+            .await
+            .unwrap()),
+        1
+    );
+    assert_eq!(
+        ids(s
+            .search(&who, search(None, Some("groom")), page)
+            .await
+            .unwrap()),
+        0
+    );
+    assert_eq!(
+        ids(s
+            .search(&who, search(Some("piano"), None), page)
+            .await
+            .unwrap()),
+        0
+    );
+
+    let asked = s
+        .enquire(&owner(buyer), id, MessageBody::parse("Cats too?").unwrap())
+        .await
+        .unwrap();
+    let theirs = s.enquiries(&owner(p_org), page).await.unwrap();
+    assert_eq!(theirs.total, 1);
+    assert_eq!(theirs.items[0].thread.id(), asked.thread_id);
+    assert_eq!(theirs.items[0].unread, 1, "one unread");
+    s.reply(
+        &owner(p_org),
+        asked.thread_id,
+        MessageBody::parse("Yes").unwrap(),
+    )
+    .await
+    .unwrap();
+    let mine = s.enquiries(&owner(buyer), page).await.unwrap();
+    assert_eq!((mine.total, mine.items[0].unread), (1, 1));
+    assert_eq!(s.enquiries(&owner(stranger), page).await.unwrap().total, 0);
+    assert!(matches!(
+        s.reply(
+            &owner(stranger),
+            asked.thread_id,
+            MessageBody::parse("hi").unwrap()
+        )
+        .await,
+        Err(ServicesError::NotFound)
+    ));
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn r_x4_searches_and_enquiries_through_the_store_on_sqlite() {
+    searches_and_enquiries_through_the_store(TestDb::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn r_x4_searches_and_enquiries_through_the_store_on_postgres() {
+    if let Some(db) = TestDb::postgres("services_enquiries").await {
+        searches_and_enquiries_through_the_store(db).await;
+    }
+}
