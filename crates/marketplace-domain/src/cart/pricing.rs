@@ -1,20 +1,29 @@
-//! R-K4: a cart's totals, derived from live catalog prices at every read.
+//! R-K4: a cart's totals, derived from live catalog prices at every read; a line under a
+//! plan (R-B3) is priced at its plan's price.
 
 use crate::catalog::Offer;
 use crate::item::ItemRef;
 use crate::money::{Currency, Money};
+use crate::plan::{BillingInterval, Plan, PlanCode};
 
 /// A cart line with its live price.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PricedLine {
     pub item: ItemRef,
     pub name: String,
-    /// What the line sells for now.
+    /// What the line sells for now: its plan's price; under the item's default plan, the
+    /// catalog's price (R-B2: the same).
     pub price: Money,
-    /// What its parts cost one by one (a bundle's list price; a tool: its price).
+    /// What its parts cost one by one (a bundle's list price; a tool: its price). A plan
+    /// other than the item's default is its own list price: it saves nothing.
     pub list_price: Money,
-    /// False when the item vanished or can no longer be bought: checkout will refuse it.
+    /// False when the item vanished or can no longer be bought, or its plan was archived:
+    /// checkout will refuse it.
     pub available: bool,
+    /// The plan the line is bought under (R-B3); `None` for an item sold without plans.
+    pub plan: Option<PlanCode>,
+    /// How often the plan is paid; `None` without a plan.
+    pub interval: Option<BillingInterval>,
 }
 
 /// The cart as the buyer sees it. `subtotal - savings == total`, always.
@@ -30,29 +39,66 @@ pub struct CartView {
     pub total: Money,
 }
 
+/// A cart line to price: the item and, when it sells through plans, the plan it names
+/// and whether that plan is the item's default.
+#[derive(Clone, Copy, Debug)]
+pub struct LineToPrice<'a> {
+    pub item: ItemRef,
+    pub plan: Option<&'a Plan>,
+    pub is_default: bool,
+}
+
 impl CartView {
     /// Prices `lines` (in cart order) from their live offers; a line whose offer is missing
     /// is shown as unavailable at zero. The currency is the first priced line's, else
     /// `fallback`.
     #[must_use]
     pub fn price(lines: &[ItemRef], offers: &[Offer], fallback: Currency) -> Self {
+        let lines: Vec<LineToPrice<'_>> = lines
+            .iter()
+            .map(|item| LineToPrice {
+                item: *item,
+                plan: None,
+                is_default: true,
+            })
+            .collect();
+        Self::price_lines(&lines, offers, fallback)
+    }
+
+    /// As [`CartView::price`], each line under its plan (R-B3): a plan other than the
+    /// default at its own price (and list price: it saves nothing), the default at the
+    /// catalog's prices; unavailable once the plan is archived.
+    #[must_use]
+    pub fn price_lines(lines: &[LineToPrice<'_>], offers: &[Offer], fallback: Currency) -> Self {
         let currency = offers.first().map_or(fallback, |o| o.price().currency());
         let priced: Vec<PricedLine> = lines
             .iter()
-            .map(|item| match offers.iter().find(|o| o.item() == *item) {
-                Some(o) => PricedLine {
-                    item: *item,
-                    name: o.name().to_string(),
-                    price: o.price(),
-                    list_price: o.list_price(),
-                    available: o.check_purchasable().is_ok(),
-                },
+            .map(|line| match offers.iter().find(|o| o.item() == line.item) {
+                Some(o) => {
+                    // The default plan sells at the catalog's price, the one shown (R-B2).
+                    let (price, list_price) = match line.plan {
+                        Some(plan) if !line.is_default => (plan.price(), plan.price()),
+                        Some(_) | None => (o.price(), o.list_price()),
+                    };
+                    PricedLine {
+                        item: line.item,
+                        name: o.name().to_string(),
+                        price,
+                        list_price,
+                        available: o.check_purchasable().is_ok()
+                            && line.plan.is_none_or(Plan::is_on_sale),
+                        plan: line.plan.map(|p| p.code().clone()),
+                        interval: line.plan.map(Plan::interval),
+                    }
+                }
                 None => PricedLine {
-                    item: *item,
+                    item: line.item,
                     name: String::new(),
                     price: Money::zero(currency),
                     list_price: Money::zero(currency),
                     available: false,
+                    plan: line.plan.map(|p| p.code().clone()),
+                    interval: line.plan.map(Plan::interval),
                 },
             })
             .collect();

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::wire::MoneyDto;
-use crate::wire::labels::ItemType;
+use crate::wire::labels::{IntervalLabel, ItemType};
 
 /// One cart line priced live.
 #[derive(Debug, Serialize, ToSchema)]
@@ -17,8 +17,14 @@ pub struct CartLineDto {
     pub name: String,
     pub price: MoneyDto,
     pub list_price: MoneyDto,
-    /// False when the item can no longer be bought: checkout will refuse the cart.
+    /// False when the item can no longer be bought (or its plan was archived): checkout
+    /// will refuse the cart.
     pub available: bool,
+    /// The plan the line is bought under (R-B3); null for an item sold without plans.
+    #[schema(example = "PRO")]
+    pub plan: Option<String>,
+    /// How often the plan is paid; null without a plan.
+    pub interval: Option<IntervalLabel>,
 }
 
 /// A reference to a catalog item.
@@ -63,6 +69,8 @@ impl From<CartView> for CartDto {
                     price: l.price.into(),
                     list_price: l.list_price.into(),
                     available: l.available,
+                    plan: l.plan.map(|c| c.to_string()),
+                    interval: l.interval.map(IntervalLabel::from),
                 })
                 .collect(),
             subtotal: v.subtotal.into(),
@@ -92,10 +100,18 @@ pub struct AddItemBody {
     pub item_type: ItemType,
     #[garde(skip)]
     pub item_id: Uuid,
+    /// The plan to buy the item under (R-B3): a code of the item's plans on sale; the
+    /// item's default plan when absent. An item already in the cart under another plan
+    /// now names this one.
+    #[garde(length(min = 1, max = 32))]
+    #[schema(example = "PRO")]
+    pub plan: Option<String>,
 }
 
-impl From<AddItemBody> for ItemRef {
-    fn from(b: AddItemBody) -> Self {
-        Self::from_parts(b.item_type.0, b.item_id)
+impl AddItemBody {
+    /// The item to add.
+    #[must_use]
+    pub fn item(&self) -> ItemRef {
+        ItemRef::from_parts(self.item_type.0, self.item_id)
     }
 }
