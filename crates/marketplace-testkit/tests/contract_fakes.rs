@@ -23,6 +23,11 @@ async fn tool_with_plans_is_stored_whole() {
 }
 
 #[tokio::test]
+async fn plan_choices_are_stored() {
+    contract::plan_choices_are_stored(&ContractPorts::in_memory()).await;
+}
+
+#[tokio::test]
 async fn carts_and_tenant_isolation() {
     contract::carts_and_tenant_isolation(&ContractPorts::in_memory()).await;
 }
