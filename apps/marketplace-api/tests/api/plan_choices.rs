@@ -196,3 +196,22 @@ async fn r_b9_another_orgs_subscription_is_not_found_and_bad_input_changes_nothi
         "the whole difference at the period's start"
     );
 }
+
+#[actix_web::test]
+async fn r_b9_the_plan_example_keeps_every_cent_and_docs_show_its_output() {
+    let out = marketplace_api::plan_example::run("sqlite::memory:")
+        .await
+        .unwrap();
+    assert!(out.contains("= 81.29"), "the upgrade's prorated charge");
+    assert!(out.contains("buyer payments - refunds: true"));
+    assert!(out.contains("subscription EXPIRED"));
+    let docs = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/revenue.md"
+    ))
+    .unwrap();
+    assert!(
+        docs.contains(out.trim_end()),
+        "docs/revenue.md shows the example's output as it is"
+    );
+}
