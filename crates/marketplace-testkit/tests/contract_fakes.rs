@@ -96,5 +96,5 @@ fn every_contract_fn_is_run_here() {
             "{name} is not run against the fakes"
         );
     }
-    assert_eq!(contract::ALL.len(), 16);
+    assert_eq!(contract::ALL.len(), 17);
 }
