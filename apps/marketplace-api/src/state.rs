@@ -301,7 +301,8 @@ impl Services {
                 p.clock.clone(),
             )
             .with_offer_gate(Arc::new(listings.clone()))
-            .with_plans(p.plans.clone()),
+            .with_plans(p.plans.clone())
+            .with_trials(p.purchases.clone()),
             checkout,
             purchases,
             renewals,

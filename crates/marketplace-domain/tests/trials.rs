@@ -186,3 +186,34 @@ async fn r_b10_credits_short_at_the_trials_end_make_it_past_due_then_expire() {
     assert_eq!(credits(&f, &buyer), usd("5.00"), "nothing charged");
     assert!(f.store.postings().is_empty());
 }
+
+#[tokio::test]
+async fn r_b10_the_cart_shows_the_trial_and_nothing_due_now_until_it_was_had() {
+    let (f, buyer, _, item) = world();
+    let (_, view) = f
+        .cart_service()
+        .add_with_plan(&buyer, item, Some(&pro()))
+        .await
+        .unwrap();
+    assert_eq!(view.lines[0].trial_days, 14);
+    assert!(view.lines[0].due_now.is_zero() && view.due_now.is_zero());
+    assert_eq!(view.total, usd("25.00"), "what recurs after the trial");
+    f.checkout_service()
+        .checkout(&buyer, new_key(), PaymentMethod::PlatformCredits)
+        .await
+        .unwrap();
+    let first = purchase_of(&f, &buyer, item);
+    f.purchase_service()
+        .cancel(&buyer, first.id())
+        .await
+        .unwrap();
+    f.clock.set(t0() + Duration::days(14));
+    f.purchase_service().expire_due().await.unwrap();
+    let (_, view) = f
+        .cart_service()
+        .add_with_plan(&buyer, item, Some(&pro()))
+        .await
+        .unwrap();
+    assert_eq!(view.lines[0].trial_days, 0, "the trial was had");
+    assert_eq!(view.due_now, usd("25.00"));
+}

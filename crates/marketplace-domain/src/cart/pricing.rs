@@ -4,7 +4,7 @@
 use crate::catalog::Offer;
 use crate::item::ItemRef;
 use crate::money::{Currency, Money};
-use crate::plan::{BillingInterval, Plan, PlanCode};
+use crate::plan::{BillingInterval, GrantedTrial, Plan, PlanCode};
 
 /// A cart line with its live price.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,6 +24,10 @@ pub struct PricedLine {
     pub plan: Option<PlanCode>,
     /// How often the plan is paid; `None` without a plan.
     pub interval: Option<BillingInterval>,
+    /// The free days this org gets with the line's plan (R-B10); 0 when it pays at once.
+    pub trial_days: u8,
+    /// What checkout charges for the line now: nothing during a trial, else its price.
+    pub due_now: Money,
 }
 
 /// The cart as the buyer sees it. `subtotal - savings == total`, always.
@@ -37,6 +41,8 @@ pub struct CartView {
     pub savings: Money,
     /// Sum of the lines' prices.
     pub total: Money,
+    /// What checkout charges now (R-B3): the total less the lines in a trial.
+    pub due_now: Money,
 }
 
 /// A cart line to price: the item and, when it sells through plans, the plan it names
@@ -46,6 +52,8 @@ pub struct LineToPrice<'a> {
     pub item: ItemRef,
     pub plan: Option<&'a Plan>,
     pub is_default: bool,
+    /// The trial this org gets with the plan (R-B10).
+    pub trial: Option<GrantedTrial>,
 }
 
 impl CartView {
@@ -60,6 +68,7 @@ impl CartView {
                 item: *item,
                 plan: None,
                 is_default: true,
+                trial: None,
             })
             .collect();
         Self::price_lines(&lines, offers, fallback)
@@ -89,6 +98,11 @@ impl CartView {
                             && line.plan.is_none_or(Plan::is_on_sale),
                         plan: line.plan.map(|p| p.code().clone()),
                         interval: line.plan.map(Plan::interval),
+                        trial_days: line.trial.map_or(0, GrantedTrial::days),
+                        due_now: match line.trial {
+                            Some(_) => Money::zero(price.currency()),
+                            None => price,
+                        },
                     }
                 }
                 None => PricedLine {
@@ -99,6 +113,8 @@ impl CartView {
                     available: false,
                     plan: line.plan.map(|p| p.code().clone()),
                     interval: line.plan.map(Plan::interval),
+                    trial_days: 0,
+                    due_now: Money::zero(currency),
                 },
             })
             .collect();
@@ -107,6 +123,7 @@ impl CartView {
         };
         let subtotal = sum(|l| l.list_price);
         let total = sum(|l| l.price);
+        let due_now = sum(|l| l.due_now);
         let savings = Money::unrounded(subtotal.amount() - total.amount(), currency);
         Self {
             lines: priced,
@@ -114,6 +131,7 @@ impl CartView {
             subtotal,
             savings,
             total,
+            due_now,
         }
     }
 }

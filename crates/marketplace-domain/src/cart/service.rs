@@ -12,8 +12,9 @@ use crate::entitlement::HoldingsRepository;
 use crate::item::ItemRef;
 use crate::money::{Currency, MoneyError};
 use crate::org::OrgRepository;
-use crate::plan::{ItemPlans, PlanCode, PlanError, PlanRepository};
+use crate::plan::{ItemPlans, PlanCode, PlanError, PlanRepository, TrialHistory};
 use crate::ports::{Clock, RepoError};
+use crate::purchase::{PurchaseRepository, trialed_items};
 use crate::tier::{Limit, Tier};
 
 /// What cart actions can fail with; each variant is something the caller can act on.
@@ -82,6 +83,8 @@ pub struct CartService {
     gate: Option<Arc<dyn OfferGate>>,
     /// The items' plans (R-B3); without them every line is priced at its item's price.
     plans: Option<Arc<dyn PlanRepository>>,
+    /// The org's purchases, for the trials it already had (R-B10).
+    purchases: Option<Arc<dyn PurchaseRepository>>,
 }
 
 impl std::fmt::Debug for CartService {
@@ -107,7 +110,16 @@ impl CartService {
             policy: AccessPolicy,
             gate: None,
             plans: None,
+            purchases: None,
         }
+    }
+
+    /// With the org's purchases: a line whose plan offers a trial the org has not had
+    /// shows it, and is due nothing now (R-B3, R-B10).
+    #[must_use]
+    pub fn with_trials(mut self, purchases: Arc<dyn PurchaseRepository>) -> Self {
+        self.purchases = Some(purchases);
+        self
     }
 
     /// With plans: a line names the plan it is bought under and is priced at it (R-B3).
@@ -212,7 +224,25 @@ impl CartService {
         all.retain(|o| !covered.contains(&o.item()));
         all.push(offer);
         let lineups = self.lineups(&cart.items()).await?;
-        Ok((change, priced(&cart, &all, &lineups)))
+        let trialed = self.trialed(actor.org_id, &lineups).await?;
+        Ok((change, priced(&cart, &all, &lineups, &trialed)))
+    }
+
+    /// R-B10: the items of `lineups` the org has had a trial of, read only when one of
+    /// their plans offers a trial.
+    async fn trialed(
+        &self,
+        org: crate::ids::OrgId,
+        lineups: &[ItemPlans],
+    ) -> Result<Vec<ItemRef>, CartError> {
+        let offers_trial = lineups
+            .iter()
+            .flat_map(ItemPlans::plans)
+            .any(|p| !p.trial_days().is_none());
+        match self.purchases.as_ref().filter(|_| offers_trial) {
+            Some(purchases) => Ok(trialed_items(purchases.as_ref(), org).await?),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// R-B3: the plan a new line names: `code`, else the item's default; `None` for an
@@ -277,24 +307,32 @@ impl CartService {
         let items = cart.items();
         let offers = offers(self.catalog.as_ref(), &items).await?;
         let lineups = self.lineups(&items).await?;
-        Ok(priced(cart, &offers, &lineups))
+        let trialed = self.trialed(cart.org_id(), &lineups).await?;
+        Ok(priced(cart, &offers, &lineups, &trialed))
     }
 }
 
-/// The cart priced under its lines' plans (R-B3, R-K4).
-fn priced(cart: &Cart, offers: &[Offer], lineups: &[ItemPlans]) -> CartView {
+/// The cart priced under its lines' plans (R-B3, R-K4), with the trials the org gets
+/// (R-B10: none on an item in `trialed`).
+fn priced(cart: &Cart, offers: &[Offer], lineups: &[ItemPlans], trialed: &[ItemRef]) -> CartView {
     let lines: Vec<LineToPrice<'_>> = cart
         .lines()
         .iter()
         .map(|line| {
             let lineup = lineups.iter().find(|l| l.item() == line.item);
             let plan = lineup.and_then(|l| crate::plan::line_plan(l, line.plan));
+            let history = if trialed.contains(&line.item) {
+                TrialHistory::AlreadyTrialed
+            } else {
+                TrialHistory::NeverTrialed
+            };
             LineToPrice {
                 item: line.item,
                 plan,
                 is_default: lineup
                     .and_then(ItemPlans::default_plan)
                     .is_some_and(|d| plan.is_some_and(|p| p.id() == d.id())),
+                trial: plan.and_then(|p| p.trial_days().grant(history)),
             }
         })
         .collect();

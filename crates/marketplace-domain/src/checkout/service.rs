@@ -407,13 +407,7 @@ impl CheckoutService {
         let Some(purchases) = self.subscriptions.as_ref().filter(|_| offers_trial) else {
             return Ok(Vec::new());
         };
-        Ok(purchases
-            .list(actor.org_id, None)
-            .await?
-            .iter()
-            .filter(|p| p.trial_ends().is_some())
-            .map(crate::purchase::Purchase::item)
-            .collect())
+        Ok(crate::purchase::trialed_items(purchases.as_ref(), actor.org_id).await?)
     }
 
     async fn replay(

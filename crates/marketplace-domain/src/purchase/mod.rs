@@ -529,6 +529,24 @@ pub struct PlanSwitch {
     pub credit_debit: Option<Money>,
 }
 
+/// R-B10: the items `org` has already had a trial of, through any of its purchases,
+/// ended or not (one trial per org and item).
+///
+/// # Errors
+/// As [`PurchaseRepository::list`].
+pub async fn trialed_items(
+    purchases: &dyn PurchaseRepository,
+    org: OrgId,
+) -> Result<Vec<ItemRef>, RepoError> {
+    Ok(purchases
+        .list(org, None)
+        .await?
+        .iter()
+        .filter(|p| p.trial_ends().is_some())
+        .map(Purchase::item)
+        .collect())
+}
+
 /// Status filter for listing purchases.
 pub type PurchaseFilter = Option<PurchaseStatus>;
 

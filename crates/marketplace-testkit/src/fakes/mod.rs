@@ -141,6 +141,7 @@ impl Fakes {
             self.clock.clone(),
         )
         .with_plans(self.store.clone())
+        .with_trials(self.store.clone())
     }
 
     #[must_use]

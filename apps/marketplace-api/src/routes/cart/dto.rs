@@ -25,6 +25,10 @@ pub struct CartLineDto {
     pub plan: Option<String>,
     /// How often the plan is paid; null without a plan.
     pub interval: Option<IntervalLabel>,
+    /// Free days the org gets with the plan (R-B10); 0 when it pays at once.
+    pub trial_days: u8,
+    /// What checkout charges for the line now: 0 during a trial, else its price.
+    pub due_now: MoneyDto,
 }
 
 /// A reference to a catalog item.
@@ -50,6 +54,8 @@ pub struct CartDto {
     pub subtotal: MoneyDto,
     pub savings: MoneyDto,
     pub total: MoneyDto,
+    /// What checkout charges now (R-B3): the total less the lines in a trial.
+    pub due_now: MoneyDto,
     pub currency: String,
     /// Lines an added bundle replaced (R-K3); only in the answer to an add.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -71,11 +77,14 @@ impl From<CartView> for CartDto {
                     available: l.available,
                     plan: l.plan.map(|c| c.to_string()),
                     interval: l.interval.map(IntervalLabel::from),
+                    trial_days: l.trial_days,
+                    due_now: l.due_now.into(),
                 })
                 .collect(),
             subtotal: v.subtotal.into(),
             savings: v.savings.into(),
             total: v.total.into(),
+            due_now: v.due_now.into(),
             currency: v.currency.code().to_owned(),
             removed: None,
         }
