@@ -11,7 +11,7 @@ use marketplace_domain::cart::CartError;
 use marketplace_domain::catalog::{CatalogError, FieldError, ItemRef, NotPurchasableReason};
 use marketplace_domain::checkout::{CheckoutError, PaymentError};
 use marketplace_domain::entitlement::HoldingsError;
-use marketplace_domain::lifecycle::PurchaseError;
+use marketplace_domain::lifecycle::{PlanChangeError, PurchaseError};
 use marketplace_domain::org::OrgError;
 use marketplace_domain::payment_events::PaymentEventError;
 use marketplace_domain::plan::{PlanError, PlanServiceError};
@@ -472,6 +472,7 @@ impl From<CartError> for ApiError {
                 details: vec![json!({"limit": format!("{limit:?}")})],
             },
             CartError::CartFull => Self::unprocessable("cart_full", message, vec![]),
+            CartError::Plan(e) => e.into(),
             CartError::Infrastructure(e) => infrastructure(e),
         }
     }
@@ -569,6 +570,42 @@ impl From<PurchaseError> for ApiError {
             }
             PurchaseError::Payment(p) => p.into(),
             PurchaseError::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<PlanChangeError> for ApiError {
+    fn from(e: PlanChangeError) -> Self {
+        use marketplace_domain::subscription::SubscriptionError as S;
+        let message = e.to_string();
+        let plan_field = vec![json!({"field": "plan", "message": message.clone()})];
+        match e {
+            PlanChangeError::Forbidden(_) => Self::forbidden(None, message, vec![]),
+            PlanChangeError::NotFound => Self::NotFound,
+            PlanChangeError::Plan(p) => p.into(),
+            PlanChangeError::NoPlan => Self::conflict("no_plan", message, vec![]),
+            PlanChangeError::Refused(S::SamePlan) => {
+                Self::conflict("same_plan", message, plan_field)
+            }
+            PlanChangeError::Refused(
+                S::IntervalChange { .. } | S::OtherItem { .. } | S::CurrencyMismatch { .. },
+            ) => Self::unprocessable("interval_change", message, plan_field),
+            PlanChangeError::Refused(S::NotRecurring { .. }) => {
+                Self::unprocessable("not_recurring", message, plan_field)
+            }
+            PlanChangeError::Refused(_) => {
+                Self::conflict("subscription_not_changeable", message, vec![])
+            }
+            PlanChangeError::NotCollectable { .. } => {
+                Self::unprocessable("plan_change_not_available", message, vec![])
+            }
+            PlanChangeError::InsufficientCredits { needed } => Self::PaymentRequired {
+                reason: "insufficient_credits",
+                message,
+                details: vec![json!({"needed": MoneyDto::from(needed)})],
+            },
+            PlanChangeError::Conflict => Self::conflict("concurrent_change", message, vec![]),
+            PlanChangeError::Infrastructure(e) => infrastructure(e),
         }
     }
 }

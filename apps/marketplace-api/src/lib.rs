@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod license_check;
 pub mod licensing;
 pub mod openapi;
+pub mod plan_example;
 pub mod publishing;
 pub mod rate_limit;
 pub mod revenue_example;

@@ -1,12 +1,14 @@
 //! `marketplace-api`: serves the HTTP API (the default), or runs one of the operational
 //! commands (migrate, seed, dev-token, reconcile, renew, expire-purchases, payouts,
-//! revenue-example, license verify).
+//! revenue-example, plan-example, license verify).
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use marketplace_api::auth::TokenKeys;
 use marketplace_api::config::Config;
-use marketplace_api::{demo, license_check, revenue_example, runtime, server, telemetry};
+use marketplace_api::{
+    demo, license_check, plan_example, revenue_example, runtime, server, telemetry,
+};
 use marketplace_domain::access::{Actor, OrgRole, PlatformRole};
 use marketplace_domain::ids::{OrgId, UserId};
 use marketplace_domain::revenue::YearMonth;
@@ -76,6 +78,15 @@ enum Command {
     /// one tool of each, a sale and a partial refund; prints the ledger postings, the
     /// balances, the three statements and the revenue report (docs/revenue.md).
     RevenueExample {
+        /// A fresh database (default: SQLite in memory).
+        #[arg(long, default_value = "sqlite::memory:")]
+        database_url: String,
+    },
+    /// The plan lifecycle worked example on a fresh database: a monthly PRO plan bought
+    /// with platform credits, renewed twice, upgraded, refunded in part, then cancelled
+    /// and expired; prints the steps, the ledger postings, the balances and the seller's
+    /// statements (docs/revenue.md).
+    PlanExample {
         /// A fresh database (default: SQLite in memory).
         #[arg(long, default_value = "sqlite::memory:")]
         database_url: String,
@@ -188,6 +199,10 @@ async fn main() -> anyhow::Result<()> {
         Command::License { .. } => unreachable!("answered before the configuration is read"),
         Command::RevenueExample { database_url } => {
             print!("{}", revenue_example::run(&database_url).await?);
+            Ok(())
+        }
+        Command::PlanExample { database_url } => {
+            print!("{}", plan_example::run(&database_url).await?);
             Ok(())
         }
         Command::Payouts { month } => {

@@ -58,7 +58,7 @@ impl Modify for BearerAuth {
         cart::get_cart, cart::add_item, cart::remove_item, cart::clear_cart,
         orders::checkout, orders::list_orders, orders::get_order, orders::cancel_order,
         purchases::list_purchases, purchases::cancel_purchase, entitlements::list_entitlements, stats::stats,
-        subscriptions::list_subscriptions, subscriptions::get_subscription, subscriptions::cancel_subscription,
+        subscriptions::list_subscriptions, subscriptions::get_subscription, subscriptions::cancel_subscription, subscriptions::change_plan,
         reviews::list_reviews, reviews::put_my_review, reviews::delete_my_review, reviews::mark_helpful,
         reviews::flag_review, moderation::moderation_queue, moderation::moderate,
         catalog_admin::create_tool, catalog_admin::update_tool, catalog_admin::create_bundle, catalog_admin::update_bundle,

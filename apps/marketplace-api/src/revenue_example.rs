@@ -37,10 +37,10 @@ use crate::state::Services;
 
 /// A clock the example moves by hand.
 #[derive(Debug)]
-struct ExampleClock(Mutex<DateTime<Utc>>);
+pub(crate) struct ExampleClock(pub(crate) Mutex<DateTime<Utc>>);
 
 impl ExampleClock {
-    fn set(&self, at: DateTime<Utc>) {
+    pub(crate) fn set(&self, at: DateTime<Utc>) {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = at;
     }
 }
@@ -53,7 +53,7 @@ impl Clock for ExampleClock {
 
 /// Ids `00000000-0000-4000-8000-0000000000NN`, in the order they are made.
 #[derive(Debug, Default)]
-struct ExampleIds(AtomicU64);
+pub(crate) struct ExampleIds(AtomicU64);
 
 impl IdGenerator for ExampleIds {
     fn new_uuid(&self) -> Uuid {
@@ -73,11 +73,11 @@ fn usd(text: &str) -> anyhow::Result<Money> {
 }
 
 /// Money as `1234.50`, right-aligned in `width`.
-fn amount(m: Money, width: usize) -> String {
+pub(crate) fn amount(m: Money, width: usize) -> String {
     format!("{:>width$.2}", m.amount())
 }
 
-fn short(id: impl std::fmt::Display) -> String {
+pub(crate) fn short(id: impl std::fmt::Display) -> String {
     let s = id.to_string();
     format!("…{}", &s[s.len().saturating_sub(4)..])
 }

@@ -13,7 +13,7 @@ use marketplace_domain::checkout::{
 };
 use marketplace_domain::entitlement::{EntitlementService, HoldingsRepository};
 use marketplace_domain::ids::{OrgId, ToolId};
-use marketplace_domain::lifecycle::{PurchaseService, SubscriptionService};
+use marketplace_domain::lifecycle::{PlanChangeService, PurchaseService, SubscriptionService};
 use marketplace_domain::org::{OrgRepository, OrgService};
 use marketplace_domain::payment_events::{PaymentEventLog, PaymentEventService};
 use marketplace_domain::plan::{PlanRepository, PlanService};
@@ -121,6 +121,8 @@ pub struct Services {
     pub purchases: PurchaseService,
     /// The org's recurring purchases as subscriptions (R-B5).
     pub subscriptions: SubscriptionService,
+    /// Plan changes of subscriptions (R-B9).
+    pub plan_changes: PlanChangeService,
     pub renewals: RenewalService,
     pub reviews: ReviewService,
     pub orgs: OrgService,
@@ -188,7 +190,8 @@ impl Services {
             clock: p.clock.clone(),
             ids: p.ids.clone(),
         })
-        .with_subscriptions(p.purchases.clone());
+        .with_subscriptions(p.purchases.clone())
+        .with_plans(p.plans.clone());
         let purchases = PurchaseService::new(
             p.purchases.clone(),
             p.orders.clone(),
@@ -219,7 +222,8 @@ impl Services {
             p.ids.clone(),
             p.grace,
         )
-        .with_usage_charges(Arc::new(MeteredOverage::new(usage.billing.clone())));
+        .with_usage_charges(Arc::new(MeteredOverage::new(usage.billing.clone())))
+        .with_plans(p.plans.clone());
         let catalog = CatalogService::new(
             p.catalog.clone(),
             p.audit.clone(),
@@ -279,6 +283,14 @@ impl Services {
         });
         let checkout = checkout.with_offer_gate(Arc::new(listings.clone()));
         Self {
+            plan_changes: PlanChangeService::new(
+                p.purchases.clone(),
+                p.plans.clone(),
+                p.catalog.clone(),
+                p.audit.clone(),
+                p.clock.clone(),
+                p.ids.clone(),
+            ),
             subscriptions: SubscriptionService::new(
                 purchases.clone(),
                 p.purchases.clone(),
@@ -304,7 +316,9 @@ impl Services {
                 p.holdings.clone(),
                 p.clock.clone(),
             )
-            .with_offer_gate(Arc::new(listings.clone())),
+            .with_offer_gate(Arc::new(listings.clone()))
+            .with_plans(p.plans.clone())
+            .with_trials(p.purchases.clone()),
             checkout,
             purchases,
             renewals,

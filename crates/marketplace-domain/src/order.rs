@@ -84,7 +84,23 @@ pub enum OrderRuleError {
 pub struct OrderLine {
     pub item: ItemRef,
     pub name: String,
+    /// What the line charges at checkout: the plan's price, 0 during a trial (R-B3).
     pub price_at_purchase: Money,
+    /// The plan it is bought under (R-B3); `None` for an order placed before plans, or
+    /// for an item sold without one.
+    pub plan: Option<LinePlan>,
+}
+
+/// The plan an order line names, as it stood at checkout: which plan, how often it is
+/// paid, and the trial granted with it (R-B3, R-B10). A snapshot, so the purchase the
+/// line becomes does not depend on later edits of the plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinePlan {
+    pub id: crate::ids::PlanId,
+    pub code: crate::plan::PlanCode,
+    pub interval: crate::plan::BillingInterval,
+    /// The trial this org got on the item with this line; `None`: paid from the start.
+    pub trial: Option<crate::plan::GrantedTrial>,
 }
 
 /// What the client needs to pay a card order.
@@ -356,15 +372,33 @@ impl IdempotencyKey {
 /// key, same request) from a different request under a reused key (R-O2).
 #[must_use]
 pub fn fingerprint(items: &[ItemRef], method: PaymentMethod) -> String {
-    let mut sorted = items.to_vec();
-    sorted.sort_unstable();
-    let canonical = sorted.iter().fold(method.as_str().to_owned(), |mut s, i| {
-        s.push('|');
-        s.push_str(i.kind().as_str());
-        s.push(':');
-        s.push_str(&i.uuid().to_string());
-        s
-    });
+    let lines: Vec<_> = items.iter().map(|i| (*i, None)).collect();
+    fingerprint_with_plans(&lines, method)
+}
+
+/// As [`fingerprint`], with the plan each line names (R-B3): the same items under
+/// another plan are another checkout. Lines naming no plan print as [`fingerprint`]
+/// prints them.
+#[must_use]
+pub fn fingerprint_with_plans(
+    lines: &[(ItemRef, Option<crate::ids::PlanId>)],
+    method: PaymentMethod,
+) -> String {
+    let mut sorted = lines.to_vec();
+    sorted.sort_unstable_by_key(|(item, _)| *item);
+    let canonical = sorted
+        .iter()
+        .fold(method.as_str().to_owned(), |mut s, (i, plan)| {
+            s.push('|');
+            s.push_str(i.kind().as_str());
+            s.push(':');
+            s.push_str(&i.uuid().to_string());
+            if let Some(plan) = plan {
+                s.push('@');
+                s.push_str(&plan.to_string());
+            }
+            s
+        });
     // Two FNV-1a passes with different offsets: 128 bits, enough to tell requests apart
     // (this is not a security boundary; the key is already scoped to the org).
     let fnv = |offset: u64| {
@@ -421,6 +455,7 @@ mod tests {
             item: ItemRef::Tool(ToolId::from_uuid(Uuid::from_u128(n))),
             name: format!("Tool {n}"),
             price_at_purchase: Money::new(amount, currency).unwrap(),
+            plan: None,
         }
     }
 

@@ -528,6 +528,7 @@ fn arb_order() -> impl Strategy<Value = (Order, Vec<Offer>, Vec<SellerTerms>)> {
                         item: o.item(),
                         name: o.name().to_string(),
                         price_at_purchase: o.price(),
+                        plan: None,
                     })
                     .collect();
                 // Restored rather than placed: the plan must also hold for an order of no

@@ -1,11 +1,14 @@
-//! R-B5..R-B8 over random histories, through the use cases on the testkit's fakes: a
-//! monthly tool bought with platform credits and one bought by card, then time passing,
+//! R-B5..R-B10 over random histories, through the use cases on the testkit's fakes: a
+//! monthly tool bought with platform credits (STANDARD, with a dearer PRO to move to), one
+//! bought by card, and one whose plan starts with a trial (credits), then time passing,
 //! the renewal and expiry jobs, credits topped up, card renewals paid (on time, late,
 //! after the end), card renewals refused, refunded in part or in full at the provider,
-//! admin refunds and cancellations. After every step: the ledger's net buyer payments
-//! equal the money collected to the cent, nothing is charged for a purchase that has
-//! ended, and a subscription shown PAST_DUE is an active one between its period's end and
-//! the end of its grace.
+//! admin refunds and cancellations, upgrades and downgrades. After every step: the
+//! ledger's net buyer payments equal the money collected to the cent, every posting
+//! balances, nothing is charged for a purchase that has ended, an org holds a credits
+//! tool exactly while its purchase is active and its period (or trial) paid, and a
+//! subscription shown PAST_DUE is an active one between its period's end and the end of
+//! its grace.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -15,6 +18,7 @@ use common::{add_all, new_key, purchase_of, tool_ref};
 use marketplace_domain::checkout::PaymentMethod;
 use marketplace_domain::money::{Currency, Money};
 use marketplace_domain::payment_events::{PaymentEvent, ReceivedEvent};
+use marketplace_domain::plan::{BillingInterval, PlanCode};
 use marketplace_domain::ports::Clock;
 use marketplace_domain::purchase::{Purchase, PurchaseStatus, add_months};
 use marketplace_domain::revenue::{Account, balance};
@@ -42,6 +46,12 @@ enum Step {
     AdminRefundCredits { cents: Option<i64> },
     /// The buyer stops the credits purchase's auto-renew.
     CancelCredits,
+    /// The buyer moves the credits purchase to PRO (R-B9: at once, prorated).
+    Upgrade,
+    /// The buyer moves the credits purchase to STANDARD (R-B9: at the next renewal).
+    Downgrade,
+    /// The buyer stops the trial purchase's auto-renew.
+    CancelTrial,
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -55,6 +65,9 @@ fn step() -> impl Strategy<Value = Step> {
         1 => prop_oneof![Just(None), (1_i64..1_000).prop_map(Some)]
             .prop_map(|cents| Step::AdminRefundCredits { cents }),
         1 => Just(Step::CancelCredits),
+        2 => Just(Step::Upgrade),
+        2 => Just(Step::Downgrade),
+        1 => Just(Step::CancelTrial),
     ]
 }
 
@@ -107,7 +120,28 @@ async fn run(steps: Vec<Step>) {
     f.set_org(org, Tier::Elite, usd(m.credits_in));
     let by_credits = f.tool(|b| b.price("10.00").monthly());
     let by_card = f.tool(|b| b.price("10.00").monthly());
+    let on_trial = f.tool(|b| b.price("10.00").monthly());
+    let pro = PlanCode::parse("PRO").unwrap();
+    let standard = PlanCode::standard();
+    f.add_plan(
+        tool_ref(&by_credits),
+        "PRO",
+        usd(2_500),
+        BillingInterval::Month,
+        0,
+    );
+    f.add_plan(
+        tool_ref(&on_trial),
+        "PRO",
+        usd(1_500),
+        BillingInterval::Month,
+        7,
+    );
     add_all(&f, &buyer, &[tool_ref(&by_credits)]).await;
+    f.cart_service()
+        .add_with_plan(&buyer, tool_ref(&on_trial), Some(&pro))
+        .await
+        .unwrap();
     f.checkout_service()
         .checkout(&buyer, new_key(), PaymentMethod::PlatformCredits)
         .await
@@ -122,13 +156,26 @@ async fn run(steps: Vec<Step>) {
     let credits_purchase =
         |f: &Fakes| -> Purchase { purchase_of(f, &buyer, tool_ref(&by_credits)) };
     let card_purchase = |f: &Fakes| -> Purchase { purchase_of(f, &buyer, tool_ref(&by_card)) };
+    let trial_purchase = |f: &Fakes| -> Purchase { purchase_of(f, &buyer, tool_ref(&on_trial)) };
+    let changes = f.plan_change_service();
     let events = f.payment_event_service();
     let renewals = f.renewal_service();
     let purchases = f.purchase_service();
     let subscriptions = f.subscription_service();
+    assert_eq!(
+        subscriptions
+            .get(&buyer, trial_purchase(&f).id())
+            .await
+            .unwrap()
+            .summary
+            .status,
+        SubscriptionStatus::Trialing
+    );
 
     for step in steps {
-        let credits_ended = credits_purchase(&f).status() != PurchaseStatus::Active;
+        // Both purchases the wallet pays for have ended: nothing may be debited.
+        let credits_ended = credits_purchase(&f).status() != PurchaseStatus::Active
+            && trial_purchase(&f).status() != PurchaseStatus::Active;
         let wallet_before = cents(common::credits(&f, &buyer));
         match step {
             Step::Advance { hours } => f.clock.advance(Duration::hours(hours)),
@@ -218,6 +265,25 @@ async fn run(steps: Vec<Step>) {
                 let p = credits_purchase(&f);
                 let _refused = purchases.cancel(&buyer, p.id()).await;
             }
+            Step::Upgrade | Step::Downgrade => {
+                let p = credits_purchase(&f);
+                let to = if matches!(step, Step::Upgrade) {
+                    &pro
+                } else {
+                    &standard
+                };
+                // Refusals (same plan, ended, credits short, renewal due) change nothing.
+                let _refused = changes.change(&buyer, p.id(), to).await;
+            }
+            Step::CancelTrial => {
+                let p = trial_purchase(&f);
+                let _refused = purchases.cancel(&buyer, p.id()).await;
+            }
+        }
+        for posting in f.store.postings() {
+            let sum: rust_decimal::Decimal =
+                posting.entries().iter().map(|e| e.amount.amount()).sum();
+            assert!(sum.is_zero(), "every posting balances");
         }
         assert_eq!(
             net_ledger(&f),
@@ -225,7 +291,19 @@ async fn run(steps: Vec<Step>) {
             "the ledger's net buyer payments equal the money collected"
         );
         let now = f.clock.now();
-        for p in [credits_purchase(&f), card_purchase(&f)] {
+        for (p, tool) in [
+            (credits_purchase(&f), &by_credits),
+            (trial_purchase(&f), &on_trial),
+        ] {
+            let paid = p.status() == PurchaseStatus::Active
+                && p.billing().paid_until().is_some_and(|end| now < end);
+            assert_eq!(
+                common::holds(&f, &buyer, tool).await,
+                paid,
+                "entitled exactly while its period (or trial) is paid"
+            );
+        }
+        for p in [credits_purchase(&f), card_purchase(&f), trial_purchase(&f)] {
             let status = subscriptions
                 .get(&buyer, p.id())
                 .await

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use marketplace_domain::cart::{Cart, CartLine, CartRepository};
-use marketplace_domain::ids::{OrgId, UserId};
+use marketplace_domain::ids::{OrgId, PlanId, UserId};
 use marketplace_domain::ports::RepoError;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -61,6 +61,7 @@ impl CartRepository for SeaOrmStore {
             .map(|r| {
                 Ok(CartLine {
                     item: item("cart_lines", &r.item_type, r.tool_id, r.bundle_id)?,
+                    plan: r.plan_id.map(PlanId::from_uuid),
                     added_at: r.added_at,
                 })
             })
@@ -89,6 +90,7 @@ impl CartRepository for SeaOrmStore {
                     item_type,
                     tool_id,
                     bundle_id,
+                    plan_id: line.plan.map(|p| p.as_uuid()),
                     added_at: line.added_at,
                 };
                 insert_model(&tx, row).await.map_err(map_db)?;

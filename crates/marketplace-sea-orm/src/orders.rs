@@ -7,10 +7,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use marketplace_domain::catalog::{ItemRef, Page, PageRequest};
 use marketplace_domain::checkout::{
-    FulfilmentPlan, IdempotencyKey, KeyedOrder, Order, OrderLine, OrderParts, OrderRepository,
-    OrderStatus, PaymentMethod, PaymentRef, PlacedOrder,
+    FulfilmentPlan, IdempotencyKey, KeyedOrder, LinePlan, Order, OrderLine, OrderParts,
+    OrderRepository, OrderStatus, PaymentMethod, PaymentRef, PlacedOrder,
 };
-use marketplace_domain::ids::{OrderId, OrgId, UserId};
+use marketplace_domain::ids::{OrderId, OrgId, PlanId, UserId};
+use marketplace_domain::plan::{BillingInterval, GrantedTrial, PlanCode};
 use marketplace_domain::ports::RepoError;
 use marketplace_domain::purchase::Purchase;
 use sea_orm::sea_query::Expr;
@@ -97,10 +98,12 @@ async fn hydrate<C: ConnectionTrait>(
     }
     let mut by_order: HashMap<Uuid, Vec<OrderLine>> = HashMap::new();
     for (l, item) in lines.into_iter().zip(items) {
+        let plan = line_plan(&l)?;
         by_order.entry(l.order_id).or_default().push(OrderLine {
             item,
             name: names.get(&item.uuid()).cloned().unwrap_or_default(),
             price_at_purchase: money("order_lines", l.price_at_purchase, &l.currency)?,
+            plan,
         });
     }
     models
@@ -125,6 +128,23 @@ async fn hydrate<C: ConnectionTrait>(
             }))
         })
         .collect()
+}
+
+/// The plan snapshot of a stored line (R-B3); `None` for a line that names no plan.
+fn line_plan(l: &order_lines::Model) -> Result<Option<LinePlan>, RepoError> {
+    const T: &str = "order_lines";
+    let (Some(id), Some(code), Some(interval)) = (l.plan_id, &l.plan_code, &l.billing_interval)
+    else {
+        return Ok(None);
+    };
+    let days = u8::try_from(l.trial_days.unwrap_or(0))
+        .map_err(|_| crate::error::corrupt(T, "trial days out of range"))?;
+    Ok(Some(LinePlan {
+        id: PlanId::from_uuid(id),
+        code: PlanCode::parse(code).map_err(|e| crate::error::corrupt(T, e))?,
+        interval: label::<BillingInterval>(T, interval)?,
+        trial: GrantedTrial::restore(days),
+    }))
 }
 
 async fn one<C: ConnectionTrait>(db: &C, cond: Condition) -> Result<Option<Order>, RepoError> {
@@ -245,6 +265,13 @@ impl OrderRepository for SeaOrmStore {
                     bundle_id,
                     price_at_purchase: line.price_at_purchase.amount(),
                     currency: line.price_at_purchase.currency().code().to_owned(),
+                    plan_id: line.plan.as_ref().map(|p| p.id.as_uuid()),
+                    plan_code: line.plan.as_ref().map(|p| p.code.as_str().to_owned()),
+                    billing_interval: line.plan.as_ref().map(|p| p.interval.as_str().to_owned()),
+                    trial_days: line
+                        .plan
+                        .as_ref()
+                        .map(|p| p.trial.map_or(0, |t| i16::from(t.days()))),
                 };
                 insert_model(&tx, row).await.map_err(map_db)?;
             }

@@ -9,7 +9,7 @@ use marketplace_domain::ids::{OrderId, OrgId, PlanId, PurchaseId, UserId};
 use marketplace_domain::paging::{Page, PageRequest};
 use marketplace_domain::ports::RepoError;
 use marketplace_domain::purchase::{
-    Billing, Interval, Period, Purchase, PurchaseEnd, PurchaseFilter, PurchaseParts,
+    Billing, Interval, Period, PlanSwitch, Purchase, PurchaseEnd, PurchaseFilter, PurchaseParts,
     PurchaseRepository, PurchaseStatus, RefundPlan,
 };
 use marketplace_domain::revenue::Posting;
@@ -65,6 +65,8 @@ pub(crate) fn purchase_model(p: &Purchase) -> purchases::Model {
         auto_renew,
         provider_subscription_id: p.subscription_ref().map(str::to_owned),
         plan_id: p.plan().map(|plan| plan.as_uuid()),
+        trial_ends_at: p.trial_ends(),
+        scheduled_plan_id: p.scheduled_plan().map(|plan| plan.as_uuid()),
         created_at: p.created_at(),
         updated_at: p.ended_at().unwrap_or(p.created_at()),
         cancelled_at: (p.status() == PurchaseStatus::Cancelled)
@@ -98,6 +100,8 @@ pub(crate) fn to_purchase(m: purchases::Model) -> Result<Purchase, RepoError> {
         billing,
         subscription_ref: m.provider_subscription_id,
         plan: m.plan_id.map(PlanId::from_uuid),
+        trial_ends: m.trial_ends_at,
+        scheduled_plan: m.scheduled_plan_id.map(PlanId::from_uuid),
         created_at: m.created_at,
         ended_at: m.ended_at,
     }))
@@ -173,6 +177,13 @@ async fn write_purchase(
         )
         .col_expr(purchases::Column::EndedAt, Expr::val(m.ended_at))
         .col_expr(purchases::Column::CancelledAt, Expr::val(m.cancelled_at))
+        // A plan change (R-B9) moves the plan and what was paid for the purchase.
+        .col_expr(purchases::Column::Amount, Expr::val(m.amount))
+        .col_expr(purchases::Column::PlanId, Expr::val(m.plan_id))
+        .col_expr(
+            purchases::Column::ScheduledPlanId,
+            Expr::val(m.scheduled_plan_id),
+        )
         .col_expr(purchases::Column::UpdatedAt, Expr::val(at))
         .filter(purchases::Column::Id.eq(m.id))
         .filter(purchases::Column::OrgId.eq(m.org_id))
@@ -349,6 +360,36 @@ impl PurchaseRepository for SeaOrmStore {
             .await?;
             end_entitlements(&tx, p.org_id(), end, at).await?;
             commit(tx).await
+        })
+        .await
+    }
+
+    async fn switch_plan(&self, switch: &PlanSwitch) -> Result<(), RepoError> {
+        let p = &switch.purchase;
+        let at = self.now();
+        let (plan, scheduled) = switch.from;
+        let is = |column: purchases::Column, id: Option<PlanId>| match id {
+            Some(id) => column.eq(id.as_uuid()),
+            None => column.is_null(),
+        };
+        // Optimistic: still ACTIVE under the plans the change started from.
+        let expect = Condition::all()
+            .add(purchases::Column::Status.eq(PurchaseStatus::Active.as_str()))
+            .add(is(purchases::Column::PlanId, plan))
+            .add(is(purchases::Column::ScheduledPlanId, scheduled));
+        self.atomically(|| {
+            let expect = expect.clone();
+            async move {
+                let tx = self.begin(Scope::Org(p.org_id(), None)).await?;
+                write_purchase(&tx, p, at, expect).await?;
+                if let Some(posting) = &switch.posting {
+                    insert_posting(&tx, posting, at).await?;
+                }
+                if let Some(debit) = switch.credit_debit {
+                    crate::orgs::debit_credits(&tx, p.org_id(), debit, at).await?;
+                }
+                commit(tx).await
+            }
         })
         .await
     }

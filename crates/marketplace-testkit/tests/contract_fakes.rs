@@ -23,6 +23,11 @@ async fn tool_with_plans_is_stored_whole() {
 }
 
 #[tokio::test]
+async fn plan_choices_are_stored() {
+    contract::plan_choices_are_stored(&ContractPorts::in_memory()).await;
+}
+
+#[tokio::test]
 async fn carts_and_tenant_isolation() {
     contract::carts_and_tenant_isolation(&ContractPorts::in_memory()).await;
 }
@@ -91,5 +96,5 @@ fn every_contract_fn_is_run_here() {
             "{name} is not run against the fakes"
         );
     }
-    assert_eq!(contract::ALL.len(), 16);
+    assert_eq!(contract::ALL.len(), 17);
 }

@@ -45,6 +45,11 @@ fn endpoints() -> Vec<(&'static str, String, Option<Value>)> {
         ("GET", "/v1/orders".into(), None),
         ("GET", format!("/v1/orders/{id}"), None),
         ("POST", format!("/v1/orders/{id}/cancel"), None),
+        (
+            "POST",
+            format!("/v1/subscriptions/{id}/change-plan"),
+            Some(json!({"plan": "PRO"})),
+        ),
         ("GET", "/v1/purchases".into(), None),
         ("POST", format!("/v1/purchases/{id}/cancel"), None),
         ("GET", "/v1/entitlements".into(), None),

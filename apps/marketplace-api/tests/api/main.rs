@@ -17,6 +17,7 @@ mod installations;
 mod licenses;
 mod listings;
 mod openapi;
+mod plan_choices;
 mod plans;
 mod purchases;
 mod rate_limits;

@@ -8,24 +8,26 @@ mod service;
 #[cfg(test)]
 mod service_tests;
 
-pub use pricing::{CartView, PricedLine};
+pub use pricing::{CartView, LineToPrice, PricedLine};
 pub use rules::{AddRefusal, Purchasability, check_item};
 pub use service::{CartError, CartService};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::ids::{OrgId, UserId};
+use crate::ids::{OrgId, PlanId, UserId};
 use crate::item::ItemRef;
 use crate::ports::RepoError;
 
 /// A cart holds at most this many lines (R-K1).
 pub const MAX_LINES: usize = 100;
 
-/// One line: an item, at most once per cart.
+/// One line: an item, at most once per cart, under the plan the buyer chose (R-B3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CartLine {
     pub item: ItemRef,
+    /// `None` for a line added before plans: it is bought under the item's default plan.
+    pub plan: Option<PlanId>,
     pub added_at: DateTime<Utc>,
 }
 
@@ -43,6 +45,9 @@ pub struct CartChange {
     /// False when the item was already in the cart (adding is idempotent).
     pub added: bool,
     pub removed: Vec<ItemRef>,
+    /// The item was already in the cart under another plan, which the line now names in
+    /// its place (R-B3).
+    pub plan_replaced: bool,
 }
 
 impl Cart {
@@ -101,28 +106,38 @@ impl Cart {
         items
     }
 
-    /// Appends a line after the rules were checked, first removing the tool lines a
-    /// bundle covers (`covered`). Adding an item already there changes nothing.
+    /// Appends a line under `plan` after the rules were checked, first removing the tool
+    /// lines a bundle covers (`covered`). Adding an item already there under the same
+    /// plan changes nothing; under another plan, its line names that plan in place
+    /// (R-B3), keeping its position.
     pub(crate) fn push(
         &mut self,
         item: ItemRef,
+        plan: Option<PlanId>,
         covered: &[ItemRef],
         now: DateTime<Utc>,
     ) -> CartChange {
-        if self.contains(item) {
+        if let Some(line) = self.lines.iter_mut().find(|l| l.item == item) {
+            let plan_replaced = plan.is_some() && line.plan != plan;
+            if plan_replaced {
+                line.plan = plan;
+            }
             return CartChange {
                 added: false,
                 removed: Vec::new(),
+                plan_replaced,
             };
         }
         self.lines.retain(|l| !covered.contains(&l.item));
         self.lines.push(CartLine {
             item,
+            plan,
             added_at: now,
         });
         CartChange {
             added: true,
             removed: covered.to_vec(),
+            plan_replaced: false,
         }
     }
 

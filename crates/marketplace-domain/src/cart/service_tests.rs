@@ -40,6 +40,7 @@ fn carts(lines: &[ItemRef]) -> (MockCartRepository, Calls<Cart>) {
             .iter()
             .map(|item| CartLine {
                 item: *item,
+                plan: None,
                 added_at: now(),
             })
             .collect(),
@@ -66,6 +67,7 @@ fn carts_never_saving(lines: &[ItemRef]) -> MockCartRepository {
             .iter()
             .map(|item| CartLine {
                 item: *item,
+                plan: None,
                 added_at: now(),
             })
             .collect(),
@@ -461,6 +463,7 @@ async fn r_k4_the_view_is_priced_from_live_prices_and_a_vanished_item_is_unavail
             .into_iter()
             .map(|item| CartLine {
                 item,
+                plan: None,
                 added_at: now(),
             })
             .collect(),

@@ -10,11 +10,11 @@ mod settlement;
 mod service_tests;
 
 pub use crate::order::{
-    IdempotencyKey, IllegalTransition, InvalidOrder, Order, OrderLine, OrderParts, OrderRuleError,
-    OrderStatus, PaymentRef, fingerprint,
+    IdempotencyKey, IllegalTransition, InvalidOrder, LinePlan, Order, OrderLine, OrderParts,
+    OrderRuleError, OrderStatus, PaymentRef, fingerprint, fingerprint_with_plans,
 };
 pub use crate::payment::{PaymentError, PaymentMethod};
-pub use plan::{FulfilmentPlan, PlanError, plan_fulfilment};
+pub use plan::{FulfilmentPlan, PlanError, plan_fulfilment, renews_every};
 pub use ports::{
     KeyedOrder, OrderRepository, Payment, PaymentGateway, PaymentRequest, PaymentState,
     PlacedOrder, SubscriptionRequest,

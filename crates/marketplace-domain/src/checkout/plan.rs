@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::catalog::Offer;
-use crate::checkout::Order;
+use crate::checkout::{Order, OrderLine};
 use crate::entitlement::{Entitlement, Holdings, grant};
 use crate::ids::{OrderId, OrgId, PurchaseId, SellerId, UserId};
 use crate::item::ItemRef;
@@ -78,22 +78,19 @@ pub fn plan_fulfilment(
             .ok_or(PlanError::MissingItem(line.item))?;
         let purchase_id: PurchaseId = ids.new_id();
         let gross = line.price_at_purchase;
-        let (billing, sale_lines) = match offer {
+        let billing =
+            renews_every(line, offer).map_or(Billing::OneTime, |interval| Billing::Recurring {
+                interval,
+                period: first_period(line, interval, now),
+                auto_renew: true,
+            });
+        let sale_lines = match offer {
             Offer::Tool(tool) => {
-                let billing =
-                    tool.pricing
-                        .recurring_interval()
-                        .map_or(Billing::OneTime, |interval| Billing::Recurring {
-                            interval,
-                            period: Period::starting(now, interval),
-                            auto_renew: true,
-                        });
-                let lines = vec![SaleLine {
+                vec![SaleLine {
                     tool_id: tool.id,
                     seller: terms_of(tool.seller_id)?,
                     gross,
-                }];
-                (billing, lines)
+                }]
             }
             Offer::Bundle(bundle) => {
                 let parts = bundle
@@ -101,7 +98,7 @@ pub fn plan_fulfilment(
                     .iter()
                     .map(|t| Ok((t.tool_id, t.price, terms_of(t.seller_id)?)))
                     .collect::<Result<Vec<_>, PlanError>>()?;
-                (Billing::OneTime, bundle_sale_lines(gross, &parts)?)
+                bundle_sale_lines(gross, &parts)?
             }
         };
         plan.entitlements.extend(grant(
@@ -128,4 +125,31 @@ pub fn plan_fulfilment(
             .push(Purchase::bought(purchase_id, order, line, billing, now));
     }
     Ok(plan)
+}
+
+/// How often the purchase an order line becomes renews; `None` when it is bought once.
+/// The line's plan decides (R-B3); a line of an order placed before plans follows its
+/// tool's price model, and such a bundle was bought once.
+#[must_use]
+pub fn renews_every(line: &OrderLine, offer: &Offer) -> Option<crate::interval::Interval> {
+    match (&line.plan, offer) {
+        (Some(plan), _) => plan.interval.recurring(),
+        (None, Offer::Tool(tool)) => tool.pricing.recurring_interval(),
+        (None, Offer::Bundle(_)) => None,
+    }
+}
+
+/// The first period of a recurring line bought at `now`: its trial's window when it has
+/// one (R-B10, nothing paid: the trial's end is its first renewal), else one interval.
+fn first_period(
+    line: &OrderLine,
+    interval: crate::interval::Interval,
+    now: DateTime<Utc>,
+) -> Period {
+    line.plan
+        .as_ref()
+        .and_then(|p| p.trial)
+        .and_then(|trial| now.checked_add_signed(trial.duration()))
+        .and_then(|end| Period::restore(now, end))
+        .unwrap_or_else(|| Period::starting(now, interval))
 }

@@ -11,9 +11,9 @@ use crate::audit::{AuditEvent, AuditLog};
 use crate::cart::{AddRefusal, CartError, CartRepository, Purchasability, check_item};
 use crate::catalog::{CatalogRepository, Offer, offers};
 use crate::checkout::{
-    FulfilmentPlan, IdempotencyKey, IllegalTransition, Order, OrderLine, OrderRepository,
-    OrderStatus, PaymentGateway, PaymentRequest, PaymentState, PlacedOrder, PlanError, fingerprint,
-    plan_fulfilment,
+    FulfilmentPlan, IdempotencyKey, IllegalTransition, LinePlan, Order, OrderLine, OrderRepository,
+    OrderStatus, PaymentGateway, PaymentRequest, PaymentState, PlacedOrder, PlanError,
+    fingerprint_with_plans, plan_fulfilment, renews_every,
 };
 use crate::entitlement::HoldingsRepository;
 use crate::ids::{OrderId, SellerId};
@@ -22,6 +22,7 @@ use crate::money::Money;
 use crate::org::OrgRepository;
 use crate::paging::{Page, PageRequest};
 use crate::payment::{PaymentError, PaymentMethod};
+use crate::plan::{ItemPlans, PlanError as ChoiceError, PlanRepository, TrialHistory, line_plan};
 use crate::ports::{Clock, Conflict, IdGenerator, IdGeneratorExt, RepoError};
 use crate::revenue::SellerTerms;
 
@@ -113,6 +114,8 @@ pub struct CheckoutService {
     pub(super) subscriptions: Option<Arc<dyn crate::purchase::PurchaseRepository>>,
     /// Sellers' opt-in (R-G5); every item is offered without one.
     pub(super) gate: Option<Arc<dyn crate::catalog::OfferGate>>,
+    /// The items' plans (R-B3); without them a line is bought at its item's price.
+    pub(super) plans: Option<Arc<dyn PlanRepository>>,
     pub(super) policy: AccessPolicy,
 }
 
@@ -152,8 +155,17 @@ impl CheckoutService {
             ids: p.ids,
             subscriptions: None,
             gate: None,
+            plans: None,
             policy: AccessPolicy,
         }
+    }
+
+    /// With plans: each line is bought under the plan its cart line names (the item's
+    /// default otherwise), at that plan's price and interval (R-B3).
+    #[must_use]
+    pub fn with_plans(mut self, plans: Arc<dyn PlanRepository>) -> Self {
+        self.plans = Some(plans);
+        self
     }
 
     /// After fulfilment, recurring purchases paid by card start a provider subscription
@@ -191,7 +203,8 @@ impl CheckoutService {
         self.policy.require(actor, Permission::Purchase)?;
         let cart = self.carts.load(actor.org_id, actor.user_id).await?;
         let items = cart.items_sorted();
-        let print = fingerprint(&items, method);
+        let named: Vec<_> = cart.lines().iter().map(|l| (l.item, l.plan)).collect();
+        let print = fingerprint_with_plans(&named, method);
         if let Some(replay) = self
             .replay(actor, &key, &print, items.is_empty(), method)
             .await?
@@ -205,6 +218,11 @@ impl CheckoutService {
         let org = self.orgs.get_or_provision(actor.org_id).await?;
         let holdings = self.holdings.holdings(actor.org_id, now).await?;
         let live = offers(self.catalog.as_ref(), &items).await?;
+        let lineups = match &self.plans {
+            Some(plans) => plans.plans_of(&items).await?,
+            None => Vec::new(),
+        };
+        let trialed = self.trialed_items(actor, &lineups).await?;
         let mut lines = Vec::with_capacity(cart.lines().len());
         for line in cart.lines() {
             let offer = live
@@ -225,10 +243,24 @@ impl CheckoutService {
                 item: line.item,
                 reason: r.into(),
             })?;
+            let lineup = lineups.iter().find(|l| l.item() == line.item);
+            let history = if trialed.contains(&line.item) {
+                TrialHistory::AlreadyTrialed
+            } else {
+                TrialHistory::NeverTrialed
+            };
+            let (plan, price) =
+                bought_under(lineup, line.plan, offer.price(), history).map_err(|e| {
+                    CheckoutError::LineRefused {
+                        item: line.item,
+                        reason: CartError::Plan(e),
+                    }
+                })?;
             lines.push(OrderLine {
                 item: line.item,
                 name: offer.name().to_string(),
-                price_at_purchase: offer.price(),
+                price_at_purchase: price,
+                plan,
             });
         }
         let mut order = Order::place(
@@ -262,7 +294,7 @@ impl CheckoutService {
             key: key.clone(),
             fingerprint: print.clone(),
             credit_debit,
-            fulfilment,
+            fulfilment: fulfilment.clone(),
         };
         match self.orders.place(&placed).await {
             Ok(()) => {}
@@ -287,11 +319,17 @@ impl CheckoutService {
                 now,
             ))
             .await;
+        if let (PaymentMethod::CreditCard, Some(fulfilled)) = (method, &fulfilment) {
+            // Nothing to pay now (a trial, R-B10): the provider bills its first renewal.
+            self.start_subscriptions(&order, fulfilled).await;
+        }
         if method == PaymentMethod::CreditCard && !paid_at_once {
-            // A recurring tool renews by charging the card this checkout pays with.
-            let save_for_renewals = live
-                .iter()
-                .any(|o| matches!(o, Offer::Tool(t) if t.pricing.recurring_interval().is_some()));
+            // A recurring purchase renews by charging the card this checkout pays with.
+            let save_for_renewals = order.lines().iter().any(|line| {
+                live.iter()
+                    .find(|o| o.item() == line.item)
+                    .is_some_and(|o| renews_every(line, o).is_some())
+            });
             return self.start_card_payment(order, save_for_renewals).await;
         }
         Ok(order)
@@ -352,6 +390,24 @@ impl CheckoutService {
             .get(actor.org_id, id)
             .await?
             .ok_or(CheckoutError::NotFound)
+    }
+
+    /// R-B10: the items of `lineups` with a trial on offer that the org has already had
+    /// a trial of (one per org and item, ended purchases included). Read only when a
+    /// plan in the cart offers a trial.
+    async fn trialed_items(
+        &self,
+        actor: &Actor,
+        lineups: &[ItemPlans],
+    ) -> Result<Vec<ItemRef>, CheckoutError> {
+        let offers_trial = lineups
+            .iter()
+            .flat_map(ItemPlans::plans)
+            .any(|p| !p.trial_days().is_none());
+        let Some(purchases) = self.subscriptions.as_ref().filter(|_| offers_trial) else {
+            return Ok(Vec::new());
+        };
+        Ok(crate::purchase::trialed_items(purchases.as_ref(), actor.org_id).await?)
     }
 
     async fn replay(
@@ -455,4 +511,48 @@ impl CheckoutService {
             now,
         )?)
     }
+}
+
+/// R-B3: the plan a cart line is bought under, with what it charges now: nothing during
+/// the trial the org gets (R-B10); `None` for an item sold without plans. A plan other than the item's default charges its own price.
+/// The default plan charges the catalog's price, the one the buyer was shown (R-B2:
+/// they are the same), and the line names that plan only while the two agree: a tool
+/// repriced through the catalog alone is bought at its new price under no plan, as
+/// ADR 0012 links purchases to a plan only at the plan's own terms.
+///
+/// # Errors
+/// [`ChoiceError::NotOnSale`] once the plan is archived, [`ChoiceError::NothingOnSale`]
+/// when the item sells no plan any more.
+fn bought_under(
+    lineup: Option<&ItemPlans>,
+    named: Option<crate::ids::PlanId>,
+    catalog_price: Money,
+    history: TrialHistory,
+) -> Result<(Option<LinePlan>, Money), ChoiceError> {
+    let Some(lineup) = lineup.filter(|l| !l.plans().is_empty()) else {
+        return Ok((None, catalog_price));
+    };
+    let plan = line_plan(lineup, named).ok_or(ChoiceError::NothingOnSale)?;
+    if !plan.is_on_sale() {
+        return Err(ChoiceError::NotOnSale {
+            code: plan.code().clone(),
+        });
+    }
+    let is_default = lineup.default_plan().is_some_and(|d| d.id() == plan.id());
+    if is_default && plan.price() != catalog_price {
+        return Ok((None, catalog_price));
+    }
+    // R-B10: the trial this org gets: nothing is charged now.
+    let trial = plan.trial_days().grant(history);
+    let price = match trial {
+        Some(_) => Money::zero(plan.currency()),
+        None => plan.price(),
+    };
+    let line = LinePlan {
+        id: plan.id(),
+        code: plan.code().clone(),
+        interval: plan.interval(),
+        trial,
+    };
+    Ok((Some(line), price))
 }

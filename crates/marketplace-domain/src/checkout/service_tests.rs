@@ -81,11 +81,13 @@ fn order(status: OrderStatus, method: PaymentMethod, payment: Option<PaymentRef>
                 item: tool_ref(1),
                 name: "Tool 1".to_owned(),
                 price_at_purchase: usd(dec!(10)),
+                plan: None,
             },
             OrderLine {
                 item: bundle_ref(7),
                 name: "Bundle 7".to_owned(),
                 price_at_purchase: usd(dec!(25)),
+                plan: None,
             },
         ],
         total: usd(dec!(35)),
@@ -148,6 +150,7 @@ impl World {
                 .iter()
                 .map(|item| CartLine {
                     item: *item,
+                    plan: None,
                     added_at: now(),
                 })
                 .collect(),
@@ -568,6 +571,7 @@ async fn r_o2_the_same_key_and_cart_return_the_same_order_without_placing_again(
         user_id(),
         vec![CartLine {
             item: tool_ref(1),
+            plan: None,
             added_at: now(),
         }],
     );
@@ -601,6 +605,7 @@ async fn r_o2_the_same_key_with_a_different_cart_is_a_conflict() {
         user_id(),
         vec![CartLine {
             item: tool_ref(2),
+            plan: None,
             added_at: now(),
         }],
     );
@@ -631,6 +636,7 @@ async fn r_o2_a_key_taken_by_a_concurrent_request_is_answered_as_its_replay() {
         user_id(),
         vec![CartLine {
             item: tool_ref(1),
+            plan: None,
             added_at: now(),
         }],
     );

@@ -252,10 +252,11 @@ impl CheckoutService {
         }
     }
 
-    /// Starts a provider subscription for each recurring purchase the card order bought.
+    /// Starts a provider subscription for each recurring purchase the card order bought,
+    /// billing its plan's price from the end of its first period (or trial, R-B10).
     /// A failure is logged and leaves the purchase to expire at its period's end: the sale
     /// itself stands.
-    async fn start_subscriptions(&self, order: &Order, plan: &FulfilmentPlan) {
+    pub(super) async fn start_subscriptions(&self, order: &Order, plan: &FulfilmentPlan) {
         let Some(purchases) = &self.subscriptions else {
             return;
         };
@@ -269,10 +270,17 @@ impl CheckoutService {
             else {
                 continue;
             };
+            let amount = match self.plan_price(purchase).await {
+                Ok(amount) => amount,
+                Err(e) => {
+                    tracing::warn!(purchase_id = %purchase.id(), error = %e, "subscription not started");
+                    continue;
+                }
+            };
             let request = crate::checkout::SubscriptionRequest {
                 purchase_id: purchase.id(),
                 org_id: purchase.org_id(),
-                amount: purchase.amount(),
+                amount,
                 interval,
                 first_renewal_at: period.end(),
                 idempotency_key: format!("purchase-{}-subscription", purchase.id()),
@@ -293,6 +301,23 @@ impl CheckoutService {
                 }
             }
         }
+    }
+
+    /// What each renewal of `purchase` costs: its plan's price (R-B3), what was paid for
+    /// it when it names no plan.
+    async fn plan_price(
+        &self,
+        purchase: &crate::purchase::Purchase,
+    ) -> Result<crate::money::Money, RepoError> {
+        let (Some(plans), Some(plan)) = (&self.plans, purchase.plan()) else {
+            return Ok(purchase.amount());
+        };
+        let lineup = plans.item_plans(purchase.item()).await?;
+        Ok(lineup
+            .plans()
+            .iter()
+            .find(|p| p.id() == plan)
+            .map_or(purchase.amount(), crate::plan::Plan::price))
     }
 
     /// R-O5: the order lost the race for `item`: it fails and any payment taken is

@@ -64,6 +64,8 @@ fn purchase(method: PaymentMethod, billing: Billing) -> Purchase {
         billing,
         subscription_ref: None,
         plan: None,
+        trial_ends: None,
+        scheduled_plan: None,
         created_at: day(2025, 1, 1),
         ended_at: None,
     })

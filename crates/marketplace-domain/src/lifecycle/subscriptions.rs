@@ -22,6 +22,8 @@ pub struct SubscriptionView {
     pub summary: SubscriptionSummary,
     /// `None` when the purchase names no plan.
     pub plan: Option<PlanCode>,
+    /// The cheaper plan it moves to at its next renewal (R-B9).
+    pub pending_plan: Option<PlanCode>,
 }
 
 /// Reading and cancelling an org's subscriptions.
@@ -160,14 +162,18 @@ impl SubscriptionService {
         Ok(summaries
             .into_iter()
             .map(|summary| {
-                let plan = summary.plan.and_then(|id| {
+                let code_of = |id| {
                     lineups
                         .iter()
                         .flat_map(|l| l.plans())
                         .find(|p| p.id() == id)
                         .map(|p| p.code().clone())
-                });
-                SubscriptionView { summary, plan }
+                };
+                SubscriptionView {
+                    plan: summary.plan.and_then(code_of),
+                    pending_plan: summary.scheduled_plan.and_then(code_of),
+                    summary,
+                }
             })
             .collect())
     }

@@ -1,9 +1,10 @@
 //! R-B3: a cart line names an item and the plan it is bought under; an item appears in a
 //! cart at most once, so choosing another plan for it replaces its line.
 
+use crate::ids::PlanId;
 use crate::item::ItemRef;
 
-use super::PlanCode;
+use super::{ItemPlans, Plan, PlanCode};
 
 /// One cart line under plans: which item, under which plan.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -36,4 +37,14 @@ pub fn place(lines: &mut Vec<PlanChoice>, choice: PlanChoice) -> Placement {
             Placement::Added
         }
     }
+}
+
+/// R-B3: the plan a stored line is bought under: the one it names (archived or not, so the
+/// buyer sees why checkout refuses it), else the item's default. `None` when the item
+/// sells nothing.
+#[must_use]
+pub fn line_plan(lineup: &ItemPlans, named: Option<PlanId>) -> Option<&Plan> {
+    named
+        .and_then(|id| lineup.plans().iter().find(|p| p.id() == id))
+        .or_else(|| lineup.default_plan())
 }

@@ -28,7 +28,7 @@ mod totals;
 mod trial;
 
 pub use bundle::{BundlePlanError, BundlePlanPricing, IncludedPlan, included_plans};
-pub use cart_line::{Placement, PlanChoice, place};
+pub use cart_line::{Placement, PlanChoice, line_plan, place};
 pub use definition::{Plan, PlanDraft, PlanStatus};
 pub use edit::{PlanEdit, SaleRecord};
 pub use interval::BillingInterval;

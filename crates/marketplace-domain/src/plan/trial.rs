@@ -60,6 +60,17 @@ pub enum TrialHistory {
 pub struct GrantedTrial(u8);
 
 impl GrantedTrial {
+    /// A trial granted earlier, as an order line stored it; `None` for 0 or more than 90
+    /// days (no trial was granted).
+    #[must_use]
+    pub const fn restore(days: u8) -> Option<Self> {
+        if days > 0 && days <= TrialDays::MAX {
+            Some(Self(days))
+        } else {
+            None
+        }
+    }
+
     /// 1 to 90.
     #[must_use]
     pub const fn days(self) -> u8 {

@@ -77,6 +77,10 @@ pub struct PurchaseParts {
     /// The plan it was bought under (R-B1); `None` for a purchase made before plans at a
     /// price no plan carries, and for one whose order named no plan.
     pub plan: Option<PlanId>,
+    /// When the trial it started with ends (R-B10); `None` when it was paid from the start.
+    pub trial_ends: Option<DateTime<Utc>>,
+    /// A cheaper plan it moves to at its next renewal (R-B9).
+    pub scheduled_plan: Option<PlanId>,
     pub created_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
 }
@@ -137,7 +141,14 @@ impl Purchase {
                 status: PurchaseStatus::Active,
                 billing,
                 subscription_ref: None,
-                plan: None,
+                plan: line.plan.as_ref().map(|p| p.id),
+                // R-B10: a line with a trial is billed from the trial's window.
+                trial_ends: line
+                    .plan
+                    .as_ref()
+                    .and_then(|p| p.trial)
+                    .and(billing.paid_until()),
+                scheduled_plan: None,
                 created_at: now,
                 ended_at: None,
             },
@@ -213,6 +224,46 @@ impl Purchase {
         self.parts.plan
     }
 
+    /// When the trial it started with ends (R-B10); `None` when paid from the start.
+    #[must_use]
+    pub const fn trial_ends(&self) -> Option<DateTime<Utc>> {
+        self.parts.trial_ends
+    }
+
+    /// The cheaper plan it moves to at its next renewal (R-B9).
+    #[must_use]
+    pub const fn scheduled_plan(&self) -> Option<PlanId> {
+        self.parts.scheduled_plan
+    }
+
+    /// R-B10: whether its current period is the trial it started with (nothing paid yet).
+    #[must_use]
+    pub fn in_trial(&self) -> bool {
+        matches!(
+            (self.parts.trial_ends, self.parts.billing),
+            (Some(ends), Billing::Recurring { period, .. }) if period.end() == ends
+        )
+    }
+
+    /// The plan its next renewal charges (R-B9): a scheduled downgrade's, else its own.
+    #[must_use]
+    pub fn renewal_plan(&self) -> Option<PlanId> {
+        self.parts.scheduled_plan.or(self.parts.plan)
+    }
+
+    /// R-B9: moves it to `plan` now (an upgrade, or any change during a trial); a
+    /// scheduled downgrade is dropped.
+    pub fn switch_plan(&mut self, plan: PlanId) {
+        self.parts.plan = Some(plan);
+        self.parts.scheduled_plan = None;
+    }
+
+    /// R-B9: moves it to `plan` at its next renewal (a downgrade), or calls that off
+    /// with `None`.
+    pub fn schedule_plan(&mut self, plan: Option<PlanId>) {
+        self.parts.scheduled_plan = plan;
+    }
+
     /// The payment provider's subscription, for recurring card purchases.
     #[must_use]
     pub fn subscription_ref(&self) -> Option<&str> {
@@ -245,7 +296,7 @@ impl Purchase {
     }
 
     /// R-R2: stop auto-renew; access stays until the period ends. Cancelling twice is a
-    /// no-op.
+    /// no-op. A scheduled downgrade is dropped: there is no renewal for it to apply at.
     ///
     /// # Errors
     /// `NotActive`, `NotRecurring`.
@@ -255,6 +306,7 @@ impl Purchase {
             Billing::OneTime => Err(PurchaseRuleError::NotRecurring),
             Billing::Recurring { auto_renew, .. } => {
                 *auto_renew = false;
+                self.parts.scheduled_plan = None;
                 Ok(())
             }
         }
@@ -273,6 +325,10 @@ impl Purchase {
                 interval, period, ..
             } => {
                 *period = period.next(*interval);
+                // R-B9: a scheduled downgrade takes effect with the renewal.
+                if let Some(next) = self.parts.scheduled_plan.take() {
+                    self.parts.plan = Some(next);
+                }
                 Ok(*period)
             }
         }
@@ -299,7 +355,11 @@ impl Purchase {
                     }
                     *period = period.next(*interval);
                 }
-                Ok(*period != before)
+                let moved = *period != before;
+                if moved && let Some(next) = self.parts.scheduled_plan.take() {
+                    self.parts.plan = Some(next);
+                }
+                Ok(moved)
             }
         }
     }
@@ -454,6 +514,39 @@ pub struct RefundPlan {
     pub order_status: crate::order::OrderStatus,
 }
 
+/// R-B9: a plan change as one atomic change: the purchase under its new plan (or with
+/// its downgrade scheduled), and for an upgrade its prorated charge: the sale posting and
+/// the platform credits it debits.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanSwitch {
+    pub purchase: Purchase,
+    /// The plans the stored purchase must still have (current, scheduled), so two
+    /// changes at once cannot both apply.
+    pub from: (Option<PlanId>, Option<PlanId>),
+    /// The upgrade's charge as a sale (R-B7); `None` when nothing is charged now.
+    pub posting: Option<Posting>,
+    /// Platform credits debited for it, in the same transaction.
+    pub credit_debit: Option<Money>,
+}
+
+/// R-B10: the items `org` has already had a trial of, through any of its purchases,
+/// ended or not (one trial per org and item).
+///
+/// # Errors
+/// As [`PurchaseRepository::list`].
+pub async fn trialed_items(
+    purchases: &dyn PurchaseRepository,
+    org: OrgId,
+) -> Result<Vec<ItemRef>, RepoError> {
+    Ok(purchases
+        .list(org, None)
+        .await?
+        .iter()
+        .filter(|p| p.trial_ends().is_some())
+        .map(Purchase::item)
+        .collect())
+}
+
 /// Status filter for listing purchases.
 pub type PurchaseFilter = Option<PurchaseStatus>;
 
@@ -518,6 +611,15 @@ pub trait PurchaseRepository: Send + Sync {
     /// already REFUNDED): a concurrent refund won, and nothing is stored.
     async fn refund(&self, plan: &RefundPlan) -> Result<(), RepoError>;
 
+    /// R-B9: a plan change: the purchase's plan (and scheduled plan), the upgrade's sale
+    /// posting and its credit debit in one transaction.
+    ///
+    /// # Errors
+    /// `RepoError::Stale` when the stored purchase is no longer ACTIVE under
+    /// `switch.from`; `RepoError::InsufficientCredits` when the debit would make the
+    /// balance negative. Nothing is stored on any error.
+    async fn switch_plan(&self, switch: &PlanSwitch) -> Result<(), RepoError>;
+
     /// ACTIVE recurring purchases whose period ended at or before `now` without renewal
     /// (the use case then applies the grace, [`Purchase::expiry_due`]).
     async fn due_to_expire(&self, now: DateTime<Utc>) -> Result<Vec<Purchase>, RepoError>;
@@ -545,6 +647,8 @@ mod tests {
             billing,
             subscription_ref: None,
             plan: None,
+            trial_ends: None,
+            scheduled_plan: None,
             created_at: Utc::now(),
             ended_at: None,
         })
@@ -647,6 +751,7 @@ mod tests {
             item: ItemRef::Tool(crate::ids::ToolId::from_uuid(Uuid::from_u128(5))),
             name: "Tool 5".into(),
             price_at_purchase: Money::new(dec!(12.50), Currency::USD).unwrap(),
+            plan: None,
         };
         let order = Order::place(
             OrderId::from_uuid(Uuid::from_u128(4)),

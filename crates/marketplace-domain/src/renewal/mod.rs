@@ -28,4 +28,5 @@ pub use ports::{
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{MockRenewalRepository, MockUsageCharges};
+pub(crate) use service::sale_parts;
 pub use service::{CardRenewal, RenewalError, RenewalService, RunReport};

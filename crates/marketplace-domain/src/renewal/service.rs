@@ -13,6 +13,7 @@ use crate::ids::PurchaseId;
 use crate::item::ItemRef;
 use crate::money::Money;
 use crate::payment::{PaymentError, PaymentMethod};
+use crate::plan::PlanRepository;
 use crate::ports::{Clock, IdGenerator, IdGeneratorExt, RepoError};
 use crate::purchase::{Billing, Period, Purchase, PurchaseRepository, PurchaseRuleError};
 use crate::revenue::{
@@ -98,6 +99,8 @@ pub struct RenewalService {
     grace: GracePeriod,
     policy: AccessPolicy,
     usage: Option<Arc<dyn UsageCharges>>,
+    /// The plans renewals charge (R-B3); without them a renewal charges what was paid.
+    plans: Option<Arc<dyn PlanRepository>>,
 }
 
 impl std::fmt::Debug for RenewalService {
@@ -131,7 +134,32 @@ impl RenewalService {
             grace,
             policy: AccessPolicy,
             usage: None,
+            plans: None,
         }
+    }
+
+    /// R-B3, R-B9, R-B10: renewals charge the price of the plan the purchase renews at.
+    #[must_use]
+    pub fn with_plans(mut self, plans: Arc<dyn PlanRepository>) -> Self {
+        self.plans = Some(plans);
+        self
+    }
+
+    /// R-B3: what a renewal of `purchase` charges before overage: the price of the plan
+    /// it renews at (a scheduled downgrade's, R-B9; the plan a trial ends into, R-B10);
+    /// what was paid for it when it names no plan (bought before plans at a price no plan
+    /// carries). A plan's price never changes once sold (R-B1), so a holder pays at each
+    /// renewal what they paid at first.
+    pub async fn renewal_price(&self, purchase: &Purchase) -> Result<Money, RenewalError> {
+        let (Some(plans), Some(plan)) = (&self.plans, purchase.renewal_plan()) else {
+            return Ok(purchase.amount());
+        };
+        let lineup = plans.item_plans(purchase.item()).await?;
+        Ok(lineup
+            .plans()
+            .iter()
+            .find(|p| p.id() == plan)
+            .map_or(purchase.amount(), crate::plan::Plan::price))
     }
 
     /// R-U5: renewals the engine charges (credits, invoices) also charge the period's
@@ -149,14 +177,15 @@ impl RenewalService {
         purchase: &Purchase,
         period: Period,
     ) -> Result<Money, RenewalError> {
+        let price = self.renewal_price(purchase).await?;
         let Some(usage) = &self.usage else {
-            return Ok(purchase.amount());
+            return Ok(price);
         };
         usage
             .overage(purchase, period)
             .await?
             .iter()
-            .try_fold(purchase.amount(), |sum, line| sum.checked_add(line.amount))
+            .try_fold(price, |sum, line| sum.checked_add(line.amount))
             .map_err(|e| RenewalError::Infrastructure(RepoError::unavailable(e)))
     }
 
@@ -312,7 +341,10 @@ impl RenewalService {
         payment: Option<String>,
     ) -> Result<CardRenewal, RenewalError> {
         let now = self.clock.now();
-        let amount = paid.unwrap_or(purchase.amount());
+        let amount = match paid {
+            Some(paid) => paid,
+            None => self.renewal_price(&purchase).await?,
+        };
         let Some((period, next)) = periods(&purchase) else {
             return Err(PurchaseRuleError::NotRecurring.into());
         };
@@ -401,17 +433,11 @@ impl RenewalService {
         let state = RenewalState::PastDue {
             grace_ends: self.grace.ends(period.end()),
         };
-        // The provider bills a card renewal at the purchase's price; overage is not
-        // added to card renewals (ADR 0015).
+        // The provider bills a card renewal at the plan's price; overage is not added to
+        // card renewals (ADR 0015).
+        let price = self.renewal_price(purchase).await?;
         let step = self
-            .open(
-                purchase,
-                self.ids.new_id(),
-                next,
-                purchase.amount(),
-                state,
-                now,
-            )
+            .open(purchase, self.ids.new_id(), next, price, state, now)
             .await?;
         Ok(matches!(step, Step::PastDue))
     }
@@ -645,53 +671,7 @@ impl RenewalService {
 
     /// Who shares in a sale of `item` now: split like a first sale (R-M3, R-M4).
     async fn sale_parts(&self, item: ItemRef) -> Result<SaleParts, RenewalError> {
-        match item {
-            ItemRef::Tool(id) => {
-                let tool = self.catalog.tool(id).await?.ok_or(RenewalError::NotFound)?;
-                let seller = self.terms(&[tool.seller_id]).await?.remove(0);
-                Ok(SaleParts::Tool {
-                    tool_id: tool.id,
-                    seller,
-                })
-            }
-            ItemRef::Bundle(id) => {
-                let bundle = self
-                    .catalog
-                    .bundle(id)
-                    .await?
-                    .ok_or(RenewalError::NotFound)?;
-                let sellers: Vec<_> = bundle.tools().iter().map(|t| t.seller_id).collect();
-                let terms = self.terms(&sellers).await?;
-                let tools = bundle
-                    .tools()
-                    .iter()
-                    .zip(terms)
-                    .map(|(t, terms)| (t.tool_id, t.price, terms))
-                    .collect();
-                Ok(SaleParts::Bundle { tools })
-            }
-        }
-    }
-
-    /// The terms of each of `sellers`, in the same order.
-    async fn terms(
-        &self,
-        sellers: &[crate::ids::SellerId],
-    ) -> Result<Vec<SellerTerms>, RenewalError> {
-        let mut unique = sellers.to_vec();
-        unique.sort_unstable();
-        unique.dedup();
-        let known = self.catalog.seller_terms(&unique).await?;
-        sellers
-            .iter()
-            .map(|s| {
-                known
-                    .iter()
-                    .find(|t| t.seller_id == *s)
-                    .copied()
-                    .ok_or(RenewalError::NotFound)
-            })
-            .collect()
+        Ok(sale_parts(self.catalog.as_ref(), item).await?)
     }
 
     async fn record(&self, purchase: &Purchase, action: &'static str, at: DateTime<Utc>) {
@@ -723,4 +703,59 @@ fn periods(purchase: &Purchase) -> Option<(Period, Period)> {
         } => Some((period, period.next(interval))),
         Billing::OneTime => None,
     }
+}
+
+/// Who shares in a sale of `item` now, a renewal's or an upgrade's: split like a first
+/// sale (R-M3, R-M4), a bundle's tools weighted by their prices.
+///
+/// # Errors
+/// `RepoError::NotFound` when the item or one of its sellers is gone.
+pub(crate) async fn sale_parts(
+    catalog: &dyn CatalogRepository,
+    item: ItemRef,
+) -> Result<SaleParts, RepoError> {
+    match item {
+        ItemRef::Tool(id) => {
+            let tool = catalog.tool(id).await?.ok_or(RepoError::NotFound)?;
+            let seller = terms_of(catalog, &[tool.seller_id]).await?;
+            let seller = seller.into_iter().next().ok_or(RepoError::NotFound)?;
+            Ok(SaleParts::Tool {
+                tool_id: tool.id,
+                seller,
+            })
+        }
+        ItemRef::Bundle(id) => {
+            let bundle = catalog.bundle(id).await?.ok_or(RepoError::NotFound)?;
+            let sellers: Vec<_> = bundle.tools().iter().map(|t| t.seller_id).collect();
+            let terms = terms_of(catalog, &sellers).await?;
+            let tools = bundle
+                .tools()
+                .iter()
+                .zip(terms)
+                .map(|(t, terms)| (t.tool_id, t.price, terms))
+                .collect();
+            Ok(SaleParts::Bundle { tools })
+        }
+    }
+}
+
+/// The terms of each of `sellers`, in the same order.
+async fn terms_of(
+    catalog: &dyn CatalogRepository,
+    sellers: &[crate::ids::SellerId],
+) -> Result<Vec<SellerTerms>, RepoError> {
+    let mut unique = sellers.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    let known = catalog.seller_terms(&unique).await?;
+    sellers
+        .iter()
+        .map(|s| {
+            known
+                .iter()
+                .find(|t| t.seller_id == *s)
+                .copied()
+                .ok_or(RepoError::NotFound)
+        })
+        .collect()
 }

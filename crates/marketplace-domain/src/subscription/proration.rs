@@ -124,3 +124,85 @@ impl Proration {
         self.seconds_in_period
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+    use crate::interval::Interval;
+
+    fn usd(cents: i64) -> Money {
+        Money::from_minor(cents, Currency::USD)
+    }
+
+    /// 2025-01-15 12:00 to 2025-02-15 12:00: 31 days.
+    fn january() -> Period {
+        let start = Utc.with_ymd_and_hms(2025, 1, 15, 12, 0, 0).unwrap();
+        Period::starting(start, Interval::Monthly)
+    }
+
+    #[test]
+    fn r_b9_a_change_at_the_period_start_charges_the_whole_difference() {
+        let p = Proration::upgrade(usd(1_000), usd(2_500), january(), january().start()).unwrap();
+        assert_eq!(p.due(), usd(1_500));
+        assert_eq!(p.unused_credit(), usd(1_000));
+        assert_eq!(p.new_plan_charge(), usd(2_500));
+        assert_eq!(
+            (p.seconds_left(), p.seconds_in_period()),
+            (2_678_400, 2_678_400)
+        );
+    }
+
+    #[test]
+    fn r_b9_ten_days_in_charges_the_difference_for_the_seconds_left_to_the_cent() {
+        let at = january().start() + Duration::days(10);
+        let p = Proration::upgrade(usd(1_000), usd(2_500), january(), at).unwrap();
+        // 15.00 x 1 814 400 / 2 678 400 = 10.1612903…
+        assert_eq!(p.due(), usd(1_016));
+        assert_eq!(
+            p.new_plan_charge().checked_sub(p.unused_credit()).unwrap(),
+            p.due()
+        );
+    }
+
+    #[test]
+    fn r_b9_one_second_before_the_end_charges_that_second_rounded() {
+        let at = january().end() - Duration::seconds(1);
+        let cheap = Proration::upgrade(usd(1_000), usd(2_500), january(), at).unwrap();
+        assert_eq!(cheap.seconds_left(), 1);
+        assert_eq!(
+            cheap.due(),
+            usd(0),
+            "15.00 / 2 678 400 is well under half a cent"
+        );
+        // A difference worth more than half a cent per second rounds up to a cent.
+        let dear = Proration::upgrade(usd(0), usd(2_000_000), january(), at).unwrap();
+        assert_eq!(
+            dear.due(),
+            usd(1),
+            "20 000.00 / 2 678 400 = 0.0075 rounds to 0.01"
+        );
+    }
+
+    #[test]
+    fn r_b9_the_period_end_and_before_its_start_are_outside_it() {
+        for at in [january().end(), january().start() - Duration::seconds(1)] {
+            assert!(matches!(
+                Proration::upgrade(usd(1_000), usd(2_500), january(), at),
+                Err(ProrationError::OutsidePeriod { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn r_b9_a_cheaper_plan_is_no_upgrade_and_an_equal_one_costs_nothing() {
+        let mid = january().start() + Duration::days(3);
+        assert_eq!(
+            Proration::upgrade(usd(2_500), usd(1_000), january(), mid),
+            Err(ProrationError::NotAnUpgrade)
+        );
+        let same = Proration::upgrade(usd(2_500), usd(2_500), january(), mid).unwrap();
+        assert!(same.due().is_zero());
+    }
+}

@@ -3,7 +3,8 @@
 //! active purchase that renews is ACTIVE; one whose renewal was refused (a card declined,
 //! credits short) is PAST_DUE from its period's end until the grace ends; one whose
 //! auto-renew was stopped is CANCELED, with access until its period ends; an expired,
-//! refunded or ended one is EXPIRED. (TRIALING comes with trials.)
+//! refunded or ended one is EXPIRED. One in the trial it started with is TRIALING until
+//! the trial ends (R-B10).
 
 use chrono::{DateTime, Utc};
 
@@ -45,6 +46,8 @@ pub struct SubscriptionSummary {
     /// The plan it was bought under; `None` for a purchase made before plans at a price
     /// no plan carries.
     pub plan: Option<PlanId>,
+    /// A cheaper plan it moves to at its next renewal (R-B9).
+    pub scheduled_plan: Option<PlanId>,
     pub period: Period,
     /// Auto-renew is off: access ends with the period.
     pub cancel_at_period_end: bool,
@@ -72,6 +75,9 @@ impl SubscriptionSummary {
         let status = match (purchase.status(), lapsed) {
             (PurchaseStatus::Active, Some(r)) if now < r.grace_ends => SubscriptionStatus::PastDue,
             (PurchaseStatus::Active, Some(_)) => SubscriptionStatus::Expired,
+            (PurchaseStatus::Active, None) if auto_renew && purchase.in_trial() => {
+                SubscriptionStatus::Trialing
+            }
             (PurchaseStatus::Active, None) if auto_renew => SubscriptionStatus::Active,
             (PurchaseStatus::Active | PurchaseStatus::Cancelled, _) if now < period.end() => {
                 SubscriptionStatus::Canceled
@@ -89,6 +95,7 @@ impl SubscriptionSummary {
             item: purchase.item(),
             status,
             plan: purchase.plan(),
+            scheduled_plan: purchase.scheduled_plan(),
             period,
             cancel_at_period_end: status == SubscriptionStatus::Canceled,
             payment_method: purchase.payment_method(),
@@ -124,6 +131,8 @@ mod tests {
             billing,
             subscription_ref: None,
             plan: Some(PlanId::from_uuid(Uuid::from_u128(6))),
+            trial_ends: None,
+            scheduled_plan: None,
             created_at: at(1),
             ended_at: None,
         })

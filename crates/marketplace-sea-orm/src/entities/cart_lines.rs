@@ -12,6 +12,8 @@ pub struct Model {
     pub item_type: String,
     pub tool_id: Option<Uuid>,
     pub bundle_id: Option<Uuid>,
+    /// The plan the line is bought under (R-B3).
+    pub plan_id: Option<Uuid>,
     pub added_at: DateTimeUtc,
 }
 

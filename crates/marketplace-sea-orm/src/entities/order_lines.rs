@@ -15,6 +15,11 @@ pub struct Model {
     pub bundle_id: Option<Uuid>,
     pub price_at_purchase: Decimal,
     pub currency: String,
+    /// The plan the line is bought under, as it stood at checkout (R-B3, R-B10).
+    pub plan_id: Option<Uuid>,
+    pub plan_code: Option<String>,
+    pub billing_interval: Option<String>,
+    pub trial_days: Option<i16>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,6 +25,10 @@ pub struct Model {
     pub provider_subscription_id: Option<String>,
     /// The plan it was bought under (R-B1).
     pub plan_id: Option<Uuid>,
+    /// When its trial ends, for a purchase that started with one (R-B10).
+    pub trial_ends_at: Option<DateTimeUtc>,
+    /// A downgrade waiting for the next renewal (R-B9).
+    pub scheduled_plan_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub cancelled_at: Option<DateTimeUtc>,

@@ -46,6 +46,7 @@ contract_tests!(
     catalog_search_agrees_with_reference,
     plans_round_trip,
     tool_with_plans_is_stored_whole,
+    plan_choices_are_stored,
     carts_and_tenant_isolation,
     place_idempotency_key_conflict,
     place_with_credit_debit,

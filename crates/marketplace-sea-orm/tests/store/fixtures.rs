@@ -61,6 +61,7 @@ pub async fn order(
             item: o.item(),
             name: o.name().to_string(),
             price_at_purchase: o.price(),
+            plan: None,
         })
         .collect();
     Order::place(
@@ -110,6 +111,7 @@ pub async fn populate(store: &SeaOrmStore, org: OrgId, t: &Tool, other: &Tool) {
     // organizations: `org` itself. cart_lines:
     let line = CartLine {
         item: ItemRef::Tool(other.id),
+        plan: None,
         added_at: t0(),
     };
     CartRepository::save(store, &Cart::restore(org, buyer, vec![line]))

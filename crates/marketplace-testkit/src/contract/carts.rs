@@ -24,10 +24,12 @@ pub async fn carts_and_tenant_isolation(p: &ContractPorts) {
     let lines = vec![
         CartLine {
             item: ItemRef::Tool(t2.id),
+            plan: None,
             added_at: at() - Duration::minutes(5),
         },
         CartLine {
             item: ItemRef::Tool(t1.id),
+            plan: None,
             added_at: at(),
         },
     ];

@@ -45,7 +45,7 @@ pub use orders::{
     conflicting_active_purchase_stores_nothing, fulfil_stores_everything,
     place_idempotency_key_conflict, place_with_credit_debit, second_fulfil_is_stale,
 };
-pub use plans::{plans_round_trip, tool_with_plans_is_stored_whole};
+pub use plans::{plan_choices_are_stored, plans_round_trip, tool_with_plans_is_stored_whole};
 pub use purchases::{refund_partial_then_full, renew_then_expire};
 pub use reviews::{
     one_vote_and_one_flag_per_user, rating_rounds_half_away_from_zero,
@@ -125,6 +125,7 @@ pub const ALL: &[&str] = &[
     "catalog_search_agrees_with_reference",
     "plans_round_trip",
     "tool_with_plans_is_stored_whole",
+    "plan_choices_are_stored",
     "carts_and_tenant_isolation",
     "place_idempotency_key_conflict",
     "place_with_credit_debit",

@@ -152,6 +152,7 @@ pub async fn place_with_credit_debit(p: &ContractPorts) {
 
     let before_cart = vec![CartLine {
         item: ItemRef::Tool(t2.id),
+        plan: None,
         added_at: at(),
     }];
     ok(
@@ -242,11 +243,13 @@ pub async fn fulfil_stores_everything(p: &ContractPorts) {
         .iter()
         .map(|i| CartLine {
             item: *i,
+            plan: None,
             added_at: at(),
         })
         .collect();
     lines.push(CartLine {
         item: ItemRef::Tool(t5.id),
+        plan: None,
         added_at: at(),
     });
     ok(
@@ -545,6 +548,7 @@ pub async fn conflicting_active_purchase_stores_nothing(p: &ContractPorts) {
     ok(p.orders.fulfil(&plan1).await, "the first fulfil wins");
     let cart = vec![CartLine {
         item: ItemRef::Tool(other.id),
+        plan: None,
         added_at: at(),
     }];
     ok(

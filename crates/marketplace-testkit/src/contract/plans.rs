@@ -231,3 +231,140 @@ pub async fn tool_with_plans_is_stored_whole(p: &ContractPorts) {
         "contract R-G3: no plan of a tool that was not stored"
     );
 }
+
+/// R-B3, R-B9, R-B10: the plan a cart line, an order line and a purchase name round-trips
+/// (the order line's snapshot whole, its trial included), and a plan switch stores the
+/// purchase's plans, its sale and its credit debit together, only from the plans it
+/// started from.
+pub async fn plan_choices_are_stored(p: &ContractPorts) {
+    use marketplace_domain::cart::{Cart, CartLine};
+    use marketplace_domain::checkout::{LinePlan, PaymentMethod};
+    use marketplace_domain::plan::GrantedTrial;
+    use marketplace_domain::purchase::PlanSwitch;
+    use marketplace_domain::tier::Tier;
+
+    use super::setup::{at, credits, order, org, place_paid, purchase_of, user};
+
+    let s = platform(p).await;
+    let t = tool(p, s, |b| b.price("10.00").monthly()).await;
+    let item = ItemRef::Tool(t.id);
+    let standard = new_plan(
+        item,
+        draft("STANDARD", usd("10.00"), BillingInterval::Month),
+    );
+    let pro = new_plan(item, draft("PRO", usd("25.00"), BillingInterval::Month));
+    ok(p.plans.insert_plan(&standard).await, "insert STANDARD");
+    ok(p.plans.insert_plan(&pro).await, "insert PRO");
+    let org = org(p, Tier::Elite, "100.00").await;
+    let u = user(p, org).await;
+
+    let line = CartLine {
+        item,
+        plan: Some(pro.id()),
+        added_at: at(),
+    };
+    ok(
+        p.carts.save(&Cart::restore(org, u, vec![line])).await,
+        "save cart",
+    );
+    let loaded = ok(p.carts.load(org, u).await, "load cart");
+    assert_eq!(
+        loaded.lines()[0].plan,
+        Some(pro.id()),
+        "contract: a cart line keeps its plan"
+    );
+
+    let mut o = order(p, org, u, &[item], PaymentMethod::PlatformCredits).await;
+    let mut parts = o.into_parts();
+    parts.lines[0].plan = Some(LinePlan {
+        id: standard.id(),
+        code: standard.code().clone(),
+        interval: BillingInterval::Month,
+        trial: GrantedTrial::restore(7),
+    });
+    o = marketplace_domain::checkout::Order::restore(parts);
+    place_paid(p, &o, &format!("plan-choice-{}", unique_uuid())).await;
+    let stored = ok(p.orders.get(org, o.id()).await, "get order");
+    let stored = stored.unwrap_or_else(|| panic!("contract: the order is stored"));
+    assert_eq!(
+        stored.lines()[0].plan,
+        o.lines()[0].plan,
+        "contract: an order line keeps its plan's snapshot"
+    );
+    let purchase = purchase_of(p, org, item).await;
+    assert_eq!(
+        purchase.plan(),
+        Some(standard.id()),
+        "contract: a purchase keeps its plan"
+    );
+    assert!(
+        purchase.trial_ends().is_some(),
+        "contract: a purchase keeps its trial's end"
+    );
+
+    // A switch to PRO with a 5.00 sale paid in credits.
+    let before = credits(p, org).await;
+    let mut upgraded = purchase.clone();
+    upgraded.switch_plan(pro.id());
+    let lines = vec![marketplace_domain::revenue::SaleLine {
+        tool_id: t.id,
+        seller: ok(p.catalog.seller_terms(&[s]).await, "terms")[0],
+        gross: usd("5.00"),
+    }];
+    let sale = ok(
+        marketplace_domain::revenue::sale_posting(
+            marketplace_domain::ids::PostingId::from_uuid(unique_uuid()),
+            purchase.order_id(),
+            Some(purchase.id()),
+            org,
+            at(),
+            &lines,
+        ),
+        "sale posting",
+    );
+    let switch = PlanSwitch {
+        purchase: upgraded.clone(),
+        from: (purchase.plan(), purchase.scheduled_plan()),
+        posting: Some(sale),
+        credit_debit: Some(usd("5.00")),
+    };
+    ok(p.purchases.switch_plan(&switch).await, "switch_plan");
+    let now = purchase_of(p, org, item).await;
+    assert_eq!(now.plan(), Some(pro.id()), "contract: the switch is stored");
+    assert_eq!(
+        credits(p, org).await,
+        ok(before.checked_sub(usd("5.00")), "minus"),
+        "contract: the switch debits its credits"
+    );
+    // From plans the purchase no longer has: stale, nothing stored.
+    let mut scheduled = now.clone();
+    scheduled.schedule_plan(Some(standard.id()));
+    let stale = PlanSwitch {
+        purchase: scheduled,
+        from: (Some(standard.id()), None),
+        posting: None,
+        credit_debit: None,
+    };
+    assert!(
+        matches!(
+            p.purchases.switch_plan(&stale).await,
+            Err(RepoError::Stale(_))
+        ),
+        "contract: a switch from plans the purchase no longer has is stale"
+    );
+    assert_eq!(purchase_of(p, org, item).await.scheduled_plan(), None);
+    let mut down = now.clone();
+    down.schedule_plan(Some(standard.id()));
+    let downgrade = PlanSwitch {
+        purchase: down,
+        from: (Some(pro.id()), None),
+        posting: None,
+        credit_debit: None,
+    };
+    ok(p.purchases.switch_plan(&downgrade).await, "schedule");
+    assert_eq!(
+        purchase_of(p, org, item).await.scheduled_plan(),
+        Some(standard.id()),
+        "contract: a scheduled plan is stored"
+    );
+}

@@ -108,6 +108,7 @@ pub(super) async fn order(
             item: o.item(),
             name: o.name().to_string(),
             price_at_purchase: o.price(),
+            plan: None,
         })
         .collect();
     ok(

@@ -27,11 +27,12 @@ use marketplace_domain::checkout::{CheckoutPorts, CheckoutService};
 use marketplace_domain::entitlement::EntitlementService;
 use marketplace_domain::ids::PlanId;
 use marketplace_domain::ids::{OrgId, SellerId};
-use marketplace_domain::lifecycle::{PurchaseService, SubscriptionService};
+use marketplace_domain::lifecycle::{PlanChangeService, PurchaseService, SubscriptionService};
 use marketplace_domain::money::Money;
 use marketplace_domain::org::{OrgService, Organization};
 use marketplace_domain::plan::{
-    Plan, PlanDraft, PlanService, plan_for_bundle_price, plan_for_price_model,
+    BillingInterval, Plan, PlanCode, PlanDraft, PlanName, PlanService, Quotas, TrialDays,
+    plan_for_bundle_price, plan_for_price_model,
 };
 use marketplace_domain::revenue::{FeeRate, SellerKind, SellerTerms};
 use marketplace_domain::review::ReviewService;
@@ -107,6 +108,18 @@ impl Fakes {
     }
 
     #[must_use]
+    pub fn plan_change_service(&self) -> PlanChangeService {
+        PlanChangeService::new(
+            self.store.clone(),
+            self.store.clone(),
+            self.store.clone(),
+            self.audit.clone(),
+            self.clock.clone(),
+            self.ids.clone(),
+        )
+    }
+
+    #[must_use]
     pub fn plan_service(&self) -> PlanService {
         PlanService::new(
             self.catalog_service(),
@@ -127,6 +140,8 @@ impl Fakes {
             self.store.clone(),
             self.clock.clone(),
         )
+        .with_plans(self.store.clone())
+        .with_trials(self.store.clone())
     }
 
     #[must_use]
@@ -143,6 +158,7 @@ impl Fakes {
             ids: self.ids.clone(),
         })
         .with_subscriptions(self.store.clone())
+        .with_plans(self.store.clone())
     }
 
     #[must_use]
@@ -171,6 +187,7 @@ impl Fakes {
             self.ids.clone(),
             marketplace_domain::subscription::GracePeriod::default(),
         )
+        .with_plans(self.store.clone())
     }
 
     #[must_use]
@@ -280,6 +297,31 @@ impl Fakes {
                 .push(first_plan(ItemRef::Bundle(bundle.id()), draft));
         });
         bundle
+    }
+
+    /// Stores one more plan of `item`, after its others: `code` at `price`, paid every
+    /// `interval`, with `trial_days` free first (R-B1).
+    pub fn add_plan(
+        &self,
+        item: ItemRef,
+        code: &str,
+        price: Money,
+        interval: BillingInterval,
+        trial_days: u32,
+    ) -> Plan {
+        let draft = PlanDraft {
+            code: PlanCode::parse(code).unwrap_or_else(|e| panic!("plan code {code}: {e}")),
+            name: PlanName::parse(code).unwrap_or_else(|e| panic!("plan name {code}: {e}")),
+            price,
+            interval,
+            trial_days: TrialDays::new(trial_days)
+                .unwrap_or_else(|e| panic!("trial of {code}: {e}")),
+            quotas: Quotas::none(),
+            provider_price: None,
+        };
+        let plan = first_plan(item, draft);
+        self.store.with(|d| d.plans.push(plan.clone()));
+        plan
     }
 
     /// Stores (or replaces) `org` with this tier and credit balance.

@@ -8,7 +8,8 @@ use marketplace_domain::ids::{OrgId, PurchaseId};
 use marketplace_domain::org::CreditGrant;
 use marketplace_domain::ports::{Conflict, RepoError};
 use marketplace_domain::purchase::{
-    Billing, Purchase, PurchaseEnd, PurchaseFilter, PurchaseRepository, PurchaseStatus, RefundPlan,
+    Billing, PlanSwitch, Purchase, PurchaseEnd, PurchaseFilter, PurchaseRepository, PurchaseStatus,
+    RefundPlan,
 };
 use marketplace_domain::revenue::{Posting, PostingKind};
 
@@ -209,6 +210,44 @@ impl PurchaseRepository for InMemoryStore {
         }
         if let Some(stored) = d.orders.get_mut(&p.order_id()) {
             stored.order = order;
+        }
+        Ok(())
+    }
+
+    async fn switch_plan(&self, switch: &PlanSwitch) -> Result<(), RepoError> {
+        let mut d = self.lock();
+        let p = &switch.purchase;
+        let stored = d
+            .purchases
+            .iter()
+            .find(|x| x.id() == p.id() && x.org_id() == p.org_id())
+            .ok_or(RepoError::NotFound)?;
+        if stored.status() != PurchaseStatus::Active
+            || (stored.plan(), stored.scheduled_plan()) != switch.from
+        {
+            return Err(RepoError::Stale("the purchase changed meanwhile"));
+        }
+        let debited = match switch.credit_debit {
+            Some(debit) => {
+                let mut org = d
+                    .orgs
+                    .get(&p.org_id())
+                    .cloned()
+                    .ok_or(RepoError::NotFound)?;
+                org.debit_credits(debit)
+                    .map_err(|_| RepoError::InsufficientCredits)?;
+                Some(org)
+            }
+            None => None,
+        };
+        if let Some(stored) = d.purchases.iter_mut().find(|x| x.id() == p.id()) {
+            *stored = p.clone();
+        }
+        if let Some(posting) = &switch.posting {
+            d.postings.push(posting.clone());
+        }
+        if let Some(org) = debited {
+            d.orgs.insert(org.id(), org);
         }
         Ok(())
     }

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::wire::MoneyDto;
-use crate::wire::labels::ItemType;
+use crate::wire::labels::{IntervalLabel, ItemType};
 
 /// One cart line priced live.
 #[derive(Debug, Serialize, ToSchema)]
@@ -17,8 +17,18 @@ pub struct CartLineDto {
     pub name: String,
     pub price: MoneyDto,
     pub list_price: MoneyDto,
-    /// False when the item can no longer be bought: checkout will refuse the cart.
+    /// False when the item can no longer be bought (or its plan was archived): checkout
+    /// will refuse the cart.
     pub available: bool,
+    /// The plan the line is bought under (R-B3); null for an item sold without plans.
+    #[schema(example = "PRO")]
+    pub plan: Option<String>,
+    /// How often the plan is paid; null without a plan.
+    pub interval: Option<IntervalLabel>,
+    /// Free days the org gets with the plan (R-B10); 0 when it pays at once.
+    pub trial_days: u8,
+    /// What checkout charges for the line now: 0 during a trial, else its price.
+    pub due_now: MoneyDto,
 }
 
 /// A reference to a catalog item.
@@ -44,6 +54,8 @@ pub struct CartDto {
     pub subtotal: MoneyDto,
     pub savings: MoneyDto,
     pub total: MoneyDto,
+    /// What checkout charges now (R-B3): the total less the lines in a trial.
+    pub due_now: MoneyDto,
     pub currency: String,
     /// Lines an added bundle replaced (R-K3); only in the answer to an add.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -63,11 +75,16 @@ impl From<CartView> for CartDto {
                     price: l.price.into(),
                     list_price: l.list_price.into(),
                     available: l.available,
+                    plan: l.plan.map(|c| c.to_string()),
+                    interval: l.interval.map(IntervalLabel::from),
+                    trial_days: l.trial_days,
+                    due_now: l.due_now.into(),
                 })
                 .collect(),
             subtotal: v.subtotal.into(),
             savings: v.savings.into(),
             total: v.total.into(),
+            due_now: v.due_now.into(),
             currency: v.currency.code().to_owned(),
             removed: None,
         }
@@ -92,10 +109,18 @@ pub struct AddItemBody {
     pub item_type: ItemType,
     #[garde(skip)]
     pub item_id: Uuid,
+    /// The plan to buy the item under (R-B3): a code of the item's plans on sale; the
+    /// item's default plan when absent. An item already in the cart under another plan
+    /// now names this one.
+    #[garde(length(min = 1, max = 32))]
+    #[schema(example = "PRO")]
+    pub plan: Option<String>,
 }
 
-impl From<AddItemBody> for ItemRef {
-    fn from(b: AddItemBody) -> Self {
-        Self::from_parts(b.item_type.0, b.item_id)
+impl AddItemBody {
+    /// The item to add.
+    #[must_use]
+    pub fn item(&self) -> ItemRef {
+        ItemRef::from_parts(self.item_type.0, self.item_id)
     }
 }

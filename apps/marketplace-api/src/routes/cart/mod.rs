@@ -5,11 +5,12 @@ pub mod dto;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use marketplace_domain::item::ItemRef;
+use marketplace_domain::plan::PlanCode;
 use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{NoQuery, Query, ValidJson};
+use crate::extract::{BadRequest, NoQuery, Query, ValidJson};
 use crate::state::Services;
 use crate::wire::labels::ItemType;
 use dto::{AddItemBody, CartDto};
@@ -42,8 +43,10 @@ pub async fn get_cart(
     Ok(web::Json(svc.cart.view(&caller.0).await?.into()))
 }
 
-/// Adds a tool or bundle (R-K2); a bundle replaces the tool lines it covers (R-K3). Adding
-/// an item already in the cart changes nothing and answers 200.
+/// Adds a tool or bundle (R-K2) under a plan (R-B3, the item's default when `plan` is
+/// absent); a bundle replaces the tool lines it covers (R-K3). Adding an item already in
+/// the cart answers 200: under another plan its line names that plan, otherwise nothing
+/// changes.
 #[utoipa::path(
     post, path = "/v1/cart/items", tag = "cart", request_body = AddItemBody,
     responses(
@@ -54,7 +57,7 @@ pub async fn get_cart(
         (status = 403, description = "Not a cart user, tier too low (reason tier_too_low) or quota_exceeded", body = ErrorBody),
         (status = 404, description = "No such item", body = ErrorBody),
         (status = 409, description = "already_owned or covered_by_bundle", body = ErrorBody),
-        (status = 422, description = "not_purchasable, contact_sales, currency_mismatch or cart_full", body = ErrorBody),
+        (status = 422, description = "not_purchasable, contact_sales, currency_mismatch, cart_full, or unknown_plan / plan_not_on_sale (field `plan`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -63,7 +66,18 @@ pub async fn add_item(
     caller: Caller,
     body: ValidJson<AddItemBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (change, view) = svc.cart.add(&caller.0, body.into_inner().into()).await?;
+    let body = body.into_inner();
+    // A code outside the grammar names no plan.
+    let plan = body
+        .plan
+        .as_deref()
+        .map(PlanCode::parse)
+        .transpose()
+        .map_err(|e| BadRequest::field("plan", e.to_string()))?;
+    let (change, view) = svc
+        .cart
+        .add_with_plan(&caller.0, body.item(), plan.as_ref())
+        .await?;
     let status = if change.added {
         StatusCode::CREATED
     } else {

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::error::ApiError;
 use crate::extract::BadRequest;
 use crate::wire::MoneyDto;
-use crate::wire::labels::{ItemType, OrderStatusLabel, PaymentMethodLabel};
+use crate::wire::labels::{IntervalLabel, ItemType, OrderStatusLabel, PaymentMethodLabel};
 
 /// POST /v1/checkout.
 #[derive(Debug, Deserialize, garde::Validate, ToSchema)]
@@ -56,7 +56,15 @@ pub struct OrderLineDto {
     pub item_type: ItemType,
     pub item_id: Uuid,
     pub name: String,
+    /// What the line charged at checkout: its plan's price, 0 during a trial.
     pub price_at_purchase: MoneyDto,
+    /// The plan it was bought under (R-B3); null for an order placed before plans.
+    #[schema(example = "PRO")]
+    pub plan: Option<String>,
+    /// How often that plan is paid; null without a plan.
+    pub interval: Option<IntervalLabel>,
+    /// Free days granted with the line (R-B10); 0 when it was paid at once.
+    pub trial_days: u8,
 }
 
 /// What a client needs to pay a card order.
@@ -99,6 +107,13 @@ impl From<Order> for OrderDto {
                     item_id: l.item.uuid(),
                     name: l.name.clone(),
                     price_at_purchase: l.price_at_purchase.into(),
+                    plan: l.plan.as_ref().map(|p| p.code.to_string()),
+                    interval: l.plan.as_ref().map(|p| p.interval.into()),
+                    trial_days: l
+                        .plan
+                        .as_ref()
+                        .and_then(|p| p.trial)
+                        .map_or(0, |t| t.days()),
                 })
                 .collect(),
             payment: o.payment().map(|p| PaymentDto {
