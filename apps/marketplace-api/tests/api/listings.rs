@@ -959,3 +959,148 @@ async fn r_g3_a_moderator_publishes_a_tool_with_every_plan_but_does_not_edit_the
     .await
     .expect_error(403, "forbidden");
 }
+
+/// The ids of a page of `GET /v1/tools` or `/v1/bundles`.
+fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[actix_web::test]
+async fn r_g5_browsing_hides_opted_out_items_from_new_buyers_and_shows_them_to_holders() {
+    let app = spawn_app().await;
+    let org = seller(&app, "Brightlane").await;
+    let first = published_tool(&app, &org, "Comp Finder Pro").await;
+    let second = published_tool(&app, &org, "Comp Mapper Pro").await;
+    let draft = app
+        .post(
+            "/v1/sellers/me/listings",
+            &org.owner,
+            json!({"kind": "bundle", "name": "Comp Pack", "description": "Both",
+            "price": {"amount": "60.00", "currency": "USD"}, "tool_ids": [first, second]}),
+        )
+        .await
+        .expect(201);
+    let listing = draft["id"].as_str().unwrap();
+    app.post_empty(
+        &format!("/v1/sellers/me/listings/{listing}/submit"),
+        &org.owner,
+    )
+    .await
+    .expect(200);
+    let approved = app
+        .post(
+            &format!("/v1/moderation/listings/{listing}"),
+            &app.moderator.clone(),
+            json!({"decision": "approve"}),
+        )
+        .await
+        .expect(200);
+    let bundle = approved["published"]["id"].as_str().unwrap().to_owned();
+    let holder = app.org("GROWTH", "100.00").await;
+    app.buy(&holder.owner, &[("tool", &first)], "platform_credits")
+        .await;
+    let newcomer = app.org("GROWTH", "100.00").await;
+    let search = "/v1/tools?search=finds%20seconds";
+    let category = |page: &Value| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["category"] == "MARKET_INTELLIGENCE")
+            .map_or(0, |c| c["tools"].as_u64().unwrap())
+    };
+    let counted = category(&app.get("/v1/categories", &newcomer.owner).await.expect(200));
+    let found = app.get(search, &newcomer.owner).await.expect(200);
+    assert_eq!(ids(&found).len(), 2, "{found}");
+    let on_sale = app.get("/v1/bundles", &newcomer.owner).await.expect(200);
+    assert!(ids(&on_sale).contains(&bundle));
+
+    // The first tool and the bundle out: gone for the newcomer, lists, search and pages.
+    app.put(
+        "/v1/sellers/me/opt-in",
+        &org.owner,
+        json!({"enabled": true, "products": [
+            {"product": first, "enabled": false},
+            {"product": bundle, "item_type": "bundle", "enabled": false}]}),
+    )
+    .await
+    .expect(200);
+    let found = app.get(search, &newcomer.owner).await.expect(200);
+    assert_eq!(ids(&found), std::slice::from_ref(&second), "{found}");
+    assert_eq!(found["total"], 1);
+    let all = app
+        .get("/v1/tools?limit=100", &newcomer.owner)
+        .await
+        .expect(200);
+    assert!(!ids(&all).contains(&first));
+    app.get(&format!("/v1/tools/{first}"), &newcomer.owner)
+        .await
+        .expect_error(404, "not_found");
+    let on_sale = app.get("/v1/bundles", &newcomer.owner).await.expect(200);
+    assert!(!ids(&on_sale).contains(&bundle));
+    app.get(&format!("/v1/bundles/{bundle}"), &newcomer.owner)
+        .await
+        .expect_error(404, "not_found");
+    assert_eq!(
+        category(&app.get("/v1/categories", &newcomer.owner).await.expect(200)),
+        counted - 1
+    );
+    // The holder still sees the tool it holds, with its plans; not the bundle it does not.
+    let held = app
+        .get(&format!("/v1/tools/{first}"), &holder.viewer)
+        .await
+        .expect(200);
+    assert_eq!(held["plans"][0]["code"], "STANDARD", "{held}");
+    app.get(&format!("/v1/bundles/{bundle}"), &holder.owner)
+        .await
+        .expect_error(404, "not_found");
+    // Its lists are the shop window, the same for everybody.
+    let holder_search = app.get(search, &holder.owner).await.expect(200);
+    assert_eq!(ids(&holder_search), std::slice::from_ref(&second));
+    // The seller's own members and the platform's catalog admins see every item.
+    app.get(&format!("/v1/tools/{first}"), &org.viewer)
+        .await
+        .expect(200);
+    app.get(
+        &format!("/v1/bundles/{bundle}"),
+        &app.platform_admin.clone(),
+    )
+    .await
+    .expect(200);
+
+    // Globally out: every item of the seller.
+    app.put(
+        "/v1/sellers/me/opt-in",
+        &org.owner,
+        json!({"enabled": false}),
+    )
+    .await
+    .expect(200);
+    let found = app.get(search, &newcomer.owner).await.expect(200);
+    assert!(ids(&found).is_empty(), "{found}");
+    app.get(&format!("/v1/tools/{second}"), &newcomer.owner)
+        .await
+        .expect_error(404, "not_found");
+    app.get(&format!("/v1/tools/{first}"), &holder.owner)
+        .await
+        .expect(200);
+
+    // Back in: offered again, at once.
+    app.put(
+        "/v1/sellers/me/opt-in",
+        &org.owner,
+        json!({"enabled": true, "products": []}),
+    )
+    .await
+    .expect(200);
+    let found = app.get(search, &newcomer.owner).await.expect(200);
+    assert_eq!(ids(&found).len(), 2, "{found}");
+    app.get(&format!("/v1/bundles/{bundle}"), &newcomer.owner)
+        .await
+        .expect(200);
+}
