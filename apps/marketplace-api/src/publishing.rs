@@ -137,10 +137,15 @@ impl CatalogPublisher for CatalogPublishing {
             .iter()
             .map(plan_draft)
             .collect::<Result<Vec<_>, _>>()?;
-        // The tool and all its plans are stored at once, or neither.
+        let meters = tool
+            .meters
+            .iter()
+            .map(|m| checks::meter(m).map_err(|e| refused("meters", e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        // The tool, all its plans and its meters are stored at once, or none of them.
         let (created, _) = self
             .plans
-            .publish_tool(&publisher(&approval), draft, plans)
+            .publish_tool(&publisher(&approval), draft, plans, meters)
             .await
             .map_err(from_plans)?;
         Ok(created.id)

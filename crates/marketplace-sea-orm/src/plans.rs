@@ -9,9 +9,11 @@ use marketplace_domain::catalog::{ItemRef, Tool};
 use marketplace_domain::ids::PlanId;
 use marketplace_domain::plan::{
     BillingInterval, ItemPlans, MeterKey, OveragePrice, Plan, PlanCode, PlanDraft, PlanName,
-    PlanRepository, PlanStatus, ProviderPriceId, Quota, QuotaKind, Quotas, SaleRecord, TrialDays,
+    PlanRepository, PlanStatus, ProviderPriceId, Quota, QuotaKind, Quotas, SaleRecord, ToolMeter,
+    TrialDays,
 };
-use marketplace_domain::ports::RepoError;
+use marketplace_domain::ports::{Conflict, RepoError};
+use marketplace_metering::service::ports::Defined;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -223,7 +225,12 @@ impl PlanRepository for SeaOrmStore {
             .map(|m| m as std::sync::Arc<dyn marketplace_domain::plan::PlanReadModel>)
     }
 
-    async fn insert_tool_with_plans(&self, tool: &Tool, plans: &[Plan]) -> Result<(), RepoError> {
+    async fn insert_tool_with_plans(
+        &self,
+        tool: &Tool,
+        plans: &[Plan],
+        meters: &[ToolMeter],
+    ) -> Result<(), RepoError> {
         let model = &tool_model(tool)?;
         let now = self.now();
         self.atomically(|| async move {
@@ -238,6 +245,18 @@ impl PlanRepository for SeaOrmStore {
                 insert_model(&tx, plan_model(plan, position, now))
                     .await
                     .map_err(map_db_or_missing)?;
+            }
+            // Stored as the meters endpoint stores them (R-U1), in the same transaction.
+            for meter in meters {
+                match crate::metering::define_in(&tx, tool.id, meter).await? {
+                    Defined::New => {}
+                    Defined::Existing(same) if same == *meter => {}
+                    Defined::Existing(_) => {
+                        return Err(RepoError::Conflict(Conflict::Key {
+                            table: "tool_meters",
+                        }));
+                    }
+                }
             }
             commit(tx).await
         })

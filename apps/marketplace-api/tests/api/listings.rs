@@ -1104,3 +1104,90 @@ async fn r_g5_browsing_hides_opted_out_items_from_new_buyers_and_shows_them_to_h
         .await
         .expect(200);
 }
+
+#[actix_web::test]
+async fn r_g3_a_tool_listing_publishes_its_meters_as_the_meters_endpoint_defines_them() {
+    let app = spawn_app().await;
+    let org = seller(&app, "Brightlane").await;
+    let mut body = tool_listing("Metered Comps", "https://docs.example.com/metered");
+    body["plans"][0]["interval"] = json!("month");
+    body["plans"][0]["quotas"] = json!([
+        {"meter": "api_calls", "limit": "1000", "hard": false},
+        {"meter": "active_users", "limit": "5", "hard": true},
+    ]);
+    body["meters"] = json!([
+        {"key": "api_calls", "unit": "call"},
+        {"key": "active_users", "aggregation": "unique_count", "unit": "user",
+         "distinct_by": "user_id"},
+        {"key": "rows", "aggregation": "sum", "unit": "row"},
+    ]);
+    // A meter the meters endpoint would refuse fails the listing's checks on `meters`.
+    let mut bad = body.clone();
+    bad["name"] = json!("Metered Comps Broken");
+    bad["meters"][2]["distinct_by"] = json!("user_id");
+    let broken = app
+        .post("/v1/sellers/me/listings", &org.owner, bad)
+        .await
+        .expect(201);
+    let err = app
+        .post_empty(
+            &format!(
+                "/v1/sellers/me/listings/{}/submit",
+                broken["id"].as_str().unwrap()
+            ),
+            &org.owner,
+        )
+        .await
+        .expect_reason(422, "invalid_request", "checks_failed");
+    assert_eq!(err["details"][0]["field"], "meters", "{err}");
+
+    let draft = app
+        .post("/v1/sellers/me/listings", &org.owner, body)
+        .await
+        .expect(201);
+    assert_eq!(
+        draft["content"]["meters"][0]["aggregation"], "count",
+        "{draft}"
+    );
+    let id = draft["id"].as_str().unwrap();
+    app.post_empty(&format!("/v1/sellers/me/listings/{id}/submit"), &org.owner)
+        .await
+        .expect(200);
+    let decided = app
+        .post(
+            &format!("/v1/moderation/listings/{id}"),
+            &app.moderator.clone(),
+            json!({"decision": "approve"}),
+        )
+        .await
+        .expect(200);
+    let tool = decided["published"]["id"].as_str().unwrap();
+    // Each meter is already defined exactly so: the endpoint answers "unchanged" (200),
+    // and refuses another definition under a published key.
+    let uri = format!("/v1/admin/tools/{tool}/meters");
+    for meter in [
+        json!({"key": "api_calls", "aggregation": "count", "unit": "call"}),
+        json!({"key": "active_users", "aggregation": "unique_count", "unit": "user",
+               "distinct_by": "user_id"}),
+        json!({"key": "rows", "aggregation": "sum", "unit": "row"}),
+    ] {
+        app.post(&uri, &app.platform_admin.clone(), meter.clone())
+            .await
+            .expect(200);
+    }
+    app.post(
+        &uri,
+        &app.platform_admin.clone(),
+        json!({"key": "api_calls", "aggregation": "sum", "unit": "call"}),
+    )
+    .await
+    .expect_reason(409, "conflict", "meter_taken");
+    let page = app
+        .get(&format!("/v1/tools/{tool}"), &org.viewer)
+        .await
+        .expect(200);
+    assert_eq!(
+        page["plans"][0]["quotas"][0]["meter"], "api_calls",
+        "{page}"
+    );
+}

@@ -128,25 +128,44 @@ impl PlanService {
         Ok(bundle)
     }
 
-    /// Publishes an approved tool listing (R-G3): the tool and every plan it lists,
-    /// stored at once, so the catalog never shows the tool with fewer plans than the
-    /// listing. The plans are checked as [`Self::add`] checks them (R-B1) before anything
-    /// is stored. Allowed to those who publish listings, not only to catalog admins.
+    /// Publishes an approved tool listing (R-G3): the tool, every plan it lists and every
+    /// meter it declares (R-U1), stored at once, so the catalog never shows the tool with
+    /// fewer plans than the listing, nor plans whose quotas name a meter not yet defined.
+    /// The plans are checked as [`Self::add`] checks them (R-B1) before anything is
+    /// stored; the meters are stored as the metering context defines one. Allowed to those
+    /// who publish listings, not only to catalog admins.
     ///
     /// # Errors
     /// `Forbidden` without `PublishListings`; `Catalog` (as
-    /// [`CatalogService::create_tool`], and `InvalidFields` on `plans` for none);
-    /// `Rejected` for an invalid plan or plans that do not form a lineup (duplicate code,
-    /// mixed currencies); `Infrastructure`.
+    /// [`CatalogService::create_tool`], `InvalidFields` on `plans` for none and on
+    /// `meters` for a key declared twice differently); `Rejected` for an invalid plan or
+    /// plans that do not form a lineup (duplicate code, mixed currencies);
+    /// `Infrastructure`.
     pub async fn publish_tool(
         &self,
         actor: &Actor,
         draft: ToolDraft,
         plans: Vec<PlanDraft>,
+        meters: Vec<super::ToolMeter>,
     ) -> Result<(Tool, ItemPlans), PlanServiceError> {
         self.policy.require(actor, Permission::PublishListings)?;
         if plans.is_empty() {
             return Err(CatalogError::invalid("plans", "at least one plan is required").into());
+        }
+        let mut defined: Vec<super::ToolMeter> = Vec::with_capacity(meters.len());
+        for meter in meters {
+            match defined.iter().find(|m| m.key() == meter.key()) {
+                // The same definition twice is one meter, as defining it again is.
+                Some(same) if *same == meter => {}
+                Some(_) => {
+                    return Err(CatalogError::invalid(
+                        "meters",
+                        format!("meter {} is declared twice, differently", meter.key()),
+                    )
+                    .into());
+                }
+                None => defined.push(meter),
+            }
         }
         let tool = self.items.new_tool(draft).await?;
         let item = ItemRef::Tool(tool.id);
@@ -155,7 +174,7 @@ impl PlanService {
             lineup.add(Plan::new(self.ids.new_id(), item, draft)?)?;
         }
         self.plans
-            .insert_tool_with_plans(&tool, lineup.plans())
+            .insert_tool_with_plans(&tool, lineup.plans(), &defined)
             .await?;
         self.items.tool_created(actor, &tool).await;
         for plan in lineup.plans() {

@@ -62,7 +62,14 @@ impl PlanRepository for InMemoryStore {
         Ok(())
     }
 
-    async fn insert_tool_with_plans(&self, tool: &Tool, plans: &[Plan]) -> Result<(), RepoError> {
+    /// Meters are the metering context's: this fake keeps none (the store's tests and the
+    /// API's read them back).
+    async fn insert_tool_with_plans(
+        &self,
+        tool: &Tool,
+        plans: &[Plan],
+        _meters: &[marketplace_domain::plan::ToolMeter],
+    ) -> Result<(), RepoError> {
         let mut d = self.lock();
         if d.tools.contains_key(&tool.id) {
             return Err(RepoError::Conflict(Conflict::Key { table: "tools" }));
