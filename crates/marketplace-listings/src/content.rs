@@ -179,8 +179,9 @@ pub struct EditProposal {
     pub integration_type: Option<IntegrationType>,
     /// New links, each replacing the tool's link of the same name.
     pub links: Option<LinkProposal>,
-    /// Plans to add to the tool (existing plans are archived or kept by the catalog's
-    /// own rules: a sold plan never changes, R-B1).
+    /// Plans to add to the tool (a new code) or to change (the code of one it has: renamed,
+    /// given new quotas or trial days, repriced only while never sold, R-B1); applied with
+    /// the other changes in one step at approval. Plans not named are kept.
     pub plans: Option<Vec<PlanProposal>>,
 }
 

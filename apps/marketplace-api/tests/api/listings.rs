@@ -1191,3 +1191,95 @@ async fn r_g3_a_tool_listing_publishes_its_meters_as_the_meters_endpoint_defines
         "{page}"
     );
 }
+
+#[actix_web::test]
+async fn r_g3_an_approved_edit_adds_and_changes_plans_in_one_step_or_not_at_all() {
+    let app = spawn_app().await;
+    let org = seller(&app, "Brightlane").await;
+    let moderator = app.moderator.clone();
+    let first = published_tool(&app, &org, "Comp Finder Pro").await;
+    let second = published_tool(&app, &org, "Comp Mapper Pro").await;
+    let approve = |body: Value| {
+        let app = &app;
+        let org = &org;
+        let moderator = moderator.clone();
+        async move {
+            let draft = app
+                .post("/v1/sellers/me/listings", &org.owner, body)
+                .await
+                .expect(201);
+            let id = draft["id"].as_str().unwrap().to_owned();
+            let submitted = app
+                .post_empty(&format!("/v1/sellers/me/listings/{id}/submit"), &org.owner)
+                .await
+                .expect(200);
+            assert_eq!(submitted["needs_review"], true, "plans are reviewed");
+            app.post(
+                &format!("/v1/moderation/listings/{id}"),
+                &moderator,
+                json!({"decision": "approve"}),
+            )
+            .await
+        }
+    };
+    let plans = |tool: &Value| -> Vec<(String, String, String)> {
+        tool["plans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["code"].as_str().unwrap().to_owned(),
+                    p["name"].as_str().unwrap().to_owned(),
+                    p["price"]["amount"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+
+    // Nobody bought the first tool: its STANDARD plan is renamed and repriced, TEAM added,
+    // the tool renamed, all by the one approval.
+    let decided = approve(json!({"kind": "edit", "tool_id": first, "name": "Comp Finder Max",
+        "plans": [
+            {"code": "STANDARD", "name": "Standard+", "price": {"amount": "45.00", "currency": "USD"},
+             "interval": "one_time"},
+            {"code": "TEAM", "name": "Team", "price": {"amount": "90.00", "currency": "USD"},
+             "interval": "one_time"},
+        ]}))
+    .await
+    .expect(200);
+    assert_eq!(decided["status"], "published", "{decided}");
+    let tool = app
+        .get(&format!("/v1/tools/{first}"), &org.member)
+        .await
+        .expect(200);
+    assert_eq!(tool["name"], "Comp Finder Max");
+    assert_eq!(
+        plans(&tool),
+        [
+            ("STANDARD".into(), "Standard+".into(), "45.00".into()),
+            ("TEAM".into(), "Team".into(), "90.00".into()),
+        ]
+    );
+
+    // A plan in euros beside the second tool's plan in dollars breaks its lineup (R-B1,
+    // one currency per item): the whole edit is refused at approval and nothing of it is
+    // applied, neither the name nor the plan.
+    approve(
+        json!({"kind": "edit", "tool_id": second, "name": "Comp Mapper Max",
+        "plans": [{"code": "TEAM", "name": "Team", "price": {"amount": "90.00", "currency": "EUR"},
+                   "interval": "one_time"}]}),
+    )
+    .await
+    .expect_reason(422, "invalid_request", "publish_refused");
+    let tool = app
+        .get(&format!("/v1/tools/{second}"), &org.member)
+        .await
+        .expect(200);
+    assert_eq!(tool["name"], "Comp Mapper Pro", "the tool is not renamed");
+    assert_eq!(
+        plans(&tool),
+        [("STANDARD".into(), "Standard".into(), "40.00".into())],
+        "no plan added or changed"
+    );
+}

@@ -291,10 +291,31 @@ impl CatalogService {
         patch: ToolPatch,
     ) -> Result<Tool, CatalogError> {
         self.policy.require(actor, permission)?;
+        let tool = self.edited_tool(id, patch).await?;
+        self.catalog.update_tool(&tool).await?;
+        self.tool_updated(actor, id).await;
+        Ok(tool)
+    }
+
+    /// The tool `id` with `patch` applied, checked (fields, seller) but not stored: the
+    /// plans' publishing entry point stores it with the plans an edit adds or changes.
+    ///
+    /// # Errors
+    /// `NotFound`, `InvalidFields`, `Infrastructure`.
+    pub(crate) async fn edited_tool(
+        &self,
+        id: ToolId,
+        patch: ToolPatch,
+    ) -> Result<Tool, CatalogError> {
         let current = self.catalog.tool(id).await?.ok_or(CatalogError::NotFound)?;
         let tool = patch.apply(&current, self.clock.now())?;
         self.ensure_seller(&tool).await?;
-        self.catalog.update_tool(&tool).await?;
+        Ok(tool)
+    }
+
+    /// After a tool's edit was stored: the read model reloads and the audit trail records
+    /// it.
+    pub(crate) async fn tool_updated(&self, actor: &Actor, id: ToolId) {
         self.written();
         self.audit
             .record(AuditEvent::by(
@@ -305,7 +326,6 @@ impl CatalogService {
                 self.clock.now(),
             ))
             .await;
-        Ok(tool)
     }
 
     /// Adds a bundle over existing tools.

@@ -60,6 +60,21 @@ pub trait PlanRepository: Send + Sync {
         meters: &[super::ToolMeter],
     ) -> Result<(), RepoError>;
 
+    /// Stores an edited tool (its row and tags), the plans an edit adds (after the
+    /// item's others in display order) and the plans it changes (as
+    /// [`PlanRepository::update_plan`]), all or nothing.
+    ///
+    /// # Errors
+    /// As [`crate::catalog::CatalogRepository::update_tool`],
+    /// [`PlanRepository::insert_plan`] and [`PlanRepository::update_plan`]; nothing is
+    /// stored then.
+    async fn update_tool_with_plans(
+        &self,
+        tool: &crate::catalog::Tool,
+        added: &[Plan],
+        changed: &[Plan],
+    ) -> Result<(), RepoError>;
+
     /// The in-memory copy browsing should read, when this store keeps one; `None` (the
     /// default) browses the repository itself.
     fn read_model(&self) -> Option<std::sync::Arc<dyn PlanReadModel>> {

@@ -218,6 +218,68 @@ impl PlanService {
             .await
     }
 
+    /// Applies an approved edit of a seller's tool (R-G3) in one step: the tool's
+    /// changes, each plan of a new code added and each plan of an existing code changed
+    /// (as [`Self::edit`] changes it: renamed, given new quotas or trial days, and
+    /// repriced only while nobody bought it, R-B1), stored at once or not at all. Allowed
+    /// to those who publish listings.
+    ///
+    /// # Errors
+    /// `Forbidden` without `PublishListings`; `NotFound` for an unknown tool; `Catalog`
+    /// (as [`CatalogService::publish_tool_edit`]); `Rejected` for an invalid plan, a
+    /// lineup it would break (duplicate code, mixed currencies) or a sold plan's price or
+    /// interval changed; `Infrastructure`.
+    pub async fn publish_tool_change(
+        &self,
+        actor: &Actor,
+        id: crate::ids::ToolId,
+        patch: crate::catalog::ToolPatch,
+        plans: Vec<PlanDraft>,
+    ) -> Result<(Tool, ItemPlans), PlanServiceError> {
+        self.policy.require(actor, Permission::PublishListings)?;
+        let tool = self.items.edited_tool(id, patch).await?;
+        let item = ItemRef::Tool(id);
+        let mut lineup = self.plans.item_plans(item).await?.plans().to_vec();
+        let (mut added, mut changed) = (Vec::new(), Vec::new());
+        for draft in plans {
+            if let Some(at) = lineup.iter().position(|p| p.code() == &draft.code) {
+                let current = &lineup[at];
+                let record = self.plans.sale_record(current.id()).await?;
+                let edit = PlanEdit {
+                    name: Some(draft.name),
+                    price: Some(draft.price),
+                    interval: Some(draft.interval),
+                    trial_days: Some(draft.trial_days),
+                    quotas: Some(draft.quotas),
+                    provider_price: None,
+                    status: None,
+                };
+                let plan = current.edit(edit, record)?;
+                if plan != *current {
+                    lineup[at] = plan.clone();
+                    changed.push(plan);
+                }
+            } else {
+                let plan = Plan::new(self.ids.new_id(), item, draft)?;
+                lineup.push(plan.clone());
+                added.push(plan);
+            }
+        }
+        // The lineup after the edit must still be one (codes unique, one currency).
+        let lineup = ItemPlans::new(item, lineup)?;
+        self.plans
+            .update_tool_with_plans(&tool, &added, &changed)
+            .await?;
+        self.items.tool_updated(actor, id).await;
+        for plan in &added {
+            self.audit_plan(actor, "plan.created", plan).await;
+        }
+        for plan in &changed {
+            self.audit_plan(actor, "plan.updated", plan).await;
+        }
+        Ok((tool, lineup))
+    }
+
     async fn insert_first_plan(
         &self,
         item: ItemRef,
