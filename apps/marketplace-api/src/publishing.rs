@@ -4,8 +4,8 @@
 //!
 //! The approval is the authority: the moderator approved (or the rules let an edit of a
 //! seller's own tool through at once, R-G3). The approving actor calls the use cases'
-//! publishing entry points (`PlanService::publish_tool`, `publish_bundle`, `publish_plan`,
-//! `CatalogService::publish_tool_edit`, `InstallationService::publish_listed_version`),
+//! publishing entry points (`PlanService::publish_tool`, `publish_bundle`,
+//! `publish_tool_change`, `InstallationService::publish_listed_version`),
 //! which ask for `PublishListings` (moderators hold it), not for the catalog-editing right;
 //! the audit trail names who approved.
 //!
@@ -142,10 +142,15 @@ impl CatalogPublisher for CatalogPublishing {
             .iter()
             .map(plan_draft)
             .collect::<Result<Vec<_>, _>>()?;
-        // The tool and all its plans are stored at once, or neither.
+        let meters = tool
+            .meters
+            .iter()
+            .map(|m| checks::meter(m).map_err(|e| refused("meters", e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        // The tool, all its plans and its meters are stored at once, or none of them.
         let (created, _) = self
             .plans
-            .publish_tool(&publisher(&approval), draft, plans)
+            .publish_tool(&publisher(&approval), draft, plans, meters)
             .await
             .map_err(from_plans)?;
         Ok(created.id)
@@ -229,16 +234,17 @@ impl CatalogPublisher for CatalogPublishing {
             icon_url: links.icon_url,
             ..ToolPatch::default()
         };
-        self.catalog
-            .publish_tool_edit(&actor, tool, patch)
+        let plans = edit
+            .plans
+            .iter()
+            .flatten()
+            .map(plan_draft)
+            .collect::<Result<Vec<_>, _>>()?;
+        // The tool's changes and every plan added or changed, stored at once or not at all.
+        self.plans
+            .publish_tool_change(&actor, tool, patch, plans)
             .await
-            .map_err(from_catalog)?;
-        for p in edit.plans.iter().flatten() {
-            self.plans
-                .publish_plan(&actor, ItemRef::Tool(tool), plan_draft(p)?)
-                .await
-                .map_err(from_plans)?;
-        }
+            .map_err(from_plans)?;
         Ok(())
     }
 }

@@ -229,7 +229,11 @@ impl Services {
             p.audit.clone(),
             p.clock.clone(),
             p.ids.clone(),
-        );
+        )
+        .with_holders(Arc::new(EntitlementService::new(
+            p.holdings.clone(),
+            p.clock.clone(),
+        )));
         let catalog = match p.catalog.read_model() {
             Some(read_model) => catalog.with_read_model(read_model),
             None => catalog,

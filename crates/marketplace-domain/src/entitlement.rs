@@ -311,6 +311,18 @@ impl EntitlementService {
     }
 }
 
+/// R-G5: the catalog shows an item its seller withholds to the orgs that hold it.
+#[async_trait]
+impl crate::catalog::Holders for EntitlementService {
+    async fn holds(&self, org: OrgId, item: ItemRef) -> Result<bool, RepoError> {
+        let held = self.holdings.holdings(org, self.clock.now()).await?;
+        Ok(match item {
+            ItemRef::Tool(t) => held.holds_tool(t),
+            ItemRef::Bundle(b) => held.holds_bundle(b),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

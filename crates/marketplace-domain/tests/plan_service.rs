@@ -319,6 +319,7 @@ async fn r_g3_a_moderator_publishes_a_tool_with_all_its_plans_and_edits_nothing_
                 draft("PRO", usd("25.00"), BillingInterval::Month),
                 draft("PRO_YEAR", usd("250.00"), BillingInterval::Year),
             ],
+            Vec::new(),
         )
         .await
         .unwrap();
@@ -373,6 +374,7 @@ async fn r_g3_a_tool_is_published_with_all_its_plans_or_not_at_all() {
                 draft("BASIC", usd("10.00"), BillingInterval::Month),
                 draft("BASIC", usd("25.00"), BillingInterval::Month),
             ],
+            Vec::new(),
         )
         .await
         .unwrap_err();
@@ -391,6 +393,7 @@ async fn r_g3_a_tool_is_published_with_all_its_plans_or_not_at_all() {
                 draft("BASIC", usd("10.00"), BillingInterval::Month),
                 draft("EURO", builders::eur("25.00"), BillingInterval::Month),
             ],
+            Vec::new(),
         )
         .await
         .unwrap_err();
@@ -406,6 +409,7 @@ async fn r_g3_a_tool_is_published_with_all_its_plans_or_not_at_all() {
             &builders::moderator(),
             tool_draft(PriceModel::Monthly, dec!(10.00)),
             vec![],
+            Vec::new(),
         )
         .await
         .unwrap_err();
@@ -415,6 +419,7 @@ async fn r_g3_a_tool_is_published_with_all_its_plans_or_not_at_all() {
             &owner,
             tool_draft(PriceModel::Monthly, dec!(10.00)),
             vec![draft("BASIC", usd("10.00"), BillingInterval::Month)],
+            Vec::new(),
         )
         .await
         .unwrap_err();
@@ -422,5 +427,26 @@ async fn r_g3_a_tool_is_published_with_all_its_plans_or_not_at_all() {
         err,
         PlanServiceError::Forbidden(Forbidden(Permission::PublishListings))
     ));
+    // Two meters of one key, defined differently: the listing is refused on `meters`.
+    let meter = |aggregation| {
+        marketplace_domain::plan::ToolMeter::from_input("api_calls", aggregation, "call", None)
+            .unwrap()
+    };
+    let err = svc
+        .publish_tool(
+            &builders::moderator(),
+            tool_draft(PriceModel::Monthly, dec!(10.00)),
+            vec![draft("BASIC", usd("10.00"), BillingInterval::Month)],
+            vec![
+                meter(marketplace_metering::Aggregation::Count),
+                meter(marketplace_metering::Aggregation::Sum),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, PlanServiceError::Catalog(marketplace_domain::catalog::CatalogError::InvalidFields(faults)) if faults[0].field == "meters"),
+        "{err:?}"
+    );
     assert_eq!(f.store.snapshot(), before, "no tool, no plan stored");
 }

@@ -17,7 +17,7 @@ use marketplace_domain::item::ItemRef;
 use marketplace_domain::money::{Currency, Money};
 use marketplace_domain::plan::{
     ItemPlans, MeterKey, OveragePrice, Plan, PlanCode, PlanDraft, PlanError, PlanName, Quota,
-    QuotaKind, Quotas, TrialDays,
+    QuotaKind, Quotas, ToolMeter, TrialDays,
 };
 use marketplace_modules::Requirement;
 use semver::Version;
@@ -256,10 +256,10 @@ pub fn price_and_plan_rules(
     let mut out = Vec::new();
     let mut declared = BTreeSet::new();
     for m in meters.unwrap_or_default() {
-        match MeterKey::parse(&m.key) {
-            Ok(k) if declared.insert(k.as_str().to_owned()) => {}
+        match meter(m) {
+            Ok(k) if declared.insert(k.key().as_str().to_owned()) => {}
             Ok(_) => out.push(CheckFailure::new(c, "meters", "a meter is declared twice")),
-            Err(e) => out.push(CheckFailure::new(c, "meters", e.to_string())),
+            Err(e) => out.push(CheckFailure::new(c, "meters", e)),
         }
     }
     // Validation only: the plans are checked as plans of a placeholder item.
@@ -290,6 +290,16 @@ pub fn price_and_plan_rules(
         out.push(CheckFailure::new(c, "plans", e.to_string()));
     }
     out
+}
+
+/// A meter proposal as the metering context defines a tool's meter (R-U1), through the
+/// same parse as the meters endpoint.
+///
+/// # Errors
+/// The fault, naming the meter's part at fault (`key`, `unit`, `distinct_by`).
+pub fn meter(m: &MeterProposal) -> Result<ToolMeter, String> {
+    ToolMeter::from_input(&m.key, m.aggregation, &m.unit, m.distinct_by.as_deref())
+        .map_err(|(part, message)| format!("meter {}: {part}: {message}", m.key))
 }
 
 /// A plan proposal as the plans context's draft.

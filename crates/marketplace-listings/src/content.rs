@@ -8,6 +8,7 @@ use marketplace_domain::catalog::{IntegrationType, ToolCategory};
 use marketplace_domain::ids::{BundleId, ToolId};
 use marketplace_domain::plan::BillingInterval;
 use marketplace_domain::tier::Tier;
+use marketplace_metering::Aggregation;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -54,11 +55,22 @@ pub struct QuotaProposal {
     pub hard: bool,
 }
 
-/// A meter a tool reports usage on (R-U1): its key and unit.
+/// A meter a tool reports usage on (R-U1): what `POST /v1/admin/tools/{id}/meters`
+/// takes, published with the tool as that endpoint defines one.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeterProposal {
     pub key: String,
+    /// How a period's events fold into its usage; `count` when the listing does not say.
+    #[serde(default = "count")]
+    pub aggregation: Aggregation,
     pub unit: String,
+    /// For `unique_count`: the event property whose distinct values are counted.
+    #[serde(default)]
+    pub distinct_by: Option<String>,
+}
+
+const fn count() -> Aggregation {
+    Aggregation::Count
 }
 
 /// The links of a tool; every one must be https to be submitted.
@@ -167,8 +179,9 @@ pub struct EditProposal {
     pub integration_type: Option<IntegrationType>,
     /// New links, each replacing the tool's link of the same name.
     pub links: Option<LinkProposal>,
-    /// Plans to add to the tool (existing plans are archived or kept by the catalog's
-    /// own rules: a sold plan never changes, R-B1).
+    /// Plans to add to the tool (a new code) or to change (the code of one it has: renamed,
+    /// given new quotas or trial days, repriced only while never sold, R-B1); applied with
+    /// the other changes in one step at approval. Plans not named are kept.
     pub plans: Option<Vec<PlanProposal>>,
 }
 

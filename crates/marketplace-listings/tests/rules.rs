@@ -19,6 +19,7 @@ use marketplace_listings::opt_in::OptIn;
 use marketplace_listings::review::{CurrentTool, diff};
 use marketplace_listings::seller::Registration;
 use marketplace_listings::{Listing, ListingId, ListingStatus};
+use marketplace_metering::Aggregation;
 use rust_decimal::dec;
 use semver::Version;
 use uuid::Uuid;
@@ -59,7 +60,9 @@ fn good_tool() -> ToolProposal {
         plans: vec![plan("PRO", dec!(29.00), BillingInterval::Month)],
         meters: vec![MeterProposal {
             key: "api_calls".into(),
+            aggregation: Aggregation::Count,
             unit: "call".into(),
+            distinct_by: None,
         }],
     }
 }
@@ -154,7 +157,9 @@ fn r_g2_price_and_plan_rules_refuse_bad_prices_duplicate_codes_trials_and_undecl
     }];
     let declared = [MeterProposal {
         key: "api_calls".into(),
+        aggregation: Aggregation::Count,
         unit: "call".into(),
+        distinct_by: None,
     }];
     let f = checks::price_and_plan_rules(&[quota.clone()], Some(&declared));
     assert!(

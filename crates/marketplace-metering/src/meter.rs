@@ -212,6 +212,29 @@ impl Meter {
         }
     }
 
+    /// A meter from what a caller wrote (the admin's meter endpoint, a seller's tool
+    /// listing): the one parse both go through, so a meter is the same whichever way it
+    /// was defined.
+    ///
+    /// # Errors
+    /// The field at fault (`key`, `unit` or `distinct_by`) with its [`MeterError`]; for
+    /// `distinct_by` also a property key that does not parse.
+    pub fn from_input(
+        key: &str,
+        aggregation: Aggregation,
+        unit: &str,
+        distinct_by: Option<&str>,
+    ) -> Result<Self, (&'static str, String)> {
+        let key = MeterKey::parse(key).map_err(|e| ("key", e.to_string()))?;
+        let unit = Unit::parse(unit).map_err(|e| ("unit", e.to_string()))?;
+        let distinct_by = distinct_by
+            .map(PropertyKey::parse)
+            .transpose()
+            .map_err(|e| ("distinct_by", e.to_string()))?;
+        Self::from_parts(key, aggregation, unit, distinct_by)
+            .map_err(|e| ("distinct_by", e.to_string()))
+    }
+
     /// Rebuilds a meter from its stored parts.
     ///
     /// # Errors

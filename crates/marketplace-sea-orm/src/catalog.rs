@@ -403,6 +403,61 @@ fn bundle_model(b: &Bundle, purchase_count: i32) -> bundles::Model {
     }
 }
 
+/// Writes an edited tool's row and replaces its tags in `tx`: the one way a tool edit is
+/// stored, alone ([`CatalogRepository::update_tool`]) or with the plans an edit adds or
+/// changes.
+pub(crate) async fn update_tool_in<C: ConnectionTrait>(
+    tx: &C,
+    tool: &Tool,
+    model: &tools::Model,
+) -> Result<(), RepoError> {
+    let m = model.clone();
+    let res = tools::Entity::update_many()
+        .col_expr(tools::Column::Name, Expr::val(m.name))
+        .col_expr(tools::Column::Description, Expr::val(m.description))
+        .col_expr(
+            tools::Column::LongDescription,
+            Expr::val(m.long_description),
+        )
+        .col_expr(tools::Column::Category, Expr::val(m.category))
+        .col_expr(tools::Column::PriceModel, Expr::val(m.price_model))
+        .col_expr(tools::Column::PriceAmount, Expr::val(m.price_amount))
+        .col_expr(tools::Column::Currency, Expr::val(m.currency))
+        .col_expr(tools::Column::RequiredTier, Expr::val(m.required_tier))
+        .col_expr(
+            tools::Column::IntegrationType,
+            Expr::val(m.integration_type),
+        )
+        .col_expr(tools::Column::Status, Expr::val(m.status))
+        .col_expr(tools::Column::SellerId, Expr::val(m.seller_id))
+        .col_expr(
+            tools::Column::DocumentationUrl,
+            Expr::val(m.documentation_url),
+        )
+        .col_expr(tools::Column::DemoUrl, Expr::val(m.demo_url))
+        .col_expr(tools::Column::SupportUrl, Expr::val(m.support_url))
+        .col_expr(tools::Column::IconUrl, Expr::val(m.icon_url))
+        .col_expr(tools::Column::Version, Expr::val(m.version))
+        .col_expr(tools::Column::IsFeatured, Expr::val(m.is_featured))
+        .col_expr(tools::Column::UpdatedAt, Expr::val(m.updated_at))
+        .filter(tools::Column::Id.eq(m.id))
+        .exec(tx)
+        .await
+        .map_err(map_db_or_missing)?;
+    if res.rows_affected == 0 {
+        return Err(RepoError::NotFound);
+    }
+    tool_tags::Entity::delete_many()
+        .filter(tool_tags::Column::ToolId.eq(m.id))
+        .exec(tx)
+        .await
+        .map_err(map_db)?;
+    for row in tag_rows(tool) {
+        insert_row(tx, row).await.map_err(map_db)?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl CatalogRepository for SeaOrmStore {
     fn read_model(
@@ -562,50 +617,7 @@ impl CatalogRepository for SeaOrmStore {
         let model = &tool_model(tool)?;
         self.atomically(|| async move {
             let tx = self.begin(Scope::Global).await?;
-            let m = model.clone();
-            let res = tools::Entity::update_many()
-                .col_expr(tools::Column::Name, Expr::val(m.name))
-                .col_expr(tools::Column::Description, Expr::val(m.description))
-                .col_expr(
-                    tools::Column::LongDescription,
-                    Expr::val(m.long_description),
-                )
-                .col_expr(tools::Column::Category, Expr::val(m.category))
-                .col_expr(tools::Column::PriceModel, Expr::val(m.price_model))
-                .col_expr(tools::Column::PriceAmount, Expr::val(m.price_amount))
-                .col_expr(tools::Column::Currency, Expr::val(m.currency))
-                .col_expr(tools::Column::RequiredTier, Expr::val(m.required_tier))
-                .col_expr(
-                    tools::Column::IntegrationType,
-                    Expr::val(m.integration_type),
-                )
-                .col_expr(tools::Column::Status, Expr::val(m.status))
-                .col_expr(tools::Column::SellerId, Expr::val(m.seller_id))
-                .col_expr(
-                    tools::Column::DocumentationUrl,
-                    Expr::val(m.documentation_url),
-                )
-                .col_expr(tools::Column::DemoUrl, Expr::val(m.demo_url))
-                .col_expr(tools::Column::SupportUrl, Expr::val(m.support_url))
-                .col_expr(tools::Column::IconUrl, Expr::val(m.icon_url))
-                .col_expr(tools::Column::Version, Expr::val(m.version))
-                .col_expr(tools::Column::IsFeatured, Expr::val(m.is_featured))
-                .col_expr(tools::Column::UpdatedAt, Expr::val(m.updated_at))
-                .filter(tools::Column::Id.eq(m.id))
-                .exec(&tx)
-                .await
-                .map_err(map_db_or_missing)?;
-            if res.rows_affected == 0 {
-                return Err(RepoError::NotFound);
-            }
-            tool_tags::Entity::delete_many()
-                .filter(tool_tags::Column::ToolId.eq(m.id))
-                .exec(&tx)
-                .await
-                .map_err(map_db)?;
-            for row in tag_rows(tool) {
-                insert_row(&tx, row).await.map_err(map_db)?;
-            }
+            update_tool_in(&tx, tool, model).await?;
             commit(tx).await
         })
         .await

@@ -1,6 +1,9 @@
 //! [`CatalogReadModel`] over the store: the whole catalog in memory, checked against the
 //! `catalog_version` counter that the catalog tables' triggers raise on every write.
 //!
+//! The copy also knows which items their sellers withhold from new buyers (R-G5): opt-in
+//! choices raise the same counter (migration `m20261202_000030_opt_in_catalog_version`).
+//!
 //! When a read re-checks the counter:
 //! - after any commit made by this process (every commit goes through
 //!   [`crate::tenant::commit`], which counts it in [`crate::commits`]), so this replica reads its own writes at
@@ -93,9 +96,10 @@ impl MemoryCatalog {
             None => {
                 let (tools, bundles) = self.store.whole_catalog().await?;
                 let plans = self.store.every_lineup().await?;
+                let withheld = self.store.withheld_items().await?;
                 tracing::debug!(version, tools = tools.len(), "catalog copy reloaded");
                 Arc::new(Copy {
-                    catalog: Arc::new(CatalogSnapshot::new(tools, bundles)),
+                    catalog: Arc::new(CatalogSnapshot::new(tools, bundles).with_withheld(withheld)),
                     plans: plans.into_iter().map(|l| (l.item(), l)).collect(),
                 })
             }

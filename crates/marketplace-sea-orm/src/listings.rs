@@ -558,3 +558,54 @@ impl ListingRepository for SeaOrmStore {
         Ok(row.map(|r| OrgId::from_uuid(r.org_id)))
     }
 }
+
+impl SeaOrmStore {
+    /// R-G5, for the in-memory catalog: every tool and bundle its seller does not offer,
+    /// each with the org that manages the seller. Read on the platform pool (opt-in
+    /// choices are tenant rows); the transaction only reads, so its end is not counted as
+    /// a commit (that would make the copy re-check the version it was just read at).
+    pub(crate) async fn withheld_items(&self) -> Result<Vec<(ItemRef, OrgId)>, RepoError> {
+        let tx = self.begin(Scope::Platform).await?;
+        let choices = seller_opt_ins::Entity::find()
+            .all(&tx)
+            .await
+            .map_err(map_db)?
+            .into_iter()
+            .map(|m| Ok((OrgId::from_uuid(m.org_id), to_opt_in(m)?)))
+            .collect::<Result<std::collections::HashMap<_, _>, RepoError>>()?;
+        let restricted = |org: &OrgId| {
+            choices
+                .get(org)
+                .is_some_and(|c| !c.enabled() || c.products().any(|(_, offered)| !offered))
+        };
+        let mut out = Vec::new();
+        if choices.keys().any(restricted) {
+            let stmt = sea_orm::Statement::from_string(
+                self.backend(),
+                "SELECT t.id AS id, s.org_id AS org_id FROM tools t \
+                 JOIN sellers s ON s.id = t.seller_id WHERE s.org_id IS NOT NULL",
+            );
+            for row in tx.query_all_raw(stmt).await.map_err(map_db)? {
+                let id: uuid::Uuid = row.try_get("", "id").map_err(map_db)?;
+                let org = OrgId::from_uuid(row.try_get("", "org_id").map_err(map_db)?);
+                out.push((ItemRef::Tool(ToolId::from_uuid(id)), org));
+            }
+            let bundles = seller_listings::Entity::find()
+                .filter(seller_listings::Column::PublishedKind.eq("BUNDLE"))
+                .all(&tx)
+                .await
+                .map_err(map_db)?;
+            out.extend(bundles.into_iter().filter_map(|l| {
+                l.published_id.map(|id| {
+                    (
+                        ItemRef::Bundle(BundleId::from_uuid(id)),
+                        OrgId::from_uuid(l.org_id),
+                    )
+                })
+            }));
+            out.retain(|(item, org)| restricted(org) && !choices[org].offers(*item));
+        }
+        tx.commit().await.map_err(map_db)?;
+        Ok(out)
+    }
+}

@@ -9,9 +9,11 @@ use marketplace_domain::catalog::{ItemRef, Tool};
 use marketplace_domain::ids::PlanId;
 use marketplace_domain::plan::{
     BillingInterval, ItemPlans, MeterKey, OveragePrice, Plan, PlanCode, PlanDraft, PlanName,
-    PlanRepository, PlanStatus, ProviderPriceId, Quota, QuotaKind, Quotas, SaleRecord, TrialDays,
+    PlanRepository, PlanStatus, ProviderPriceId, Quota, QuotaKind, Quotas, SaleRecord, ToolMeter,
+    TrialDays,
 };
-use marketplace_domain::ports::RepoError;
+use marketplace_domain::ports::{Conflict, RepoError};
+use marketplace_metering::service::ports::Defined;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -175,6 +177,61 @@ impl SeaOrmStore {
     }
 }
 
+/// Replaces a plan's editable fields in `db`: the one way a plan edit is stored, alone
+/// ([`PlanRepository::update_plan`]) or with the tool edit that changes it.
+async fn update_plan_in<C: ConnectionTrait>(
+    db: &C,
+    plan: &Plan,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), RepoError> {
+    let m = plan_model(plan, 0, now);
+    let res = plans::Entity::update_many()
+        .col_expr(plans::Column::Name, Expr::val(m.name))
+        .col_expr(plans::Column::PriceAmount, Expr::val(m.price_amount))
+        .col_expr(plans::Column::Currency, Expr::val(m.currency))
+        .col_expr(
+            plans::Column::BillingInterval,
+            Expr::val(m.billing_interval),
+        )
+        .col_expr(plans::Column::TrialDays, Expr::val(m.trial_days))
+        .col_expr(plans::Column::Quotas, Expr::val(m.quotas))
+        .col_expr(
+            plans::Column::ProviderPriceId,
+            Expr::val(m.provider_price_id),
+        )
+        .col_expr(plans::Column::Status, Expr::val(m.status))
+        .col_expr(plans::Column::UpdatedAt, Expr::val(m.updated_at))
+        .filter(plans::Column::Id.eq(m.id))
+        .exec(db)
+        .await
+        .map_err(map_db)?;
+    if res.rows_affected == 0 {
+        return Err(RepoError::NotFound);
+    }
+    Ok(())
+}
+
+/// Stores a new plan after its item's others in display order, in `tx`.
+async fn insert_plan_in<C: ConnectionTrait>(
+    tx: &C,
+    plan: &Plan,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), RepoError> {
+    let last: Option<Option<i32>> = plans::Entity::find()
+        .select_only()
+        .column_as(Expr::col(plans::Column::Position).max(), "last")
+        .filter(item_filter(plan.item()))
+        .into_tuple()
+        .one(tx)
+        .await
+        .map_err(map_db)?;
+    let position = last.flatten().map_or(0, |p| p + 1);
+    insert_model(tx, plan_model(plan, position, now))
+        .await
+        .map_err(map_db_or_missing)?;
+    Ok(())
+}
+
 #[async_trait]
 impl PlanRepository for SeaOrmStore {
     async fn item_plans(&self, item: ItemRef) -> Result<ItemPlans, RepoError> {
@@ -200,18 +257,29 @@ impl PlanRepository for SeaOrmStore {
         let now = self.now();
         self.atomically(|| async move {
             let tx = self.begin(Scope::Global).await?;
-            let last: Option<Option<i32>> = plans::Entity::find()
-                .select_only()
-                .column_as(Expr::col(plans::Column::Position).max(), "last")
-                .filter(item_filter(plan.item()))
-                .into_tuple()
-                .one(&tx)
-                .await
-                .map_err(map_db)?;
-            let position = last.flatten().map_or(0, |p| p + 1);
-            insert_model(&tx, plan_model(plan, position, now))
-                .await
-                .map_err(map_db_or_missing)?;
+            insert_plan_in(&tx, plan, now).await?;
+            commit(tx).await
+        })
+        .await
+    }
+
+    async fn update_tool_with_plans(
+        &self,
+        tool: &Tool,
+        added: &[Plan],
+        changed: &[Plan],
+    ) -> Result<(), RepoError> {
+        let model = &tool_model(tool)?;
+        let now = self.now();
+        self.atomically(|| async move {
+            let tx = self.begin(Scope::Global).await?;
+            crate::catalog::update_tool_in(&tx, tool, model).await?;
+            for plan in changed {
+                update_plan_in(&tx, plan, now).await?;
+            }
+            for plan in added {
+                insert_plan_in(&tx, plan, now).await?;
+            }
             commit(tx).await
         })
         .await
@@ -223,7 +291,12 @@ impl PlanRepository for SeaOrmStore {
             .map(|m| m as std::sync::Arc<dyn marketplace_domain::plan::PlanReadModel>)
     }
 
-    async fn insert_tool_with_plans(&self, tool: &Tool, plans: &[Plan]) -> Result<(), RepoError> {
+    async fn insert_tool_with_plans(
+        &self,
+        tool: &Tool,
+        plans: &[Plan],
+        meters: &[ToolMeter],
+    ) -> Result<(), RepoError> {
         let model = &tool_model(tool)?;
         let now = self.now();
         self.atomically(|| async move {
@@ -239,40 +312,29 @@ impl PlanRepository for SeaOrmStore {
                     .await
                     .map_err(map_db_or_missing)?;
             }
+            // Stored as the meters endpoint stores them (R-U1), in the same transaction.
+            for meter in meters {
+                match crate::metering::define_in(&tx, tool.id, meter).await? {
+                    Defined::New => {}
+                    Defined::Existing(same) if same == *meter => {}
+                    Defined::Existing(_) => {
+                        return Err(RepoError::Conflict(Conflict::Key {
+                            table: "tool_meters",
+                        }));
+                    }
+                }
+            }
             commit(tx).await
         })
         .await
     }
 
     async fn update_plan(&self, plan: &Plan) -> Result<(), RepoError> {
-        let m = plan_model(plan, 0, self.now());
-        let res = plans::Entity::update_many()
-            .col_expr(plans::Column::Name, Expr::val(m.name))
-            .col_expr(plans::Column::PriceAmount, Expr::val(m.price_amount))
-            .col_expr(plans::Column::Currency, Expr::val(m.currency))
-            .col_expr(
-                plans::Column::BillingInterval,
-                Expr::val(m.billing_interval),
-            )
-            .col_expr(plans::Column::TrialDays, Expr::val(m.trial_days))
-            .col_expr(plans::Column::Quotas, Expr::val(m.quotas))
-            .col_expr(
-                plans::Column::ProviderPriceId,
-                Expr::val(m.provider_price_id),
-            )
-            .col_expr(plans::Column::Status, Expr::val(m.status))
-            .col_expr(plans::Column::UpdatedAt, Expr::val(m.updated_at))
-            .filter(plans::Column::Id.eq(m.id))
-            .exec(&self.conn)
-            .await
-            .map_err(map_db)?;
+        let result = update_plan_in(&self.conn, plan, self.now()).await;
         // A write outside a transaction: counted like a commit, so this replica's
         // in-memory catalog re-reads its version before the next read.
         crate::commits::note();
-        if res.rows_affected == 0 {
-            return Err(RepoError::NotFound);
-        }
-        Ok(())
+        result
     }
 
     async fn sale_record(&self, plan: PlanId) -> Result<SaleRecord, RepoError> {

@@ -967,3 +967,327 @@ async fn r_g3_a_moderator_publishes_a_tool_with_every_plan_but_does_not_edit_the
     .await
     .expect_error(403, "forbidden");
 }
+
+/// The ids of a page of `GET /v1/tools` or `/v1/bundles`.
+fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[actix_web::test]
+async fn r_g5_browsing_hides_opted_out_items_from_new_buyers_and_shows_them_to_holders() {
+    let app = spawn_app().await;
+    let org = seller(&app, "Brightlane").await;
+    let first = published_tool(&app, &org, "Comp Finder Pro").await;
+    let second = published_tool(&app, &org, "Comp Mapper Pro").await;
+    let draft = app
+        .post(
+            "/v1/sellers/me/listings",
+            &org.owner,
+            json!({"kind": "bundle", "name": "Comp Pack", "description": "Both",
+            "price": {"amount": "60.00", "currency": "USD"}, "tool_ids": [first, second]}),
+        )
+        .await
+        .expect(201);
+    let listing = draft["id"].as_str().unwrap();
+    app.post_empty(
+        &format!("/v1/sellers/me/listings/{listing}/submit"),
+        &org.owner,
+    )
+    .await
+    .expect(200);
+    let approved = app
+        .post(
+            &format!("/v1/moderation/listings/{listing}"),
+            &app.moderator.clone(),
+            json!({"decision": "approve"}),
+        )
+        .await
+        .expect(200);
+    let bundle = approved["published"]["id"].as_str().unwrap().to_owned();
+    let holder = app.org("GROWTH", "100.00").await;
+    app.buy(&holder.owner, &[("tool", &first)], "platform_credits")
+        .await;
+    let newcomer = app.org("GROWTH", "100.00").await;
+    let search = "/v1/tools?search=finds%20seconds";
+    let category = |page: &Value| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["category"] == "MARKET_INTELLIGENCE")
+            .map_or(0, |c| c["tools"].as_u64().unwrap())
+    };
+    let counted = category(&app.get("/v1/categories", &newcomer.owner).await.expect(200));
+    let found = app.get(search, &newcomer.owner).await.expect(200);
+    assert_eq!(ids(&found).len(), 2, "{found}");
+    let on_sale = app.get("/v1/bundles", &newcomer.owner).await.expect(200);
+    assert!(ids(&on_sale).contains(&bundle));
+
+    // The first tool and the bundle out: gone for the newcomer, lists, search and pages.
+    app.put(
+        "/v1/sellers/me/opt-in",
+        &org.owner,
+        json!({"enabled": true, "products": [
+            {"product": first, "enabled": false},
+            {"product": bundle, "item_type": "bundle", "enabled": false}]}),
+    )
+    .await
+    .expect(200);
+    let found = app.get(search, &newcomer.owner).await.expect(200);
+    assert_eq!(ids(&found), std::slice::from_ref(&second), "{found}");
+    assert_eq!(found["total"], 1);
+    let all = app
+        .get("/v1/tools?limit=100", &newcomer.owner)
+        .await
+        .expect(200);
+    assert!(!ids(&all).contains(&first));
+    app.get(&format!("/v1/tools/{first}"), &newcomer.owner)
+        .await
+        .expect_error(404, "not_found");
+    let on_sale = app.get("/v1/bundles", &newcomer.owner).await.expect(200);
+    assert!(!ids(&on_sale).contains(&bundle));
+    app.get(&format!("/v1/bundles/{bundle}"), &newcomer.owner)
+        .await
+        .expect_error(404, "not_found");
+    assert_eq!(
+        category(&app.get("/v1/categories", &newcomer.owner).await.expect(200)),
+        counted - 1
+    );
+    // The holder still sees the tool it holds, with its plans; not the bundle it does not.
+    let held = app
+        .get(&format!("/v1/tools/{first}"), &holder.viewer)
+        .await
+        .expect(200);
+    assert_eq!(held["plans"][0]["code"], "STANDARD", "{held}");
+    app.get(&format!("/v1/bundles/{bundle}"), &holder.owner)
+        .await
+        .expect_error(404, "not_found");
+    // Its lists are the shop window, the same for everybody.
+    let holder_search = app.get(search, &holder.owner).await.expect(200);
+    assert_eq!(ids(&holder_search), std::slice::from_ref(&second));
+    // The seller's own members and the platform's catalog admins see every item.
+    app.get(&format!("/v1/tools/{first}"), &org.viewer)
+        .await
+        .expect(200);
+    app.get(
+        &format!("/v1/bundles/{bundle}"),
+        &app.platform_admin.clone(),
+    )
+    .await
+    .expect(200);
+
+    // Globally out: every item of the seller.
+    app.put(
+        "/v1/sellers/me/opt-in",
+        &org.owner,
+        json!({"enabled": false}),
+    )
+    .await
+    .expect(200);
+    let found = app.get(search, &newcomer.owner).await.expect(200);
+    assert!(ids(&found).is_empty(), "{found}");
+    app.get(&format!("/v1/tools/{second}"), &newcomer.owner)
+        .await
+        .expect_error(404, "not_found");
+    app.get(&format!("/v1/tools/{first}"), &holder.owner)
+        .await
+        .expect(200);
+
+    // Back in: offered again, at once.
+    app.put(
+        "/v1/sellers/me/opt-in",
+        &org.owner,
+        json!({"enabled": true, "products": []}),
+    )
+    .await
+    .expect(200);
+    let found = app.get(search, &newcomer.owner).await.expect(200);
+    assert_eq!(ids(&found).len(), 2, "{found}");
+    app.get(&format!("/v1/bundles/{bundle}"), &newcomer.owner)
+        .await
+        .expect(200);
+}
+
+#[actix_web::test]
+async fn r_g3_a_tool_listing_publishes_its_meters_as_the_meters_endpoint_defines_them() {
+    let app = spawn_app().await;
+    let org = seller(&app, "Brightlane").await;
+    let mut body = tool_listing("Metered Comps", "https://docs.example.com/metered");
+    body["plans"][0]["interval"] = json!("month");
+    body["plans"][0]["quotas"] = json!([
+        {"meter": "api_calls", "limit": "1000", "hard": false},
+        {"meter": "active_users", "limit": "5", "hard": true},
+    ]);
+    body["meters"] = json!([
+        {"key": "api_calls", "unit": "call"},
+        {"key": "active_users", "aggregation": "unique_count", "unit": "user",
+         "distinct_by": "user_id"},
+        {"key": "rows", "aggregation": "sum", "unit": "row"},
+    ]);
+    // A meter the meters endpoint would refuse fails the listing's checks on `meters`.
+    let mut bad = body.clone();
+    bad["name"] = json!("Metered Comps Broken");
+    bad["meters"][2]["distinct_by"] = json!("user_id");
+    let broken = app
+        .post("/v1/sellers/me/listings", &org.owner, bad)
+        .await
+        .expect(201);
+    let err = app
+        .post_empty(
+            &format!(
+                "/v1/sellers/me/listings/{}/submit",
+                broken["id"].as_str().unwrap()
+            ),
+            &org.owner,
+        )
+        .await
+        .expect_reason(422, "invalid_request", "checks_failed");
+    assert_eq!(err["details"][0]["field"], "meters", "{err}");
+
+    let draft = app
+        .post("/v1/sellers/me/listings", &org.owner, body)
+        .await
+        .expect(201);
+    assert_eq!(
+        draft["content"]["meters"][0]["aggregation"], "count",
+        "{draft}"
+    );
+    let id = draft["id"].as_str().unwrap();
+    app.post_empty(&format!("/v1/sellers/me/listings/{id}/submit"), &org.owner)
+        .await
+        .expect(200);
+    let decided = app
+        .post(
+            &format!("/v1/moderation/listings/{id}"),
+            &app.moderator.clone(),
+            json!({"decision": "approve"}),
+        )
+        .await
+        .expect(200);
+    let tool = decided["published"]["id"].as_str().unwrap();
+    // Each meter is already defined exactly so: the endpoint answers "unchanged" (200),
+    // and refuses another definition under a published key.
+    let uri = format!("/v1/admin/tools/{tool}/meters");
+    for meter in [
+        json!({"key": "api_calls", "aggregation": "count", "unit": "call"}),
+        json!({"key": "active_users", "aggregation": "unique_count", "unit": "user",
+               "distinct_by": "user_id"}),
+        json!({"key": "rows", "aggregation": "sum", "unit": "row"}),
+    ] {
+        app.post(&uri, &app.platform_admin.clone(), meter.clone())
+            .await
+            .expect(200);
+    }
+    app.post(
+        &uri,
+        &app.platform_admin.clone(),
+        json!({"key": "api_calls", "aggregation": "sum", "unit": "call"}),
+    )
+    .await
+    .expect_reason(409, "conflict", "meter_taken");
+    let page = app
+        .get(&format!("/v1/tools/{tool}"), &org.viewer)
+        .await
+        .expect(200);
+    assert_eq!(
+        page["plans"][0]["quotas"][0]["meter"], "api_calls",
+        "{page}"
+    );
+}
+
+#[actix_web::test]
+async fn r_g3_an_approved_edit_adds_and_changes_plans_in_one_step_or_not_at_all() {
+    let app = spawn_app().await;
+    let org = seller(&app, "Brightlane").await;
+    let moderator = app.moderator.clone();
+    let first = published_tool(&app, &org, "Comp Finder Pro").await;
+    let second = published_tool(&app, &org, "Comp Mapper Pro").await;
+    let approve = |body: Value| {
+        let app = &app;
+        let org = &org;
+        let moderator = moderator.clone();
+        async move {
+            let draft = app
+                .post("/v1/sellers/me/listings", &org.owner, body)
+                .await
+                .expect(201);
+            let id = draft["id"].as_str().unwrap().to_owned();
+            let submitted = app
+                .post_empty(&format!("/v1/sellers/me/listings/{id}/submit"), &org.owner)
+                .await
+                .expect(200);
+            assert_eq!(submitted["needs_review"], true, "plans are reviewed");
+            app.post(
+                &format!("/v1/moderation/listings/{id}"),
+                &moderator,
+                json!({"decision": "approve"}),
+            )
+            .await
+        }
+    };
+    let plans = |tool: &Value| -> Vec<(String, String, String)> {
+        tool["plans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["code"].as_str().unwrap().to_owned(),
+                    p["name"].as_str().unwrap().to_owned(),
+                    p["price"]["amount"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+
+    // Nobody bought the first tool: its STANDARD plan is renamed and repriced, TEAM added,
+    // the tool renamed, all by the one approval.
+    let decided = approve(json!({"kind": "edit", "tool_id": first, "name": "Comp Finder Max",
+        "plans": [
+            {"code": "STANDARD", "name": "Standard+", "price": {"amount": "45.00", "currency": "USD"},
+             "interval": "one_time"},
+            {"code": "TEAM", "name": "Team", "price": {"amount": "90.00", "currency": "USD"},
+             "interval": "one_time"},
+        ]}))
+    .await
+    .expect(200);
+    assert_eq!(decided["status"], "published", "{decided}");
+    let tool = app
+        .get(&format!("/v1/tools/{first}"), &org.member)
+        .await
+        .expect(200);
+    assert_eq!(tool["name"], "Comp Finder Max");
+    assert_eq!(
+        plans(&tool),
+        [
+            ("STANDARD".into(), "Standard+".into(), "45.00".into()),
+            ("TEAM".into(), "Team".into(), "90.00".into()),
+        ]
+    );
+
+    // A plan in euros beside the second tool's plan in dollars breaks its lineup (R-B1,
+    // one currency per item): the whole edit is refused at approval and nothing of it is
+    // applied, neither the name nor the plan.
+    approve(
+        json!({"kind": "edit", "tool_id": second, "name": "Comp Mapper Max",
+        "plans": [{"code": "TEAM", "name": "Team", "price": {"amount": "90.00", "currency": "EUR"},
+                   "interval": "one_time"}]}),
+    )
+    .await
+    .expect_reason(422, "invalid_request", "publish_refused");
+    let tool = app
+        .get(&format!("/v1/tools/{second}"), &org.member)
+        .await
+        .expect(200);
+    assert_eq!(tool["name"], "Comp Mapper Pro", "the tool is not renamed");
+    assert_eq!(
+        plans(&tool),
+        [("STANDARD".into(), "Standard".into(), "40.00".into())],
+        "no plan added or changed"
+    );
+}

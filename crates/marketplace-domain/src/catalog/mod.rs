@@ -23,7 +23,7 @@ pub use edit::{BundleDraft, BundlePatch, ToolDraft, ToolPatch};
 pub use filter::{SortBy, SortOrder, ToolFacets, ToolFilter, ToolQuery};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockCatalogRepository;
-pub use ports::{CatalogReadModel, CatalogRepository, CategoryCount, OfferGate, offers};
+pub use ports::{CatalogReadModel, CatalogRepository, CategoryCount, Holders, OfferGate, offers};
 pub use service::CatalogService;
 pub use snapshot::CatalogSnapshot;
 pub use tool::{

@@ -28,6 +28,22 @@ pub trait OfferGate: Send + Sync {
     async fn offered(&self, item: crate::item::ItemRef) -> Result<bool, RepoError>;
 }
 
+/// Who holds what (R-G5): an item its seller withholds from new buyers is still shown by
+/// id to the orgs that hold it. Answered by the holdings (`EntitlementService`).
+#[async_trait]
+pub trait Holders: Send + Sync {
+    /// Whether `org` holds `item` now: a tool it is entitled to (bought alone or in a
+    /// bundle), a bundle it holds an active purchase of.
+    ///
+    /// # Errors
+    /// `RepoError::Unavailable` only.
+    async fn holds(
+        &self,
+        org: crate::ids::OrgId,
+        item: crate::item::ItemRef,
+    ) -> Result<bool, RepoError>;
+}
+
 /// The global catalog (R-T4): no org scoping.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]

@@ -6,10 +6,11 @@ use crate::access::{AccessPolicy, Actor, Permission};
 use crate::audit::{AuditEvent, AuditLog};
 use crate::catalog::{
     Bundle, BundleDraft, BundlePatch, BundleStatus, BundleTool, CatalogError, CatalogReadModel,
-    CatalogRepository, CatalogSnapshot, CategoryCount, Tool, ToolCategory, ToolDraft, ToolFilter,
-    ToolPatch,
+    CatalogRepository, CatalogSnapshot, CategoryCount, Holders, Tool, ToolCategory, ToolDraft,
+    ToolFilter, ToolPatch,
 };
-use crate::ids::{BundleId, ToolId};
+use crate::ids::{BundleId, OrgId, ToolId};
+use crate::item::ItemRef;
 use crate::paging::{Page, PageRequest};
 use crate::ports::{Clock, IdGenerator, IdGeneratorExt};
 
@@ -19,6 +20,9 @@ pub struct CatalogService {
     catalog: Arc<dyn CatalogRepository>,
     /// Where browsing reads when set; otherwise the repository answers every read.
     read_model: Option<Arc<dyn CatalogReadModel>>,
+    /// Who holds what: an item its seller withholds (R-G5) is still shown by id to the
+    /// orgs that hold it.
+    holders: Option<Arc<dyn Holders>>,
     audit: Arc<dyn AuditLog>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
@@ -41,6 +45,7 @@ impl CatalogService {
         Self {
             catalog,
             read_model: None,
+            holders: None,
             audit,
             clock,
             ids,
@@ -53,6 +58,33 @@ impl CatalogService {
     pub fn with_read_model(mut self, read_model: Arc<dyn CatalogReadModel>) -> Self {
         self.read_model = Some(read_model);
         self
+    }
+
+    /// R-G5: an item withheld from new buyers is still shown by id to the orgs that hold
+    /// it, read here.
+    #[must_use]
+    pub fn with_holders(mut self, holders: Arc<dyn Holders>) -> Self {
+        self.holders = Some(holders);
+        self
+    }
+
+    /// R-G5: whether `actor` may see `item`, which the copy withholds from new buyers
+    /// (its seller's org is `seller_org`): the seller's own members, catalog admins and the
+    /// orgs that hold the item (a tool they are entitled to now, directly or through a
+    /// bundle; a bundle they hold an active purchase of) may; nobody else.
+    async fn sees_withheld(
+        &self,
+        actor: &Actor,
+        item: ItemRef,
+        seller_org: OrgId,
+    ) -> Result<bool, CatalogError> {
+        if actor.org_id == seller_org || self.policy.allows(actor, Permission::ManageCatalog) {
+            return Ok(true);
+        }
+        match &self.holders {
+            Some(holders) => Ok(holders.holds(actor.org_id, item).await?),
+            None => Ok(false),
+        }
     }
 
     /// The in-memory copy, when browsing has one.
@@ -86,14 +118,20 @@ impl CatalogService {
         Ok(self.catalog.search_tools(filter).await?)
     }
 
-    /// One tool.
+    /// One tool; a tool its seller withholds (R-G5) only for those who may still see it.
     ///
     /// # Errors
-    /// `NotFound` for an unknown id.
+    /// `NotFound` for an unknown id, or a withheld tool the actor may not see.
     pub async fn tool(&self, actor: &Actor, id: ToolId) -> Result<Tool, CatalogError> {
         self.policy.require(actor, Permission::BrowseCatalog)?;
         if let Some(snapshot) = self.snapshot().await? {
-            return snapshot.tool(id).cloned().ok_or(CatalogError::NotFound);
+            let tool = snapshot.tool(id).cloned().ok_or(CatalogError::NotFound)?;
+            if let Some(org) = snapshot.withheld(ItemRef::Tool(id))
+                && !self.sees_withheld(actor, ItemRef::Tool(id), org).await?
+            {
+                return Err(CatalogError::NotFound);
+            }
+            return Ok(tool);
         }
         self.catalog.tool(id).await?.ok_or(CatalogError::NotFound)
     }
@@ -153,14 +191,23 @@ impl CatalogService {
         Ok(self.catalog.list_bundles(statuses, page).await?)
     }
 
-    /// One bundle; a draft or archived one only for catalog admins (others: not found).
+    /// One bundle; a draft or archived one only for catalog admins (others: not found); a
+    /// bundle its seller withholds (R-G5) only for those who may still see it.
     ///
     /// # Errors
     /// `NotFound`.
     pub async fn bundle(&self, actor: &Actor, id: BundleId) -> Result<Bundle, CatalogError> {
         self.policy.require(actor, Permission::BrowseCatalog)?;
         let bundle = match self.snapshot().await? {
-            Some(snapshot) => snapshot.bundle(id).cloned(),
+            Some(snapshot) => {
+                let bundle = snapshot.bundle(id).cloned();
+                if let Some(org) = snapshot.withheld(ItemRef::Bundle(id))
+                    && !self.sees_withheld(actor, ItemRef::Bundle(id), org).await?
+                {
+                    return Err(CatalogError::NotFound);
+                }
+                bundle
+            }
             None => self.catalog.bundle(id).await?,
         }
         .ok_or(CatalogError::NotFound)?;
@@ -244,10 +291,31 @@ impl CatalogService {
         patch: ToolPatch,
     ) -> Result<Tool, CatalogError> {
         self.policy.require(actor, permission)?;
+        let tool = self.edited_tool(id, patch).await?;
+        self.catalog.update_tool(&tool).await?;
+        self.tool_updated(actor, id).await;
+        Ok(tool)
+    }
+
+    /// The tool `id` with `patch` applied, checked (fields, seller) but not stored: the
+    /// plans' publishing entry point stores it with the plans an edit adds or changes.
+    ///
+    /// # Errors
+    /// `NotFound`, `InvalidFields`, `Infrastructure`.
+    pub(crate) async fn edited_tool(
+        &self,
+        id: ToolId,
+        patch: ToolPatch,
+    ) -> Result<Tool, CatalogError> {
         let current = self.catalog.tool(id).await?.ok_or(CatalogError::NotFound)?;
         let tool = patch.apply(&current, self.clock.now())?;
         self.ensure_seller(&tool).await?;
-        self.catalog.update_tool(&tool).await?;
+        Ok(tool)
+    }
+
+    /// After a tool's edit was stored: the read model reloads and the audit trail records
+    /// it.
+    pub(crate) async fn tool_updated(&self, actor: &Actor, id: ToolId) {
         self.written();
         self.audit
             .record(AuditEvent::by(
@@ -258,7 +326,6 @@ impl CatalogService {
                 self.clock.now(),
             ))
             .await;
-        Ok(tool)
     }
 
     /// Adds a bundle over existing tools.

@@ -553,3 +553,120 @@ async fn r_e3_whether_the_org_holds_a_tool_is_answered_from_its_holdings() {
         1
     );
 }
+
+/// R-G5 through the in-memory copy: a fixed snapshot.
+struct FixedCopy(Arc<crate::catalog::CatalogSnapshot>);
+
+#[async_trait::async_trait]
+impl crate::catalog::CatalogReadModel for FixedCopy {
+    async fn snapshot(
+        &self,
+    ) -> Result<Arc<crate::catalog::CatalogSnapshot>, crate::ports::RepoError> {
+        Ok(self.0.clone())
+    }
+
+    fn invalidate(&self) {}
+}
+
+/// Tools 1 and 2, bundle 7 of both; tool 2 and bundle 7 withheld by their seller's org
+/// (another org than the caller's); the caller's org holds what `held` lists.
+fn withholding_service(held: &[(ItemRef, Vec<crate::ids::ToolId>)]) -> CatalogService {
+    let (t1, t2) = (tool(1, dec!(10)), tool(2, dec!(20)));
+    let b7 = bundle(7, dec!(25), &[&t1, &t2]);
+    let copy = crate::catalog::CatalogSnapshot::new(vec![t1, t2], vec![b7]).with_withheld([
+        (
+            ItemRef::Tool(tid(2)),
+            crate::catalog::fixtures::other_org_id(),
+        ),
+        (
+            ItemRef::Bundle(bid(7)),
+            crate::catalog::fixtures::other_org_id(),
+        ),
+    ]);
+    let mut repo = MockHoldingsRepository::new();
+    let h = holdings(held);
+    repo.expect_holdings()
+        .with(eq(org_id()), always())
+        .returning(move |_, _| Ok(h.clone()));
+    let holders = EntitlementService::new(Arc::new(repo), Arc::new(clock()));
+    service(MockCatalogRepository::new(), unaudited())
+        .with_read_model(Arc::new(FixedCopy(Arc::new(copy))))
+        .with_holders(Arc::new(holders))
+}
+
+#[tokio::test]
+async fn r_g5_withheld_items_leave_lists_searches_and_category_counts() {
+    let svc = withholding_service(&[(ItemRef::Tool(tid(2)), vec![tid(2)])]);
+    let page = svc.search(&member(), &ToolFilter::default()).await.unwrap();
+    assert_eq!(
+        page.items.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [tid(1)]
+    );
+    assert_eq!(page.total, 1, "the total counts offered tools only");
+    let everything = ToolFilter {
+        search: Some(crate::catalog::search::words("tool")),
+        ..ToolFilter::default()
+    };
+    let found = svc.search(&member(), &everything).await.unwrap();
+    assert_eq!(
+        found.items.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [tid(1)]
+    );
+    let bundles = svc
+        .bundles(&member(), &[], PageRequest::default())
+        .await
+        .unwrap();
+    assert!(bundles.items.is_empty());
+    assert_eq!(bundles.total, 0);
+    let categories = svc.categories(&member()).await.unwrap();
+    let leads = categories
+        .items
+        .iter()
+        .find(|c| c.category == ToolCategory::LeadGeneration)
+        .unwrap();
+    assert_eq!(leads.tools, 1, "a withheld tool is not counted");
+}
+
+#[tokio::test]
+async fn r_g5_a_withheld_item_is_not_found_by_id_for_an_org_that_does_not_hold_it() {
+    let svc = withholding_service(&[(ItemRef::Tool(tid(1)), vec![tid(1)])]);
+    assert!(matches!(
+        svc.tool(&member(), tid(2)).await,
+        Err(CatalogError::NotFound)
+    ));
+    assert!(matches!(
+        svc.bundle(&member(), bid(7)).await,
+        Err(CatalogError::NotFound)
+    ));
+    assert_eq!(svc.tool(&member(), tid(1)).await.unwrap().id, tid(1));
+}
+
+#[tokio::test]
+async fn r_g5_holders_the_seller_and_catalog_admins_still_see_a_withheld_item_by_id() {
+    // Held through the bundle: the bundle and both its tools.
+    let svc = withholding_service(&[(ItemRef::Bundle(bid(7)), vec![tid(1), tid(2)])]);
+    assert_eq!(svc.tool(&member(), tid(2)).await.unwrap().id, tid(2));
+    assert_eq!(svc.bundle(&member(), bid(7)).await.unwrap().id(), bid(7));
+    // Held directly: the tool, not the bundle.
+    let svc = withholding_service(&[(ItemRef::Tool(tid(2)), vec![tid(2)])]);
+    assert_eq!(svc.tool(&member(), tid(2)).await.unwrap().id, tid(2));
+    assert!(matches!(
+        svc.bundle(&member(), bid(7)).await,
+        Err(CatalogError::NotFound)
+    ));
+    // The seller's own members and catalog admins, holding nothing.
+    let svc = withholding_service(&[]);
+    let seller_member = Actor {
+        org_id: crate::catalog::fixtures::other_org_id(),
+        ..member()
+    };
+    assert_eq!(svc.tool(&seller_member, tid(2)).await.unwrap().id, tid(2));
+    assert_eq!(
+        svc.bundle(&seller_member, bid(7)).await.unwrap().id(),
+        bid(7)
+    );
+    assert_eq!(
+        svc.tool(&platform_admin(), tid(2)).await.unwrap().id,
+        tid(2)
+    );
+}

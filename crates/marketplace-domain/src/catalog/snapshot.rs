@@ -5,6 +5,10 @@
 //! The answers are those of [`ToolFilter::matches`] and [`ToolFilter::compare`], the same
 //! reference semantics the SQL repository agrees with: a copy and the database it was read
 //! from answer every query alike.
+//!
+//! R-G5: an item its seller does not offer is withheld: left out of every list, search and
+//! category count (the shop window is for new buyers), and answered by id only to those
+//! who may still see it (the service decides who, [`CatalogSnapshot::withheld`]).
 
 use std::collections::HashMap;
 
@@ -12,7 +16,8 @@ use crate::catalog::{
     Bundle, BundleStatus, CategoryCount, SortBy, SortOrder, Tool, ToolCategory, ToolFacets,
     ToolFilter, search,
 };
-use crate::ids::{BundleId, ToolId};
+use crate::ids::{BundleId, OrgId, ToolId};
+use crate::item::ItemRef;
 use crate::paging::{Page, PageRequest};
 
 /// A tool's place in `tools` and its facets, one entry of a sort order.
@@ -37,6 +42,9 @@ pub struct CatalogSnapshot {
     bundles: Vec<Bundle>,
     bundle_at: HashMap<BundleId, usize>,
     categories: Vec<CategoryCount>,
+    /// R-G5: the items their sellers do not offer, each with the org that manages its
+    /// seller.
+    withheld: HashMap<ItemRef, OrgId>,
 }
 
 impl CatalogSnapshot {
@@ -80,18 +88,8 @@ impl CatalogSnapshot {
             .enumerate()
             .map(|(i, b)| (b.id(), i))
             .collect();
-        let mut counts: HashMap<ToolCategory, u64> = HashMap::new();
-        for t in tools.iter().filter(|t| t.status.is_purchasable()) {
-            *counts.entry(t.category).or_default() += 1;
-        }
-        let categories = ToolCategory::ALL
-            .iter()
-            .filter_map(|&category| {
-                counts
-                    .get(&category)
-                    .map(|&tools| CategoryCount { category, tools })
-            })
-            .collect();
+        let withheld = HashMap::new();
+        let categories = category_counts(&tools, &withheld);
         Self {
             tools,
             folded,
@@ -100,7 +98,28 @@ impl CatalogSnapshot {
             bundles,
             bundle_at,
             categories,
+            withheld,
         }
+    }
+
+    /// R-G5: the copy with `items` withheld from new buyers, each with the org that
+    /// manages its seller.
+    #[must_use]
+    pub fn with_withheld(mut self, items: impl IntoIterator<Item = (ItemRef, OrgId)>) -> Self {
+        self.withheld = items.into_iter().collect();
+        self.categories = category_counts(&self.tools, &self.withheld);
+        self
+    }
+
+    /// R-G5: the org that manages the seller of `item` when the seller does not offer it
+    /// to new buyers; `None` for an item on offer.
+    #[must_use]
+    pub fn withheld(&self, item: ItemRef) -> Option<OrgId> {
+        self.withheld.get(&item).copied()
+    }
+
+    fn offers_tool(&self, tool: &Tool) -> bool {
+        self.withheld.is_empty() || !self.withheld.contains_key(&ItemRef::Tool(tool.id))
     }
 
     /// How many tools the copy holds.
@@ -128,7 +147,9 @@ impl CatalogSnapshot {
                 .iter()
                 .zip(&self.folded)
                 .filter(|(t, (name, description))| {
-                    filter.matches_facets(t) && search::found(words, name, description)
+                    self.offers_tool(t)
+                        && filter.matches_facets(t)
+                        && search::found(words, name, description)
                 })
                 .map(|(t, (name, description))| (t, search::relevance(words, name, description)))
                 .collect();
@@ -143,25 +164,46 @@ impl CatalogSnapshot {
             .iter()
             .filter(|entry| filter.admits(&entry.facets))
             .map(|entry| &self.tools[entry.at as usize])
-            .filter(|t| filter.matches_tags(t));
+            .filter(|t| self.offers_tool(t) && filter.matches_tags(t));
         page_of(matching, filter.page)
     }
 
-    /// Bundles in the given statuses (all when empty), most purchased first, then by id.
+    /// Bundles in the given statuses (all when empty), most purchased first, then by id;
+    /// withheld bundles left out (R-G5).
     #[must_use]
     pub fn list_bundles(&self, statuses: &[BundleStatus], page: PageRequest) -> Page<Bundle> {
-        let matching = self
-            .bundles
-            .iter()
-            .filter(|b| statuses.is_empty() || statuses.contains(&b.status()));
+        let matching = self.bundles.iter().filter(|b| {
+            (statuses.is_empty() || statuses.contains(&b.status()))
+                && !self.withheld.contains_key(&ItemRef::Bundle(b.id()))
+        });
         page_of(matching, page)
     }
 
-    /// Purchasable (ACTIVE or BETA) tools per category, categories without any left out.
+    /// Purchasable (ACTIVE or BETA) tools on offer per category, categories without any
+    /// left out.
     #[must_use]
     pub fn category_counts(&self) -> Vec<CategoryCount> {
         self.categories.clone()
     }
+}
+
+/// Purchasable tools on offer per category, in the categories' order, empty ones left out.
+fn category_counts(tools: &[Tool], withheld: &HashMap<ItemRef, OrgId>) -> Vec<CategoryCount> {
+    let mut counts: HashMap<ToolCategory, u64> = HashMap::new();
+    for t in tools
+        .iter()
+        .filter(|t| t.status.is_purchasable() && !withheld.contains_key(&ItemRef::Tool(t.id)))
+    {
+        *counts.entry(t.category).or_default() += 1;
+    }
+    ToolCategory::ALL
+        .iter()
+        .filter_map(|&category| {
+            counts
+                .get(&category)
+                .map(|&tools| CategoryCount { category, tools })
+        })
+        .collect()
 }
 
 /// Counts every item and clones only the requested page.

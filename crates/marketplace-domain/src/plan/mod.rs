@@ -33,6 +33,9 @@ pub use definition::{Plan, PlanDraft, PlanStatus};
 pub use edit::{PlanEdit, SaleRecord};
 pub use interval::BillingInterval;
 pub use lineup::ItemPlans;
+/// A tool's meter as the metering context defines it (R-U1): a tool listing's meters are
+/// published with the tool and its plans, in one step.
+pub use marketplace_metering::Meter as ToolMeter;
 pub use migration::{plan_for_bundle_price, plan_for_price_model};
 pub use names::{PlanCode, PlanName, ProviderPriceId};
 #[cfg(any(test, feature = "mocks"))]

@@ -45,16 +45,34 @@ pub trait PlanRepository: Send + Sync {
     /// code; `RepoError::NotFound` for an unknown item.
     async fn insert_plan(&self, plan: &Plan) -> Result<(), RepoError>;
 
-    /// Stores a new tool and its plans, in that display order, all or nothing: a
-    /// failure stores neither the tool nor any plan.
+    /// Stores a new tool, its plans (in that display order) and its meters (as the
+    /// metering context defines a tool's meter, R-U1), all or nothing: a failure stores
+    /// neither the tool nor any plan or meter.
     ///
     /// # Errors
     /// As [`crate::catalog::CatalogRepository::insert_tool`] and
-    /// [`PlanRepository::insert_plan`]; nothing is stored then.
+    /// [`PlanRepository::insert_plan`], and `RepoError::Conflict` for two meters of one
+    /// key defined differently; nothing is stored then.
     async fn insert_tool_with_plans(
         &self,
         tool: &crate::catalog::Tool,
         plans: &[Plan],
+        meters: &[super::ToolMeter],
+    ) -> Result<(), RepoError>;
+
+    /// Stores an edited tool (its row and tags), the plans an edit adds (after the
+    /// item's others in display order) and the plans it changes (as
+    /// [`PlanRepository::update_plan`]), all or nothing.
+    ///
+    /// # Errors
+    /// As [`crate::catalog::CatalogRepository::update_tool`],
+    /// [`PlanRepository::insert_plan`] and [`PlanRepository::update_plan`]; nothing is
+    /// stored then.
+    async fn update_tool_with_plans(
+        &self,
+        tool: &crate::catalog::Tool,
+        added: &[Plan],
+        changed: &[Plan],
     ) -> Result<(), RepoError>;
 
     /// The in-memory copy browsing should read, when this store keeps one; `None` (the

@@ -128,25 +128,44 @@ impl PlanService {
         Ok(bundle)
     }
 
-    /// Publishes an approved tool listing (R-G3): the tool and every plan it lists,
-    /// stored at once, so the catalog never shows the tool with fewer plans than the
-    /// listing. The plans are checked as [`Self::add`] checks them (R-B1) before anything
-    /// is stored. Allowed to those who publish listings, not only to catalog admins.
+    /// Publishes an approved tool listing (R-G3): the tool, every plan it lists and every
+    /// meter it declares (R-U1), stored at once, so the catalog never shows the tool with
+    /// fewer plans than the listing, nor plans whose quotas name a meter not yet defined.
+    /// The plans are checked as [`Self::add`] checks them (R-B1) before anything is
+    /// stored; the meters are stored as the metering context defines one. Allowed to those
+    /// who publish listings, not only to catalog admins.
     ///
     /// # Errors
     /// `Forbidden` without `PublishListings`; `Catalog` (as
-    /// [`CatalogService::create_tool`], and `InvalidFields` on `plans` for none);
-    /// `Rejected` for an invalid plan or plans that do not form a lineup (duplicate code,
-    /// mixed currencies); `Infrastructure`.
+    /// [`CatalogService::create_tool`], `InvalidFields` on `plans` for none and on
+    /// `meters` for a key declared twice differently); `Rejected` for an invalid plan or
+    /// plans that do not form a lineup (duplicate code, mixed currencies);
+    /// `Infrastructure`.
     pub async fn publish_tool(
         &self,
         actor: &Actor,
         draft: ToolDraft,
         plans: Vec<PlanDraft>,
+        meters: Vec<super::ToolMeter>,
     ) -> Result<(Tool, ItemPlans), PlanServiceError> {
         self.policy.require(actor, Permission::PublishListings)?;
         if plans.is_empty() {
             return Err(CatalogError::invalid("plans", "at least one plan is required").into());
+        }
+        let mut defined: Vec<super::ToolMeter> = Vec::with_capacity(meters.len());
+        for meter in meters {
+            match defined.iter().find(|m| m.key() == meter.key()) {
+                // The same definition twice is one meter, as defining it again is.
+                Some(same) if *same == meter => {}
+                Some(_) => {
+                    return Err(CatalogError::invalid(
+                        "meters",
+                        format!("meter {} is declared twice, differently", meter.key()),
+                    )
+                    .into());
+                }
+                None => defined.push(meter),
+            }
         }
         let tool = self.items.new_tool(draft).await?;
         let item = ItemRef::Tool(tool.id);
@@ -155,7 +174,7 @@ impl PlanService {
             lineup.add(Plan::new(self.ids.new_id(), item, draft)?)?;
         }
         self.plans
-            .insert_tool_with_plans(&tool, lineup.plans())
+            .insert_tool_with_plans(&tool, lineup.plans(), &defined)
             .await?;
         self.items.tool_created(actor, &tool).await;
         for plan in lineup.plans() {
@@ -197,6 +216,68 @@ impl PlanService {
     ) -> Result<Plan, PlanServiceError> {
         self.add_plan(actor, Permission::PublishListings, item, draft)
             .await
+    }
+
+    /// Applies an approved edit of a seller's tool (R-G3) in one step: the tool's
+    /// changes, each plan of a new code added and each plan of an existing code changed
+    /// (as [`Self::edit`] changes it: renamed, given new quotas or trial days, and
+    /// repriced only while nobody bought it, R-B1), stored at once or not at all. Allowed
+    /// to those who publish listings.
+    ///
+    /// # Errors
+    /// `Forbidden` without `PublishListings`; `NotFound` for an unknown tool; `Catalog`
+    /// (as [`CatalogService::publish_tool_edit`]); `Rejected` for an invalid plan, a
+    /// lineup it would break (duplicate code, mixed currencies) or a sold plan's price or
+    /// interval changed; `Infrastructure`.
+    pub async fn publish_tool_change(
+        &self,
+        actor: &Actor,
+        id: crate::ids::ToolId,
+        patch: crate::catalog::ToolPatch,
+        plans: Vec<PlanDraft>,
+    ) -> Result<(Tool, ItemPlans), PlanServiceError> {
+        self.policy.require(actor, Permission::PublishListings)?;
+        let tool = self.items.edited_tool(id, patch).await?;
+        let item = ItemRef::Tool(id);
+        let mut lineup = self.plans.item_plans(item).await?.plans().to_vec();
+        let (mut added, mut changed) = (Vec::new(), Vec::new());
+        for draft in plans {
+            if let Some(at) = lineup.iter().position(|p| p.code() == &draft.code) {
+                let current = &lineup[at];
+                let record = self.plans.sale_record(current.id()).await?;
+                let edit = PlanEdit {
+                    name: Some(draft.name),
+                    price: Some(draft.price),
+                    interval: Some(draft.interval),
+                    trial_days: Some(draft.trial_days),
+                    quotas: Some(draft.quotas),
+                    provider_price: None,
+                    status: None,
+                };
+                let plan = current.edit(edit, record)?;
+                if plan != *current {
+                    lineup[at] = plan.clone();
+                    changed.push(plan);
+                }
+            } else {
+                let plan = Plan::new(self.ids.new_id(), item, draft)?;
+                lineup.push(plan.clone());
+                added.push(plan);
+            }
+        }
+        // The lineup after the edit must still be one (codes unique, one currency).
+        let lineup = ItemPlans::new(item, lineup)?;
+        self.plans
+            .update_tool_with_plans(&tool, &added, &changed)
+            .await?;
+        self.items.tool_updated(actor, id).await;
+        for plan in &added {
+            self.audit_plan(actor, "plan.created", plan).await;
+        }
+        for plan in &changed {
+            self.audit_plan(actor, "plan.updated", plan).await;
+        }
+        Ok((tool, lineup))
     }
 
     async fn insert_first_plan(

@@ -208,43 +208,52 @@ impl MeterDefinitions for SeaOrmStore {
     }
 }
 
+/// R-U1: defines `meter` for `tool` in `tx`: stores it when the key is new, otherwise
+/// answers the definition the key already has. The one way a meter is stored, whether
+/// a catalog admin defines it or a tool listing publishes it with its tool.
+pub(crate) async fn define_in<C: ConnectionTrait>(
+    tx: &C,
+    tool: ToolId,
+    meter: &Meter,
+) -> Result<Defined, RepoError> {
+    let sql = Sql::new(tx.get_database_backend());
+    let insert = format!(
+        "INSERT INTO tool_meters ({METER_COLUMNS}) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (tool_id, meter) DO NOTHING RETURNING meter"
+    );
+    let values = vec![
+        Value::from(tool.as_uuid()),
+        Value::from(meter.key().as_str()),
+        Value::from(meter.aggregation().as_str()),
+        Value::from(meter.unit().as_str()),
+        Value::from(meter.distinct_by().map(|p| p.as_str().to_owned())),
+    ];
+    let inserted = tx
+        .query_one_raw(sql.statement(&insert, values))
+        .await
+        .map_err(map_db_or_missing)?;
+    if inserted.is_some() {
+        return Ok(Defined::New);
+    }
+    let select =
+        format!("SELECT {METER_COLUMNS} FROM tool_meters WHERE tool_id = $1 AND meter = $2");
+    let values = vec![
+        Value::from(tool.as_uuid()),
+        Value::from(meter.key().as_str()),
+    ];
+    let row = tx
+        .query_one_raw(sql.statement(&select, values))
+        .await
+        .map_err(map_db)?
+        .ok_or(RepoError::Stale("a meter's row vanished"))?;
+    Ok(Defined::Existing(read_meter(&row)?.1))
+}
+
 #[async_trait]
 impl MeterRegistry for SeaOrmStore {
     async fn define(&self, tool: ToolId, meter: &Meter) -> Result<Defined, RepoError> {
-        let sql = Sql::new(self.backend());
-        let insert = format!(
-            "INSERT INTO tool_meters ({METER_COLUMNS}) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (tool_id, meter) DO NOTHING RETURNING meter"
-        );
-        let values = vec![
-            Value::from(tool.as_uuid()),
-            Value::from(meter.key().as_str()),
-            Value::from(meter.aggregation().as_str()),
-            Value::from(meter.unit().as_str()),
-            Value::from(meter.distinct_by().map(|p| p.as_str().to_owned())),
-        ];
         let tx = self.begin(Scope::Global).await?;
-        let inserted = tx
-            .query_one_raw(sql.statement(&insert, values))
-            .await
-            .map_err(map_db_or_missing)?;
-        let defined = if inserted.is_some() {
-            Defined::New
-        } else {
-            let select = format!(
-                "SELECT {METER_COLUMNS} FROM tool_meters WHERE tool_id = $1 AND meter = $2"
-            );
-            let values = vec![
-                Value::from(tool.as_uuid()),
-                Value::from(meter.key().as_str()),
-            ];
-            let row = tx
-                .query_one_raw(sql.statement(&select, values))
-                .await
-                .map_err(map_db)?
-                .ok_or(RepoError::Stale("a meter's row vanished"))?;
-            Defined::Existing(read_meter(&row)?.1)
-        };
+        let defined = define_in(&tx, tool, meter).await?;
         commit(tx).await?;
         Ok(defined)
     }

@@ -14,6 +14,7 @@
 
 mod access;
 mod definitions;
+pub(crate) use definitions::define_in;
 mod record;
 mod sql;
 

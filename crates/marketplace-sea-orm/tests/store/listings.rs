@@ -253,7 +253,58 @@ macro_rules! both {
     };
 }
 
+/// R-G5: the in-memory catalog withholds what a seller does not offer, sees this
+/// replica's choice at once and another writer's (raw SQL here) within the poll, through
+/// the opt-in trigger on the catalog version.
+async fn r_g5_the_catalog_copy_withholds_what_a_seller_does_not_offer(db: &TestDb) {
+    use marketplace_domain::catalog::CatalogReadModel;
+    use sea_orm::ConnectionTrait;
+
+    let store = db.store();
+    let a = org(&store, "0").await;
+    let seller = seller_of(&store, a).await;
+    let tool = crate::fixtures::tool(&store, seller, "10.00").await;
+    let other = crate::fixtures::tool(&store, crate::fixtures::seller(&store).await, "5.00").await;
+    let poll = std::time::Duration::from_millis(300);
+    let memory = marketplace_sea_orm::MemoryCatalog::new(store.clone(), poll);
+    let item = ItemRef::Tool(tool.id);
+    assert_eq!(memory.snapshot().await.unwrap().withheld(item), None);
+
+    let choice = OptIn::new(true, [(item, false)]);
+    store.set_opt_in(a, seller, &choice).await.unwrap();
+    let copy = memory.snapshot().await.unwrap();
+    assert_eq!(
+        copy.withheld(item),
+        Some(a),
+        "this replica's choice, at once"
+    );
+    assert_eq!(copy.withheld(ItemRef::Tool(other.id)), None);
+
+    let raw = db.owner.as_ref().unwrap_or(&db.app).connection();
+    raw.execute_unprepared("UPDATE seller_opt_ins SET products = '[]'")
+        .await
+        .unwrap();
+    tokio::time::sleep(poll + std::time::Duration::from_millis(50)).await;
+    assert_eq!(
+        memory.snapshot().await.unwrap().withheld(item),
+        None,
+        "another writer's choice, within the poll"
+    );
+    raw.execute_unprepared("UPDATE seller_opt_ins SET enabled = NOT enabled")
+        .await
+        .unwrap();
+    tokio::time::sleep(poll + std::time::Duration::from_millis(50)).await;
+    let copy = memory.snapshot().await.unwrap();
+    assert_eq!(copy.withheld(item), Some(a), "opted out globally");
+    assert_eq!(
+        copy.withheld(ItemRef::Tool(other.id)),
+        None,
+        "another seller's"
+    );
+}
+
 both!(
+    r_g5_the_catalog_copy_withholds_what_a_seller_does_not_offer,
     a_seller_reads_and_changes_its_own_listings_only,
     a_decision_saves_once_and_the_queue_is_oldest_first,
     names_are_taken_without_regard_to_case,

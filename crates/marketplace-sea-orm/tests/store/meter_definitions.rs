@@ -235,3 +235,86 @@ async fn postgres_r_u1_r_u4_r_u6_meters_plans_and_access_facts_are_read_from_the
     };
     r_u1_r_u4_r_u6_meters_plans_and_access_facts_are_read_from_the_catalog_and_purchases(db).await;
 }
+
+/// R-G3, R-U1: a tool published with its plans and meters stores each meter as defining
+/// it does (the registry then finds the very definition), in the tool's transaction: a
+/// meter that cannot be stored leaves no tool, plan or meter behind.
+async fn r_g3_a_tool_is_published_with_its_meters_at_once(db: TestDb) {
+    let store = db.store();
+    let seller = fixtures::seller(&store).await;
+    let tool = ToolBuilder::new()
+        .seller(seller)
+        .price("49.00")
+        .monthly()
+        .build();
+    let users = Meter::from_input(
+        "active_users",
+        Aggregation::UniqueCount,
+        "user",
+        Some("user_id"),
+    )
+    .unwrap();
+    store
+        .insert_tool_with_plans(&tool, &[metered_plan(tool.id)], &[calls(), users.clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.define(tool.id, &calls()).await.unwrap(),
+        Defined::Existing(calls())
+    );
+    assert_eq!(
+        store.define(tool.id, &users).await.unwrap(),
+        Defined::Existing(users)
+    );
+    let read = store.meters(&[tool.id]).await.unwrap();
+    assert_eq!(read[&tool.id].len(), 2);
+
+    let broken = ToolBuilder::new()
+        .seller(seller)
+        .price("49.00")
+        .monthly()
+        .build();
+    let summed = Meter::new(
+        key("api_calls"),
+        Aggregation::Sum,
+        Unit::parse("call").unwrap(),
+    );
+    assert!(
+        store
+            .insert_tool_with_plans(&broken, &[metered_plan(broken.id)], &[calls(), summed])
+            .await
+            .is_err()
+    );
+    assert!(store.tool(broken.id).await.unwrap().is_none(), "no tool");
+    assert!(
+        store
+            .item_plans(ItemRef::Tool(broken.id))
+            .await
+            .unwrap()
+            .plans()
+            .is_empty(),
+        "no plan"
+    );
+    assert!(
+        !store
+            .meters(&[broken.id])
+            .await
+            .unwrap()
+            .contains_key(&broken.id),
+        "no meter"
+    );
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn sqlite_r_g3_a_tool_is_published_with_its_meters_at_once() {
+    r_g3_a_tool_is_published_with_its_meters_at_once(TestDb::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn postgres_r_g3_a_tool_is_published_with_its_meters_at_once() {
+    let Some(db) = TestDb::postgres("tool with meters").await else {
+        return;
+    };
+    r_g3_a_tool_is_published_with_its_meters_at_once(db).await;
+}

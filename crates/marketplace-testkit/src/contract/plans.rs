@@ -187,7 +187,7 @@ pub async fn tool_with_plans_is_stored_whole(p: &ContractPorts) {
     let pro = new_plan(item, full_draft());
     ok(
         p.plans
-            .insert_tool_with_plans(&tool, &[basic.clone(), pro.clone()])
+            .insert_tool_with_plans(&tool, &[basic.clone(), pro.clone()], &[])
             .await,
         "insert_tool_with_plans",
     );
@@ -215,7 +215,7 @@ pub async fn tool_with_plans_is_stored_whole(p: &ContractPorts) {
     );
     assert!(
         p.plans
-            .insert_tool_with_plans(&broken, &[first, twin])
+            .insert_tool_with_plans(&broken, &[first, twin], &[])
             .await
             .is_err(),
         "contract: a plan that cannot be stored fails the whole publication"

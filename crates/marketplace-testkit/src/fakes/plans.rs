@@ -62,7 +62,14 @@ impl PlanRepository for InMemoryStore {
         Ok(())
     }
 
-    async fn insert_tool_with_plans(&self, tool: &Tool, plans: &[Plan]) -> Result<(), RepoError> {
+    /// Meters are the metering context's: this fake keeps none (the store's tests and the
+    /// API's read them back).
+    async fn insert_tool_with_plans(
+        &self,
+        tool: &Tool,
+        plans: &[Plan],
+        _meters: &[marketplace_domain::plan::ToolMeter],
+    ) -> Result<(), RepoError> {
         let mut d = self.lock();
         if d.tools.contains_key(&tool.id) {
             return Err(RepoError::Conflict(Conflict::Key { table: "tools" }));
@@ -87,6 +94,49 @@ impl PlanRepository for InMemoryStore {
         }
         d.tools.insert(tool.id, tool.clone());
         d.plans.extend(plans.iter().cloned());
+        Ok(())
+    }
+
+    async fn update_tool_with_plans(
+        &self,
+        tool: &Tool,
+        added: &[Plan],
+        changed: &[Plan],
+    ) -> Result<(), RepoError> {
+        let mut d = self.lock();
+        if !d.sellers.contains_key(&tool.seller_id) || !d.tools.contains_key(&tool.id) {
+            return Err(RepoError::NotFound);
+        }
+        for (i, plan) in added.iter().enumerate() {
+            if plan.item() != ItemRef::Tool(tool.id) {
+                return Err(RepoError::NotFound);
+            }
+            if d.plans
+                .iter()
+                .chain(&added[..i])
+                .any(|p| p.item() == plan.item() && p.code() == plan.code())
+            {
+                return Err(RepoError::Conflict(Conflict::PlanCode));
+            }
+        }
+        if changed
+            .iter()
+            .any(|c| !d.plans.iter().any(|p| p.id() == c.id()))
+        {
+            return Err(RepoError::NotFound);
+        }
+        // Checked: now stored whole.
+        let stored = d.tools.get_mut(&tool.id).ok_or(RepoError::NotFound)?;
+        let (stats, created_at) = (stored.stats, stored.created_at);
+        *stored = tool.clone();
+        stored.stats = stats;
+        stored.created_at = created_at;
+        for c in changed {
+            if let Some(p) = d.plans.iter_mut().find(|p| p.id() == c.id()) {
+                *p = c.clone();
+            }
+        }
+        d.plans.extend(added.iter().cloned());
         Ok(())
     }
 

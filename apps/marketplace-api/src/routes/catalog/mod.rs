@@ -22,7 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/bundles/{id}", web::get().to(get_bundle));
 }
 
-/// A page of the catalog.
+/// A page of the catalog; items their sellers no longer offer are left out (R-G5).
 #[utoipa::path(
     get, path = "/v1/tools", tag = "catalog", params(ToolsQuery),
     responses(
@@ -50,7 +50,7 @@ pub async fn list_tools(
         (status = 200, description = "The tool", body = ToolDto),
         (status = 400, description = "Malformed id", body = ErrorBody),
         (status = 401, description = "Missing or bad token", body = ErrorBody),
-        (status = 404, description = "No such tool", body = ErrorBody),
+        (status = 404, description = "No such tool, or one its seller no longer offers and the caller's org does not hold (R-G5)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -88,7 +88,8 @@ pub async fn list_categories(
     Ok(web::Json(ListDto::from_page(page, CategoryDto::from)))
 }
 
-/// Bundles on sale, most purchased first.
+/// Bundles on sale, most purchased first; bundles their sellers no longer offer are left
+/// out (R-G5).
 #[utoipa::path(
     get, path = "/v1/bundles", tag = "catalog", params(PageQuery),
     responses(
@@ -121,7 +122,7 @@ pub async fn list_bundles(
         (status = 200, description = "The bundle", body = BundleDto),
         (status = 400, description = "Malformed id", body = ErrorBody),
         (status = 401, description = "Missing or bad token", body = ErrorBody),
-        (status = 404, description = "No such bundle", body = ErrorBody),
+        (status = 404, description = "No such bundle, or one its seller no longer offers and the caller's org does not hold (R-G5)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]

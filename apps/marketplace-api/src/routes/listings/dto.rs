@@ -18,6 +18,7 @@ use marketplace_listings::review::Diff;
 use marketplace_listings::seller::{Registration, SellerProfile};
 use marketplace_listings::service::{Dashboard, MonthFigures, ToolFigures};
 use marketplace_listings::{Listing, ListingStatus};
+use marketplace_metering::Aggregation;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -25,6 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::extract::BadRequest;
+use crate::routes::usage::dto::AggregationDto;
 use crate::wire::labels::query::lower;
 use crate::wire::labels::{
     Category as CategoryLabel, CheckLabel, IntegrationLabel as IntegrationTypeLabel, IntervalLabel,
@@ -129,14 +131,23 @@ pub struct QuotaBody {
     pub hard: bool,
 }
 
-/// A meter the tool reports usage on (R-U1).
+/// A meter the tool reports usage on (R-U1), as `POST /v1/admin/tools/{id}/meters` takes
+/// it; published with the tool.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MeterBody {
+    /// 1 to 64 lower-case letters, digits or underscores, starting with a letter.
     #[schema(example = "api_calls")]
     pub key: String,
+    /// `count` when absent.
+    #[serde(default)]
+    pub aggregation: Option<AggregationDto>,
+    /// What one unit is, for people (`call`, `row`, `GB`).
     #[schema(example = "call")]
     pub unit: String,
+    /// For `unique_count`: the event property whose distinct values are counted.
+    #[serde(default)]
+    pub distinct_by: Option<String>,
 }
 
 /// A tool's links; each must be https to be submitted.
@@ -356,7 +367,9 @@ impl TryFrom<ListingBody> for ListingContent {
                     .into_iter()
                     .map(|m| MeterProposal {
                         key: m.key,
+                        aggregation: m.aggregation.map_or(Aggregation::Count, Into::into),
                         unit: m.unit,
+                        distinct_by: m.distinct_by,
                     })
                     .collect(),
             }),
@@ -433,7 +446,9 @@ impl From<&ListingContent> for ListingBody {
                     .iter()
                     .map(|m| MeterBody {
                         key: m.key.clone(),
+                        aggregation: Some(m.aggregation.into()),
                         unit: m.unit.clone(),
+                        distinct_by: m.distinct_by.clone(),
                     })
                     .collect(),
             }),

@@ -10,8 +10,8 @@ use marketplace_metering::service::{
     IngestAnswer, MeterDefinition, MeterSeries, Pack, PackMeter, UsageReport,
 };
 use marketplace_metering::{
-    AccessAnswer, Aggregation, Granularity, InvoiceLine, Meter, MeterKey, PropertyKey,
-    PropertyValue, ReportRange, Unit, UsageEventInput,
+    AccessAnswer, Aggregation, Granularity, InvoiceLine, Meter, MeterKey, PropertyValue,
+    ReportRange, UsageEventInput,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -432,7 +432,7 @@ pub struct PacksDto {
 }
 
 /// `count`, `sum`, `max`, `unique_count` or `latest`.
-#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AggregationDto {
     Count,
@@ -440,6 +440,18 @@ pub enum AggregationDto {
     Max,
     UniqueCount,
     Latest,
+}
+
+impl From<Aggregation> for AggregationDto {
+    fn from(a: Aggregation) -> Self {
+        match a {
+            Aggregation::Count => Self::Count,
+            Aggregation::Sum => Self::Sum,
+            Aggregation::Max => Self::Max,
+            Aggregation::UniqueCount => Self::UniqueCount,
+            Aggregation::Latest => Self::Latest,
+        }
+    }
 }
 
 impl From<AggregationDto> for Aggregation {
@@ -478,16 +490,13 @@ impl TryFrom<MeterBody> for Meter {
     type Error = BadRequest;
 
     fn try_from(b: MeterBody) -> Result<Self, BadRequest> {
-        let key = MeterKey::parse(&b.key).map_err(|e| BadRequest::field("key", e.to_string()))?;
-        let unit = Unit::parse(&b.unit).map_err(|e| BadRequest::field("unit", e.to_string()))?;
-        let distinct_by = b
-            .distinct_by
-            .as_deref()
-            .map(PropertyKey::parse)
-            .transpose()
-            .map_err(|e| BadRequest::field("distinct_by", e.to_string()))?;
-        Self::from_parts(key, b.aggregation.into(), unit, distinct_by)
-            .map_err(|e| BadRequest::field("distinct_by", e.to_string()))
+        Self::from_input(
+            &b.key,
+            b.aggregation.into(),
+            &b.unit,
+            b.distinct_by.as_deref(),
+        )
+        .map_err(|(field, message)| BadRequest::field(field, message))
     }
 }
 
