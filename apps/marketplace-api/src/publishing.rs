@@ -20,7 +20,6 @@ use marketplace_domain::catalog::{
 };
 use marketplace_domain::field::FieldError;
 use marketplace_domain::ids::{BundleId, OrgId, ToolId};
-use marketplace_domain::item::ItemRef;
 use marketplace_domain::money::{Currency, Money};
 use marketplace_domain::plan::{BillingInterval, PlanError, PlanService, PlanServiceError};
 use marketplace_domain::tier::Tier;
