@@ -6,6 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::rate_limit::openapi::RateLimitedResponses;
 use crate::routes::sellers::{admin as seller_admin, payouts, profile, statements};
 use crate::routes::{
     analytics, api_keys, cart, catalog, catalog_admin, entitlements, health, installations,
@@ -83,7 +84,7 @@ impl Modify for BearerAuth {
         usage::report_events, usage::usage_report, usage::access, usage::my_packs, usage::define_meter,
         analytics::tools_analytics, analytics::my_analytics,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &RateLimitedResponses),
     tags(
         (name = "catalog", description = "Tools, bundles and categories: the global catalog"),
         (name = "cart", description = "The caller's cart, priced live"),
