@@ -7,6 +7,7 @@
 
 mod admin;
 mod api_keys;
+mod bola;
 mod cart;
 mod catalog;
 mod checkout;
