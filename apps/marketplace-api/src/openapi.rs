@@ -9,7 +9,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::rate_limit::openapi::RateLimitedResponses;
 use crate::routes::sellers::{admin as seller_admin, payouts, profile, statements};
 use crate::routes::{
-    analytics, api_keys, cart, catalog, catalog_admin, entitlements, health, installations,
+    analytics, api_keys, audit, cart, catalog, catalog_admin, entitlements, health, installations,
     licenses, listings, moderation, orders, orgs, plans, purchases, reviews, stats, subscriptions,
     usage, versions, webhooks,
 };
@@ -83,6 +83,7 @@ impl Modify for BearerAuth {
         listings::listing_queue, listings::moderate_listing,
         usage::report_events, usage::usage_report, usage::access, usage::my_packs, usage::define_meter,
         analytics::tools_analytics, analytics::my_analytics,
+        audit::platform_audit, audit::org_audit,
     ),
     modifiers(&BearerAuth, &RateLimitedResponses),
     tags(

@@ -270,6 +270,7 @@ pub fn ports_with(
         meters: store.clone(),
         meter_registry: store.clone(),
         access_reads: store.clone(),
+        audit_trail: store.clone(),
         audit: store,
         payments,
         clock,

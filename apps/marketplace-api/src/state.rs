@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use marketplace_domain::analytics::{AnalyticsRepository, AnalyticsService};
-use marketplace_domain::audit::AuditLog;
+use marketplace_domain::audit::{AuditLog, AuditTrail, AuditTrailService};
 use marketplace_domain::cart::{CartRepository, CartService};
 use marketplace_domain::catalog::{CatalogRepository, CatalogService};
 use marketplace_domain::checkout::{
@@ -60,6 +60,8 @@ pub struct Ports {
     pub reviews: Arc<dyn ReviewRepository>,
     pub payment_events: Arc<dyn PaymentEventLog>,
     pub audit: Arc<dyn AuditLog>,
+    /// The stored audit trail, read back (R-T8).
+    pub audit_trail: Arc<dyn AuditTrail>,
     pub payments: Arc<dyn PaymentGateway>,
     /// Sellers, the ledger per seller and payouts.
     pub sellers: Arc<dyn SellerRepository>,
@@ -133,6 +135,8 @@ pub struct Services {
     /// Tool page views counted in memory and flushed by a job (R-C6), and the reports
     /// (R-C7).
     pub analytics: AnalyticsService,
+    /// The audit trail for platform admins and an org's owners (R-T8).
+    pub audit: AuditTrailService,
     pub readiness: Arc<dyn Readiness>,
     /// The one clock the jobs and commands read, the same the use cases were given.
     pub clock: Arc<dyn Clock>,
@@ -340,6 +344,7 @@ impl Services {
                 p.sellers.clone(),
                 p.clock.clone(),
             ),
+            audit: AuditTrailService::new(p.audit_trail.clone()),
             readiness: p.readiness,
             clock: p.clock,
         }

@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod api_keys;
+pub mod audit;
 pub mod cart;
 pub mod catalog;
 pub mod catalog_admin;
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(catalog_admin::configure)
             .configure(plans::configure)
             .configure(orgs::configure)
+            .configure(audit::configure)
             .configure(sellers::configure)
             .configure(analytics::configure)
             .configure(installations::configure)

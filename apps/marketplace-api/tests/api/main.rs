@@ -7,6 +7,7 @@
 
 mod admin;
 mod api_keys;
+mod audit;
 mod bola;
 mod cart;
 mod catalog;

@@ -5,6 +5,7 @@
 //! `MARKETPLACE_REQUIRE_POSTGRES=1`. Skipped PostgreSQL tests say so on stderr.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit;
 mod catalog_memory;
 mod concurrency;
 mod contract;
