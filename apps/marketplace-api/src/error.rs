@@ -15,6 +15,7 @@ use marketplace_domain::entitlement::HoldingsError;
 use marketplace_domain::lifecycle::PurchaseError;
 use marketplace_domain::org::OrgError;
 use marketplace_domain::payment_events::PaymentEventError;
+use marketplace_domain::personal_data::PersonalDataError;
 use marketplace_domain::plan::{PlanError, PlanServiceError};
 use marketplace_domain::ports::RepoError;
 use marketplace_domain::purchase::PurchaseRuleError;
@@ -662,6 +663,17 @@ impl From<AuditTrailError> for ApiError {
             }
             AuditTrailError::EmptyRange => BadRequest::field("from", "must be before `to`").into(),
             AuditTrailError::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<PersonalDataError> for ApiError {
+    fn from(e: PersonalDataError) -> Self {
+        match e {
+            PersonalDataError::Forbidden(p) => {
+                Self::forbidden(None, Forbidden(p).to_string(), vec![])
+            }
+            PersonalDataError::Infrastructure(e) => infrastructure(e),
         }
     }
 }

@@ -10,8 +10,8 @@ use crate::rate_limit::openapi::RateLimitedResponses;
 use crate::routes::sellers::{admin as seller_admin, payouts, profile, statements};
 use crate::routes::{
     analytics, api_keys, audit, cart, catalog, catalog_admin, entitlements, health, installations,
-    licenses, listings, moderation, orders, orgs, plans, purchases, reviews, stats, subscriptions,
-    usage, versions, webhooks,
+    licenses, listings, me, moderation, orders, orgs, plans, purchases, reviews, stats,
+    subscriptions, usage, versions, webhooks,
 };
 
 /// Declares the two schemes of the `Authorization` header: `bearer` (a user's JWT) and
@@ -84,6 +84,7 @@ impl Modify for BearerAuth {
         usage::report_events, usage::usage_report, usage::access, usage::my_packs, usage::define_meter,
         analytics::tools_analytics, analytics::my_analytics,
         audit::platform_audit, audit::org_audit,
+        me::export, me::erase_me, me::erase_user,
     ),
     modifiers(&BearerAuth, &RateLimitedResponses),
     tags(
@@ -102,6 +103,7 @@ impl Modify for BearerAuth {
         (name = "licenses", description = "Licenses: the org's license keys, public verification keys, online validation and activations"),
         (name = "usage", description = "Usage metering: events reported by hosts, usage reports, the access answer and the org's packs"),
         (name = "analytics", description = "Tool page views, purchases and conversion per month, for catalog admins and sellers"),
+        (name = "me", description = "The caller's personal data: its export and its erasure"),
         (name = "health", description = "Liveness and readiness"),
         (name = "webhooks", description = "Events from the payment provider"),
     )

@@ -271,6 +271,7 @@ pub fn ports_with(
         meter_registry: store.clone(),
         access_reads: store.clone(),
         audit_trail: store.clone(),
+        personal_data: store.clone(),
         audit: store,
         payments,
         clock,

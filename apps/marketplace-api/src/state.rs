@@ -16,6 +16,7 @@ use marketplace_domain::ids::{OrgId, ToolId};
 use marketplace_domain::lifecycle::{PurchaseService, SubscriptionService};
 use marketplace_domain::org::{OrgRepository, OrgService};
 use marketplace_domain::payment_events::{PaymentEventLog, PaymentEventService};
+use marketplace_domain::personal_data::{PersonalDataService, PersonalDataStore};
 use marketplace_domain::plan::{PlanRepository, PlanService};
 use marketplace_domain::ports::{Clock, IdGenerator, RepoError};
 use marketplace_domain::purchase::{GracePeriod, PurchaseRepository};
@@ -62,6 +63,8 @@ pub struct Ports {
     pub audit: Arc<dyn AuditLog>,
     /// The stored audit trail, read back (R-T8).
     pub audit_trail: Arc<dyn AuditTrail>,
+    /// A user's personal data, exported and erased (R-T9).
+    pub personal_data: Arc<dyn PersonalDataStore>,
     pub payments: Arc<dyn PaymentGateway>,
     /// Sellers, the ledger per seller and payouts.
     pub sellers: Arc<dyn SellerRepository>,
@@ -137,6 +140,8 @@ pub struct Services {
     pub analytics: AnalyticsService,
     /// The audit trail for platform admins and an org's owners (R-T8).
     pub audit: AuditTrailService,
+    /// A user's export and erasure (R-T9).
+    pub personal_data: PersonalDataService,
     pub readiness: Arc<dyn Readiness>,
     /// The one clock the jobs and commands read, the same the use cases were given.
     pub clock: Arc<dyn Clock>,
@@ -345,6 +350,7 @@ impl Services {
                 p.clock.clone(),
             ),
             audit: AuditTrailService::new(p.audit_trail.clone()),
+            personal_data: PersonalDataService::new(p.personal_data.clone(), p.clock.clone()),
             readiness: p.readiness,
             clock: p.clock,
         }

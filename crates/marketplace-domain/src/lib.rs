@@ -33,6 +33,7 @@ pub mod lifecycle;
 pub mod order;
 pub mod org;
 pub mod payment_events;
+pub mod personal_data;
 pub mod plan;
 pub mod ports;
 pub mod purchase;

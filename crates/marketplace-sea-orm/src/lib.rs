@@ -38,6 +38,7 @@ mod modules;
 mod orders;
 mod orgs;
 mod payment_events;
+mod personal_data;
 mod plans;
 mod purchases;
 mod renewals;

@@ -12,6 +12,7 @@ pub mod health;
 pub mod installations;
 pub mod licenses;
 pub mod listings;
+pub mod me;
 pub mod moderation;
 pub mod orders;
 pub mod orgs;
@@ -46,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(plans::configure)
             .configure(orgs::configure)
             .configure(audit::configure)
+            .configure(me::configure)
             .configure(sellers::configure)
             .configure(analytics::configure)
             .configure(installations::configure)

@@ -19,6 +19,7 @@ mod installations;
 mod licenses;
 mod listings;
 mod openapi;
+mod personal_data;
 mod plans;
 mod purchases;
 mod rate_limits;

@@ -16,6 +16,7 @@ mod listings;
 mod meter_definitions;
 mod metering;
 mod modules;
+mod personal_data;
 mod plans;
 mod renewals;
 mod rls;
