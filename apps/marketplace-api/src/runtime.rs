@@ -272,6 +272,7 @@ pub fn ports_with(
         access_reads: store.clone(),
         audit_trail: store.clone(),
         personal_data: store.clone(),
+        claims: store.clone(),
         audit: store,
         payments,
         clock,

@@ -11,6 +11,7 @@ use marketplace_domain::catalog::{CatalogRepository, CatalogService};
 use marketplace_domain::checkout::{
     CheckoutPorts, CheckoutService, OrderRepository, PaymentGateway,
 };
+use marketplace_domain::claims::UnitClaims;
 use marketplace_domain::entitlement::{EntitlementService, HoldingsRepository};
 use marketplace_domain::ids::{OrgId, ToolId};
 use marketplace_domain::lifecycle::{PurchaseService, SubscriptionService};
@@ -65,6 +66,8 @@ pub struct Ports {
     pub audit_trail: Arc<dyn AuditTrail>,
     /// A user's personal data, exported and erased (R-T9).
     pub personal_data: Arc<dyn PersonalDataStore>,
+    /// Claims on the jobs' units of work across replicas (R-T10).
+    pub claims: Arc<dyn UnitClaims>,
     pub payments: Arc<dyn PaymentGateway>,
     /// Sellers, the ledger per seller and payouts.
     pub sellers: Arc<dyn SellerRepository>,
@@ -220,7 +223,8 @@ impl Services {
             p.ids.clone(),
             p.grace,
         )
-        .with_usage_charges(Arc::new(MeteredOverage::new(usage.billing.clone())));
+        .with_usage_charges(Arc::new(MeteredOverage::new(usage.billing.clone())))
+        .with_claims(p.claims.clone());
         let catalog = CatalogService::new(
             p.catalog.clone(),
             p.audit.clone(),

@@ -28,6 +28,7 @@ pub mod audit;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
+pub mod claims;
 pub mod entitlement;
 pub mod lifecycle;
 pub mod order;

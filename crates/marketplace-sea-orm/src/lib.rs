@@ -26,6 +26,7 @@ mod audit;
 mod cart;
 mod catalog;
 mod catalog_memory;
+mod claims;
 mod convert;
 mod entities;
 mod error;

@@ -7,6 +7,7 @@
 
 mod audit;
 mod catalog_memory;
+mod claims;
 mod concurrency;
 mod contract;
 mod corrupt;
