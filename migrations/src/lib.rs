@@ -42,6 +42,7 @@ pub mod m20261201_000006_tool_meters;
 pub mod m20261201_000007_services;
 pub mod m20261201_000008_plans_catalog_version;
 pub mod m20261201_000009_tool_views;
+pub mod m20261202_000010_personal_data_erasure;
 pub mod m20261202_000020_plan_choices;
 pub mod m20261202_000030_opt_in_catalog_version;
 pub mod seed;
@@ -170,6 +171,7 @@ impl sea_orm_migration::MigratorTrait for Migrator {
             Box::new(m20261201_000007_services::Migration),
             Box::new(m20261201_000008_plans_catalog_version::Migration),
             Box::new(m20261201_000009_tool_views::Migration),
+            Box::new(m20261202_000010_personal_data_erasure::Migration),
             Box::new(m20261202_000020_plan_choices::Migration),
             Box::new(m20261202_000030_opt_in_catalog_version::Migration),
         ]

@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use marketplace_domain::access::{Forbidden, Permission};
 use marketplace_domain::analytics::AnalyticsError;
+use marketplace_domain::audit::AuditTrailError;
 use marketplace_domain::cart::CartError;
 use marketplace_domain::catalog::{CatalogError, FieldError, ItemRef, NotPurchasableReason};
 use marketplace_domain::checkout::{CheckoutError, PaymentError};
@@ -14,6 +15,7 @@ use marketplace_domain::entitlement::HoldingsError;
 use marketplace_domain::lifecycle::{PlanChangeError, PurchaseError};
 use marketplace_domain::org::OrgError;
 use marketplace_domain::payment_events::PaymentEventError;
+use marketplace_domain::personal_data::PersonalDataError;
 use marketplace_domain::plan::{PlanError, PlanServiceError};
 use marketplace_domain::ports::RepoError;
 use marketplace_domain::purchase::PurchaseRuleError;
@@ -686,6 +688,29 @@ impl From<AnalyticsError> for ApiError {
             }
             AnalyticsError::NoSeller => Self::NotFound,
             AnalyticsError::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<AuditTrailError> for ApiError {
+    fn from(e: AuditTrailError) -> Self {
+        match e {
+            AuditTrailError::Forbidden(p) => {
+                Self::forbidden(None, Forbidden(p).to_string(), vec![])
+            }
+            AuditTrailError::EmptyRange => BadRequest::field("from", "must be before `to`").into(),
+            AuditTrailError::Infrastructure(e) => infrastructure(e),
+        }
+    }
+}
+
+impl From<PersonalDataError> for ApiError {
+    fn from(e: PersonalDataError) -> Self {
+        match e {
+            PersonalDataError::Forbidden(p) => {
+                Self::forbidden(None, Forbidden(p).to_string(), vec![])
+            }
+            PersonalDataError::Infrastructure(e) => infrastructure(e),
         }
     }
 }

@@ -6,12 +6,13 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::rate_limit::openapi::RateLimitedResponses;
 use crate::routes::sellers::{admin as seller_admin, payouts, profile, statements};
 use crate::routes::services::{messages, offers, providers, ratings, transactions};
 use crate::routes::{
-    analytics, api_keys, cart, catalog, catalog_admin, entitlements, health, installations,
-    licenses, listings, moderation, orders, orgs, plans, purchases, reviews, stats, subscriptions,
-    usage, versions, webhooks,
+    analytics, api_keys, audit, cart, catalog, catalog_admin, entitlements, health, installations,
+    licenses, listings, me, moderation, orders, orgs, plans, purchases, reviews, stats,
+    subscriptions, usage, versions, webhooks,
 };
 
 /// Declares the two schemes of the `Authorization` header: `bearer` (a user's JWT) and
@@ -90,8 +91,10 @@ impl Modify for BearerAuth {
         messages::transaction_messages, messages::post_transaction_message, messages::my_enquiry,
         messages::enquire, messages::list_enquiries, messages::enquiry_messages, messages::reply,
         ratings::rate, ratings::rating_queue, ratings::moderate_rating,
+        audit::platform_audit, audit::org_audit,
+        me::export, me::erase_me, me::erase_user,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &RateLimitedResponses),
     tags(
         (name = "catalog", description = "Tools, bundles and categories: the global catalog"),
         (name = "cart", description = "The caller's cart, priced live"),
@@ -109,6 +112,7 @@ impl Modify for BearerAuth {
         (name = "usage", description = "Usage metering: events reported by hosts, usage reports, the access answer and the org's packs"),
         (name = "services", description = "Services and messages: providers, published services, transactions with invoices and platform fees, message threads and provider ratings"),
         (name = "analytics", description = "Tool page views, purchases and conversion per month, for catalog admins and sellers"),
+        (name = "me", description = "The caller's personal data: its export and its erasure"),
         (name = "health", description = "Liveness and readiness"),
         (name = "webhooks", description = "Events from the payment provider"),
     )

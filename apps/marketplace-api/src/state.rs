@@ -5,17 +5,19 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use marketplace_domain::analytics::{AnalyticsRepository, AnalyticsService};
-use marketplace_domain::audit::AuditLog;
+use marketplace_domain::audit::{AuditLog, AuditTrail, AuditTrailService};
 use marketplace_domain::cart::{CartRepository, CartService};
 use marketplace_domain::catalog::{CatalogRepository, CatalogService};
 use marketplace_domain::checkout::{
     CheckoutPorts, CheckoutService, OrderRepository, PaymentGateway,
 };
+use marketplace_domain::claims::UnitClaims;
 use marketplace_domain::entitlement::{EntitlementService, HoldingsRepository};
 use marketplace_domain::ids::{OrgId, ToolId};
 use marketplace_domain::lifecycle::{PlanChangeService, PurchaseService, SubscriptionService};
 use marketplace_domain::org::{OrgRepository, OrgService};
 use marketplace_domain::payment_events::{PaymentEventLog, PaymentEventService};
+use marketplace_domain::personal_data::{PersonalDataService, PersonalDataStore};
 use marketplace_domain::plan::{PlanRepository, PlanService};
 use marketplace_domain::ports::{Clock, IdGenerator, RepoError};
 use marketplace_domain::purchase::{GracePeriod, PurchaseRepository};
@@ -64,6 +66,12 @@ pub struct Ports {
     pub reviews: Arc<dyn ReviewRepository>,
     pub payment_events: Arc<dyn PaymentEventLog>,
     pub audit: Arc<dyn AuditLog>,
+    /// The stored audit trail, read back (R-T8).
+    pub audit_trail: Arc<dyn AuditTrail>,
+    /// A user's personal data, exported and erased (R-T9).
+    pub personal_data: Arc<dyn PersonalDataStore>,
+    /// Claims on the jobs' units of work across replicas (R-T10).
+    pub claims: Arc<dyn UnitClaims>,
     pub payments: Arc<dyn PaymentGateway>,
     /// Sellers, the ledger per seller and payouts.
     pub sellers: Arc<dyn SellerRepository>,
@@ -143,6 +151,10 @@ pub struct Services {
     /// Tool page views counted in memory and flushed by a job (R-C6), and the reports
     /// (R-C7).
     pub analytics: AnalyticsService,
+    /// The audit trail for platform admins and an org's owners (R-T8).
+    pub audit: AuditTrailService,
+    /// A user's export and erasure (R-T9).
+    pub personal_data: PersonalDataService,
     pub readiness: Arc<dyn Readiness>,
     /// The one clock the jobs and commands read, the same the use cases were given.
     pub clock: Arc<dyn Clock>,
@@ -223,7 +235,8 @@ impl Services {
             p.grace,
         )
         .with_usage_charges(Arc::new(MeteredOverage::new(usage.billing.clone())))
-        .with_plans(p.plans.clone());
+        .with_plans(p.plans.clone())
+        .with_claims(p.claims.clone());
         let catalog = CatalogService::new(
             p.catalog.clone(),
             p.audit.clone(),
@@ -375,6 +388,8 @@ impl Services {
                 p.sellers.clone(),
                 p.clock.clone(),
             ),
+            audit: AuditTrailService::new(p.audit_trail.clone()),
+            personal_data: PersonalDataService::new(p.personal_data.clone(), p.clock.clone()),
             readiness: p.readiness,
             clock: p.clock,
         }

@@ -250,15 +250,22 @@ impl OrgService {
         if name.is_empty() || name.chars().count() > 200 {
             return Err(OrgError::Invalid("name must be 1 to 200 characters"));
         }
+        let before = self.orgs.get(id).await?;
         let org = self.orgs.upsert(id, name, tier).await?;
         self.audit
-            .record(AuditEvent::by(
-                actor,
-                "org.upserted",
-                "org",
-                id.as_uuid(),
-                self.clock.now(),
-            ))
+            .record(
+                AuditEvent::by(actor, "org.upserted", "org", id.as_uuid(), self.clock.now())
+                    .changed(
+                        "name",
+                        before.as_ref().map(Organization::name).as_ref(),
+                        Some(&org.name()),
+                    )
+                    .changed(
+                        "tier",
+                        before.as_ref().map(Organization::tier).as_ref(),
+                        Some(&org.tier()),
+                    ),
+            )
             .await;
         Ok(org)
     }
@@ -285,14 +292,21 @@ impl OrgService {
             CreditError::NotPositive => OrgError::Invalid("amount must be above zero"),
         })?;
         let org = self.orgs.grant_credits(id, grant.amount()).await?;
+        // The balance before, from the one the store added to (concurrent grants each
+        // show their own step).
+        let before = org.credits().checked_sub(grant.amount()).ok();
         self.audit
-            .record(AuditEvent::by(
-                actor,
-                "org.credits_granted",
-                "org",
-                id.as_uuid(),
-                self.clock.now(),
-            ))
+            .record(
+                AuditEvent::by(
+                    actor,
+                    "org.credits_granted",
+                    "org",
+                    id.as_uuid(),
+                    self.clock.now(),
+                )
+                .with_detail("amount", grant.amount().to_string())
+                .changed("credits", before.as_ref(), Some(&org.credits())),
+            )
             .await;
         Ok(org)
     }

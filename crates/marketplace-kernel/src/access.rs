@@ -72,6 +72,12 @@ pub enum Permission {
     /// version, an edit) through the catalog's, plans' and modules' publishing entry
     /// points (R-G3); not the catalog's other edits.
     PublishListings,
+    /// Read every org's audit trail (R-T8).
+    ReadAuditTrail,
+    /// Read the actor's own org's audit trail (R-T8).
+    ReadOrgAuditTrail,
+    /// Erase another user's personal data (R-T9); a user erases their own without it.
+    EraseUsers,
 }
 
 /// One row of the matrix: who holds a permission.
@@ -97,6 +103,8 @@ impl Holders {
     }
 }
 
+/// The org's owners: they answer for it, and read its audit trail.
+const ORG_OWNERS: &[OrgRole] = &[OrgRole::Owner];
 /// Org roles that spend the org's money and speak for it.
 const ORG_OWNERS_AND_ADMINS: &[OrgRole] = &[OrgRole::Owner, OrgRole::Admin];
 /// Org roles that take part (every role but VIEWER).
@@ -112,7 +120,7 @@ const PLATFORM_MODERATORS: &[PlatformRole] = &[
 
 impl Permission {
     /// Every permission, in declaration order.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 21] = [
         Self::BrowseCatalog,
         Self::UseCart,
         Self::Purchase,
@@ -131,6 +139,9 @@ impl Permission {
         Self::ManageListings,
         Self::ModerateListings,
         Self::PublishListings,
+        Self::ReadAuditTrail,
+        Self::ReadOrgAuditTrail,
+        Self::EraseUsers,
     ];
 
     /// The permission matrix (R-P1), one row per permission:
@@ -154,6 +165,9 @@ impl Permission {
     /// | `ManageListings` (register, draft, submit, opt-in: R-G1, R-G2, R-G5) | org OWNER, ADMIN |
     /// | `ModerateListings` (R-G3) | platform SUPER_ADMIN, ADMIN, MODERATOR |
     /// | `PublishListings` (an approved listing's publication: R-G3) | platform SUPER_ADMIN, ADMIN, MODERATOR |
+    /// | `ReadAuditTrail` (every org's: R-T8) | platform SUPER_ADMIN, ADMIN |
+    /// | `ReadOrgAuditTrail` (the org's own: R-T8) | org OWNER |
+    /// | `EraseUsers` (another user's personal data: R-T9) | platform SUPER_ADMIN, ADMIN |
     ///
     /// Reading the org's installations, updates, notices and history is `ViewHoldings`;
     /// a seller's own install figures are `ViewSellerAccount`.
@@ -170,6 +184,7 @@ impl Permission {
             | Self::InstallModules
             | Self::ManageApiKeys
             | Self::ManageListings => Holders::OrgRoles(ORG_OWNERS_AND_ADMINS),
+            Self::ReadOrgAuditTrail => Holders::OrgRoles(ORG_OWNERS),
             Self::ModerateReviews | Self::ModerateListings | Self::PublishListings => {
                 Holders::PlatformRoles(PLATFORM_MODERATORS)
             }
@@ -177,7 +192,9 @@ impl Permission {
             | Self::ManageBilling
             | Self::ManageOrgs
             | Self::ManageSellers
-            | Self::PublishVersions => Holders::PlatformRoles(PLATFORM_ADMINS),
+            | Self::PublishVersions
+            | Self::ReadAuditTrail
+            | Self::EraseUsers => Holders::PlatformRoles(PLATFORM_ADMINS),
         }
     }
 }
@@ -264,7 +281,10 @@ mod tests {
             | Permission::ManageBilling
             | Permission::ManageOrgs
             | Permission::ManageSellers
-            | Permission::PublishVersions => matches!(pr, P::SuperAdmin | P::Admin),
+            | Permission::PublishVersions
+            | Permission::ReadAuditTrail
+            | Permission::EraseUsers => matches!(pr, P::SuperAdmin | P::Admin),
+            Permission::ReadOrgAuditTrail => o == OrgRole::Owner,
         }
     }
 
@@ -286,7 +306,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(cells, 18 * 4 * 5, "every cell was walked");
+        assert_eq!(cells, 21 * 4 * 5, "every cell was walked");
         for o in ORG_ROLES {
             for pr in PLATFORM_ROLES {
                 let a = actor(o, pr);
@@ -353,6 +373,11 @@ mod tests {
                     matches!(o, OrgRole::Owner | OrgRole::Admin),
                     "R-A4: only the org's owners and admins manage its API keys, whatever the platform role"
                 );
+                assert_eq!(
+                    p.allows(&a, Permission::ReadOrgAuditTrail),
+                    o == OrgRole::Owner,
+                    "R-T8: only the org's owners read its audit trail, whatever the platform role"
+                );
             }
         }
     }
@@ -380,6 +405,9 @@ mod tests {
             Permission::ManageListings => 15,
             Permission::ModerateListings => 16,
             Permission::PublishListings => 17,
+            Permission::ReadAuditTrail => 18,
+            Permission::ReadOrgAuditTrail => 19,
+            Permission::EraseUsers => 20,
         };
         for (i, p) in Permission::ALL.into_iter().enumerate() {
             assert_eq!(position(p), i, "{p:?}");

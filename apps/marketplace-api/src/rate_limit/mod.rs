@@ -7,6 +7,7 @@
 //! is in the ADR.
 
 pub mod headers;
+pub mod openapi;
 
 use std::hash::Hash;
 use std::net::IpAddr;

@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod api_keys;
+pub mod audit;
 pub mod cart;
 pub mod catalog;
 pub mod catalog_admin;
@@ -11,6 +12,7 @@ pub mod health;
 pub mod installations;
 pub mod licenses;
 pub mod listings;
+pub mod me;
 pub mod moderation;
 pub mod orders;
 pub mod orgs;
@@ -45,6 +47,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(catalog_admin::configure)
             .configure(plans::configure)
             .configure(orgs::configure)
+            .configure(audit::configure)
+            .configure(me::configure)
             .configure(sellers::configure)
             .configure(analytics::configure)
             .configure(installations::configure)

@@ -16,7 +16,7 @@ fn now() -> u64 {
 }
 
 /// An org that bought a monthly tool and a one-time tool with credits; its licenses.
-async fn org_with_licenses<S, B>(app: &TestApp<S>) -> (Org, Vec<Value>)
+pub async fn org_with_licenses<S, B>(app: &TestApp<S>) -> (Org, Vec<Value>)
 where
     S: actix_web::dev::Service<
             actix_http::Request,

@@ -16,7 +16,7 @@ fn registration(name: &str) -> Value {
     })
 }
 
-fn tool_listing(name: &str, doc_url: &str) -> Value {
+pub fn tool_listing(name: &str, doc_url: &str) -> Value {
     json!({
         "kind": "tool",
         "name": name,
@@ -37,7 +37,7 @@ fn tool_listing(name: &str, doc_url: &str) -> Value {
 }
 
 /// Registers a GROWTH org as a seller; returns the org.
-async fn seller<S, B>(app: &TestApp<S>, name: &str) -> Org
+pub async fn seller<S, B>(app: &TestApp<S>, name: &str) -> Org
 where
     S: actix_web::dev::Service<
             actix_http::Request,
@@ -54,7 +54,7 @@ where
 }
 
 /// Drafts, submits and has the moderator approve a tool listing; returns the tool id.
-async fn published_tool<S, B>(app: &TestApp<S>, org: &Org, name: &str) -> String
+pub async fn published_tool<S, B>(app: &TestApp<S>, org: &Org, name: &str) -> String
 where
     S: actix_web::dev::Service<
             actix_http::Request,

@@ -7,6 +7,8 @@
 
 mod admin;
 mod api_keys;
+mod audit;
+mod bola;
 mod cart;
 mod catalog;
 mod checkout;
@@ -17,6 +19,7 @@ mod installations;
 mod licenses;
 mod listings;
 mod openapi;
+mod personal_data;
 mod plan_choices;
 mod plans;
 mod purchases;

@@ -325,3 +325,52 @@ async fn the_docs_page_works_offline() {
         "the initializer loads /openapi.json"
     );
 }
+
+/// R-T7: the limiter stands in front of every `/v1` route, so the served document gives
+/// every operation under `/v1` a 429 `rate_limited` in the error shape with the
+/// `RateLimit-*` headers and `Retry-After`; usage ingest's 429 names both its causes.
+#[actix_web::test]
+async fn r_t7_every_v1_operation_documents_the_rate_limit_429() {
+    let doc = document().await;
+    let mut checked = 0;
+    for (method, path) in documented(&doc) {
+        if !path.starts_with("/v1/") {
+            continue;
+        }
+        let op = &doc["paths"][&path][method.to_lowercase()];
+        let refused = &op["responses"]["429"];
+        assert!(refused.is_object(), "{method} {path} has no 429");
+        let description = refused["description"].as_str().unwrap();
+        assert!(
+            description.contains("rate_limited"),
+            "{method} {path}: {description}"
+        );
+        assert_eq!(
+            refused["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ErrorBody",
+            "{method} {path}"
+        );
+        for header in [
+            "RateLimit-Limit",
+            "RateLimit-Remaining",
+            "RateLimit-Reset",
+            "Retry-After",
+        ] {
+            assert_eq!(
+                refused["headers"][header]["schema"]["type"], "integer",
+                "{method} {path}: {header}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 80, "{checked} operations under /v1");
+    let ingest = doc["paths"]["/v1/usage/events"]["post"]["responses"]["429"]["description"]
+        .as_str()
+        .unwrap();
+    assert!(
+        ingest.contains("quota_exceeded") && ingest.contains("rate_limited"),
+        "{ingest}"
+    );
+    // The health checks are outside the limiter and say nothing of it.
+    assert!(doc["paths"]["/healthz"]["get"]["responses"]["429"].is_null());
+}

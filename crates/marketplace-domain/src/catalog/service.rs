@@ -318,13 +318,32 @@ impl CatalogService {
     pub(crate) async fn tool_updated(&self, actor: &Actor, id: ToolId) {
         self.written();
         self.audit
-            .record(AuditEvent::by(
-                actor,
-                "tool.updated",
-                "tool",
-                id.as_uuid(),
-                self.clock.now(),
-            ))
+            .record(
+                AuditEvent::by(
+                    actor,
+                    "tool.updated",
+                    "tool",
+                    id.as_uuid(),
+                    self.clock.now(),
+                )
+                .changed_from("name", &current.name.as_str(), &tool.name.as_str())
+                .changed_from("description", &current.description, &tool.description)
+                .changed_from("category", &current.category, &tool.category)
+                .changed_from("price", &current.price(), &tool.price())
+                .changed_from("required_tier", &current.required_tier, &tool.required_tier)
+                .changed_from(
+                    "integration_type",
+                    &current.integration_type,
+                    &tool.integration_type,
+                )
+                .changed_from("status", &current.status, &tool.status)
+                .changed_from("seller_id", &current.seller_id, &tool.seller_id)
+                .changed_from(
+                    "is_featured",
+                    &current.is_featured,
+                    &tool.is_featured,
+                ),
+            )
             .await;
     }
 
@@ -390,13 +409,29 @@ impl CatalogService {
         self.catalog.update_bundle(&bundle).await?;
         self.written();
         self.audit
-            .record(AuditEvent::by(
-                actor,
-                "bundle.updated",
-                "bundle",
-                id.as_uuid(),
-                self.clock.now(),
-            ))
+            .record(
+                AuditEvent::by(
+                    actor,
+                    "bundle.updated",
+                    "bundle",
+                    id.as_uuid(),
+                    self.clock.now(),
+                )
+                .changed_from("name", &current.name().as_str(), &bundle.name().as_str())
+                .changed_from("description", &current.description(), &bundle.description())
+                .changed_from("price", &current.price(), &bundle.price())
+                .changed_from(
+                    "required_tier",
+                    &current.required_tier(),
+                    &bundle.required_tier(),
+                )
+                .changed_from("status", &current.status(), &bundle.status())
+                .changed_from(
+                    "is_featured",
+                    &current.is_featured(),
+                    &bundle.is_featured(),
+                ),
+            )
             .await;
         Ok(bundle)
     }

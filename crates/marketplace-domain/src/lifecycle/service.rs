@@ -17,8 +17,8 @@ use crate::payment::{PaymentError, PaymentMethod};
 use crate::ports::{Clock, IdGenerator, IdGeneratorExt, RepoError};
 use crate::purchase::GracePeriod;
 use crate::purchase::{
-    Purchase, PurchaseEnd, PurchaseFilter, PurchaseRepository, PurchaseRuleError, RefundExtent,
-    RefundPlan,
+    Billing, Purchase, PurchaseEnd, PurchaseFilter, PurchaseRepository, PurchaseRuleError,
+    RefundExtent, RefundPlan,
 };
 use crate::revenue::{Posting, PostingKind, RevenueError, refund_posting_after};
 
@@ -133,6 +133,13 @@ impl PurchaseService {
             .get(actor.org_id, id)
             .await?
             .ok_or(PurchaseError::NotFound)?;
+        let renewed_before = matches!(
+            purchase.billing(),
+            Billing::Recurring {
+                auto_renew: true,
+                ..
+            }
+        );
         purchase.cancel_auto_renew()?;
         if let Some(subscription) = purchase.subscription_ref() {
             self.payments
@@ -142,13 +149,16 @@ impl PurchaseService {
         }
         self.purchases.save(&purchase).await?;
         self.audit
-            .record(AuditEvent::by(
-                actor,
-                "purchase.auto_renew_cancelled",
-                "purchase",
-                id.as_uuid(),
-                self.clock.now(),
-            ))
+            .record(
+                AuditEvent::by(
+                    actor,
+                    "purchase.auto_renew_cancelled",
+                    "purchase",
+                    id.as_uuid(),
+                    self.clock.now(),
+                )
+                .changed_from("auto_renew", &renewed_before, &false),
+            )
             .await;
         Ok(purchase)
     }
@@ -173,6 +183,7 @@ impl PurchaseService {
             .await?
             .ok_or(PurchaseError::NotFound)?;
         let amount = amount.unwrap_or_else(|| purchase.refundable());
+        let (status_before, refunded_before) = (purchase.status(), purchase.refunded());
         let plan = self.plan_refund(purchase, amount).await?;
         self.stop_provider_after(&plan).await?;
         if plan.purchase.payment_method() == PaymentMethod::CreditCard {
@@ -191,13 +202,21 @@ impl PurchaseService {
         }
         self.purchases.refund(&plan).await?;
         self.audit
-            .record(AuditEvent::by(
-                actor,
-                "purchase.refunded",
-                "purchase",
-                id.as_uuid(),
-                self.clock.now(),
-            ))
+            .record(
+                AuditEvent::by(
+                    actor,
+                    "purchase.refunded",
+                    "purchase",
+                    id.as_uuid(),
+                    self.clock.now(),
+                )
+                .changed_from("status", &status_before, &plan.purchase.status())
+                .changed_from(
+                    "refunded",
+                    &refunded_before,
+                    &plan.purchase.refunded(),
+                ),
+            )
             .await;
         Ok(plan.purchase)
     }

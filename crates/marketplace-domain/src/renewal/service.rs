@@ -9,6 +9,7 @@ use crate::access::{AccessPolicy, Actor, Forbidden, Permission};
 use crate::audit::{AuditEvent, AuditLog};
 use crate::catalog::CatalogRepository;
 use crate::checkout::PaymentGateway;
+use crate::claims::{SoleProcess, UnitClaims};
 use crate::ids::PurchaseId;
 use crate::item::ItemRef;
 use crate::money::Money;
@@ -101,6 +102,8 @@ pub struct RenewalService {
     usage: Option<Arc<dyn UsageCharges>>,
     /// The plans renewals charge (R-B3); without them a renewal charges what was paid.
     plans: Option<Arc<dyn PlanRepository>>,
+    /// Who renews which purchase when replicas run the job together (R-T10).
+    claims: Arc<dyn UnitClaims>,
 }
 
 impl std::fmt::Debug for RenewalService {
@@ -135,6 +138,7 @@ impl RenewalService {
             policy: AccessPolicy,
             usage: None,
             plans: None,
+            claims: Arc::new(SoleProcess),
         }
     }
 
@@ -160,6 +164,14 @@ impl RenewalService {
             .iter()
             .find(|p| p.id() == plan)
             .map_or(purchase.amount(), crate::plan::Plan::price))
+    }
+
+    /// R-T10: each due purchase is renewed under a claim from `claims`, so replicas
+    /// running the job together renew each purchase once.
+    #[must_use]
+    pub fn with_claims(mut self, claims: Arc<dyn UnitClaims>) -> Self {
+        self.claims = claims;
+        self
     }
 
     /// R-U5: renewals the engine charges (credits, invoices) also charge the period's
@@ -202,7 +214,14 @@ impl RenewalService {
         let mut report = RunReport::default();
         for purchase in self.renewals.due_for_renewal(now).await? {
             let id = purchase.id();
-            match self.renew_one(purchase, now).await {
+            // Another replica renewing it now: it is theirs this run (R-T10).
+            let Some(claim) = self.claims.try_claim("renewal", id.as_uuid()).await? else {
+                report.skipped += 1;
+                continue;
+            };
+            let step = self.renew_one(purchase, now).await;
+            claim.release().await;
+            match step {
                 Ok(Step::Collected) => report.collected += 1,
                 Ok(Step::PastDue) => report.past_due += 1,
                 Ok(Step::Invoiced) => report.invoiced += 1,

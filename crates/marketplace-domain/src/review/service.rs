@@ -281,6 +281,7 @@ impl ReviewService {
             .await?
             .ok_or(ReviewError::NotFound)?;
         let now = self.clock.now();
+        let before = review.status();
         review.moderate(decision, actor.user_id, notes, now);
         self.reviews.save(&review).await?;
         let action = match decision {
@@ -288,13 +289,13 @@ impl ReviewService {
             Decision::Reject => "review.rejected",
         };
         self.audit
-            .record(AuditEvent::by(
-                actor,
-                action,
-                "review",
-                review_id.as_uuid(),
-                now,
-            ))
+            .record(
+                AuditEvent::by(actor, action, "review", review_id.as_uuid(), now).changed_from(
+                    "status",
+                    &before,
+                    &review.status(),
+                ),
+            )
             .await;
         Ok(review)
     }

@@ -1,7 +1,7 @@
 //! The licensing tables as sea-orm entities, private to this module.
 
 /// `api_keys`: one org's key, as its digest and hint.
-pub(super) mod api_keys {
+pub(crate) mod api_keys {
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]

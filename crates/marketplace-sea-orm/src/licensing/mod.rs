@@ -16,6 +16,6 @@
 //! [`LicenseRepository`]: marketplace_licensing::license::LicenseRepository
 
 mod api_keys;
-mod entities;
+pub(crate) mod entities;
 mod entitlements;
 mod licenses;

@@ -5,7 +5,9 @@
 //! `MARKETPLACE_REQUIRE_POSTGRES=1`. Skipped PostgreSQL tests say so on stderr.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit;
 mod catalog_memory;
+mod claims;
 mod concurrency;
 mod contract;
 mod corrupt;
@@ -15,6 +17,7 @@ mod listings;
 mod meter_definitions;
 mod metering;
 mod modules;
+mod personal_data;
 mod plans;
 mod renewals;
 mod rls;
