@@ -291,14 +291,15 @@ impl CatalogService {
         patch: ToolPatch,
     ) -> Result<Tool, CatalogError> {
         self.policy.require(actor, permission)?;
-        let tool = self.edited_tool(id, patch).await?;
+        let (current, tool) = self.edited_tool(id, patch).await?;
         self.catalog.update_tool(&tool).await?;
-        self.tool_updated(actor, id).await;
+        self.tool_updated(actor, &current, &tool).await;
         Ok(tool)
     }
 
-    /// The tool `id` with `patch` applied, checked (fields, seller) but not stored: the
-    /// plans' publishing entry point stores it with the plans an edit adds or changes.
+    /// The tool `id` as stored and with `patch` applied, checked (fields, seller) but not
+    /// stored: the plans' publishing entry point stores it with the plans an edit adds or
+    /// changes.
     ///
     /// # Errors
     /// `NotFound`, `InvalidFields`, `Infrastructure`.
@@ -306,16 +307,16 @@ impl CatalogService {
         &self,
         id: ToolId,
         patch: ToolPatch,
-    ) -> Result<Tool, CatalogError> {
+    ) -> Result<(Tool, Tool), CatalogError> {
         let current = self.catalog.tool(id).await?.ok_or(CatalogError::NotFound)?;
         let tool = patch.apply(&current, self.clock.now())?;
         self.ensure_seller(&tool).await?;
-        Ok(tool)
+        Ok((current, tool))
     }
 
-    /// After a tool's edit was stored: the read model reloads and the audit trail records
-    /// it.
-    pub(crate) async fn tool_updated(&self, actor: &Actor, id: ToolId) {
+    /// After a tool's edit from `current` to `tool` was stored: the read model reloads and
+    /// the audit trail records what changed.
+    pub(crate) async fn tool_updated(&self, actor: &Actor, current: &Tool, tool: &Tool) {
         self.written();
         self.audit
             .record(
@@ -323,7 +324,7 @@ impl CatalogService {
                     actor,
                     "tool.updated",
                     "tool",
-                    id.as_uuid(),
+                    tool.id.as_uuid(),
                     self.clock.now(),
                 )
                 .changed_from("name", &current.name.as_str(), &tool.name.as_str())

@@ -237,7 +237,7 @@ impl PlanService {
         plans: Vec<PlanDraft>,
     ) -> Result<(Tool, ItemPlans), PlanServiceError> {
         self.policy.require(actor, Permission::PublishListings)?;
-        let tool = self.items.edited_tool(id, patch).await?;
+        let (current, tool) = self.items.edited_tool(id, patch).await?;
         let item = ItemRef::Tool(id);
         let mut lineup = self.plans.item_plans(item).await?.plans().to_vec();
         let (mut added, mut changed) = (Vec::new(), Vec::new());
@@ -270,7 +270,7 @@ impl PlanService {
         self.plans
             .update_tool_with_plans(&tool, &added, &changed)
             .await?;
-        self.items.tool_updated(actor, id).await;
+        self.items.tool_updated(actor, &current, &tool).await;
         for plan in &added {
             self.audit_plan(actor, "plan.created", plan).await;
         }

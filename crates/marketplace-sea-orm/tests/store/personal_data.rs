@@ -76,6 +76,7 @@ async fn r_t9_export_then_erasure_keeps_ids_and_the_orgs_records(db: TestDb) {
     };
     let line = CartLine {
         item: ItemRef::Tool(other.id),
+        plan: None,
         added_at: t0(),
     };
     CartRepository::save(&store, &Cart::restore(o, user, vec![line]))
