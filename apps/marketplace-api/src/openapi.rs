@@ -8,7 +8,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::rate_limit::openapi::RateLimitedResponses;
 use crate::routes::sellers::{admin as seller_admin, payouts, profile, statements};
-use crate::routes::services::{messages, offers, providers, ratings, transactions};
+use crate::routes::services::{messages, offers, own, providers, ratings, transactions};
 use crate::routes::{
     analytics, api_keys, audit, cart, catalog, catalog_admin, entitlements, health, installations,
     licenses, listings, me, moderation, orders, orgs, plans, purchases, reviews, stats,
@@ -85,6 +85,7 @@ impl Modify for BearerAuth {
         usage::report_events, usage::usage_report, usage::access, usage::my_packs, usage::define_meter,
         analytics::tools_analytics, analytics::my_analytics,
         offers::list_services, offers::get_service, providers::my_provider, providers::put_provider,
+        own::my_services, own::archive_service,
         transactions::start_transaction, transactions::list_transactions, transactions::get_transaction,
         transactions::invoice, transactions::pay, transactions::mark_paid, transactions::complete,
         transactions::cancel, transactions::refund,

@@ -365,6 +365,22 @@ impl ServicesService {
         Ok(self.store.listings_of(provider.seller_id(), page).await?)
     }
 
+    /// The actor's provider's listings as they are offered, every status: its own page of
+    /// services, archived ones included.
+    ///
+    /// # Errors
+    /// `NotAProvider`, `Store`.
+    pub async fn my_offers(&self, actor: &Actor, page: PageRequest) -> Result<Page<Offer>> {
+        let provider = self.own_provider(actor).await?;
+        let listings = self.store.listings_of(provider.seller_id(), page).await?;
+        let score = self.store.provider_score(provider.seller_id()).await?;
+        Ok(listings.map(|listing| Offer {
+            listing,
+            provider: provider.clone(),
+            score: score.clone(),
+        }))
+    }
+
     /// Published listings, searchable like tools.
     ///
     /// # Errors

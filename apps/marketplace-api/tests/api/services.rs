@@ -276,6 +276,86 @@ async fn r_x2_an_approved_service_listing_is_one_published_service_browsed_and_s
 }
 
 #[actix_web::test]
+async fn r_x2_a_provider_archives_its_service_which_leaves_the_listing_but_not_its_own_page() {
+    let app = spawn_app().await;
+    let seller = provider(&app, "Paws Archive", "STRIPE_CONNECT").await;
+    let other = provider(&app, "Other Paws", "STRIPE_CONNECT").await;
+    let buyer = app.org("GROWTH", "0").await;
+    let id = service(&app, &seller, "Puppy class", "60.00", false).await;
+    let kept = service(&app, &seller, "Adult class", "70.00", false).await;
+
+    // Another provider, or a buyer, cannot withdraw it: not found, nothing changed.
+    for org in [&other, &buyer] {
+        app.post_empty(&format!("/v1/sellers/me/services/{id}/archive"), &org.owner)
+            .await
+            .expect_error(404, "not_found");
+    }
+    app.post_empty(
+        &format!("/v1/sellers/me/services/{id}/archive"),
+        &seller.member,
+    )
+    .await
+    .expect_error(403, "forbidden");
+    app.get(&format!("/v1/services/{id}"), &buyer.member)
+        .await
+        .expect(200);
+
+    let archived = app
+        .post_empty(
+            &format!("/v1/sellers/me/services/{id}/archive"),
+            &seller.owner,
+        )
+        .await
+        .expect(200);
+    assert_eq!(archived["status"], "ARCHIVED");
+    app.get(&format!("/v1/services/{id}"), &buyer.member)
+        .await
+        .expect_error(404, "not_found");
+    let page = app
+        .get("/v1/services?search=class", &buyer.member)
+        .await
+        .expect(200);
+    let items = assert_list(&page, 1, 50, 0);
+    assert_eq!(
+        items[0]["id"],
+        kept.as_str(),
+        "only the service still offered"
+    );
+    app.post(
+        &format!("/v1/services/{id}/transactions"),
+        &buyer.owner,
+        json!({}),
+    )
+    .await
+    .expect_error(404, "not_found");
+
+    // Its provider still sees it, archived, beside the one on sale; archiving twice is
+    // an illegal move.
+    let own = app
+        .get("/v1/sellers/me/services", &seller.member)
+        .await
+        .expect(200);
+    let items = assert_list(&own, 2, 50, 0);
+    let status = |sid: &str| {
+        items
+            .iter()
+            .find(|i| i["id"] == sid)
+            .map(|i| i["status"].clone())
+    };
+    assert_eq!(status(&id), Some(json!("ARCHIVED")));
+    assert_eq!(status(&kept), Some(json!("PUBLISHED")));
+    app.post_empty(
+        &format!("/v1/sellers/me/services/{id}/archive"),
+        &seller.owner,
+    )
+    .await
+    .expect_reason(409, "conflict", "illegal_state");
+    app.get("/v1/sellers/me/services", &buyer.owner)
+        .await
+        .expect_error(404, "not_found");
+}
+
+#[actix_web::test]
 async fn r_x3_a_transaction_is_invoiced_paid_completed_and_refunded_with_fee_and_payout() {
     let app = spawn_app().await;
     let seller = provider(&app, "Happy Paws", "STRIPE_CONNECT").await;

@@ -4,6 +4,7 @@
 pub mod dto;
 pub mod messages;
 pub mod offers;
+pub mod own;
 pub mod providers;
 pub mod ratings;
 pub mod transactions;
@@ -29,6 +30,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/sellers/me/provider",
             web::put().to(providers::put_provider),
+        )
+        .route("/sellers/me/services", web::get().to(own::my_services))
+        .route(
+            "/sellers/me/services/{id}/archive",
+            web::post().to(own::archive_service),
         )
         .route(
             "/transactions",
