@@ -377,7 +377,7 @@ impl ServicesService {
         Ok(listings.map(|listing| Offer {
             listing,
             provider: provider.clone(),
-            score: score.clone(),
+            score,
         }))
     }
 

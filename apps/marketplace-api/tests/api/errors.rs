@@ -143,7 +143,11 @@ fn endpoints() -> Vec<(&'static str, String, Option<Value>)> {
         ("GET", format!("/v1/services/{id}"), None),
         ("GET", "/v1/sellers/me/provider".into(), None),
         ("GET", "/v1/sellers/me/services".into(), None),
-        ("POST", format!("/v1/sellers/me/services/{id}/archive"), None),
+        (
+            "POST",
+            format!("/v1/sellers/me/services/{id}/archive"),
+            None,
+        ),
         (
             "PUT",
             "/v1/sellers/me/provider".into(),
