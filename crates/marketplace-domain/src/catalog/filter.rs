@@ -327,6 +327,184 @@ mod tests {
         assert_eq!(asked.statuses, [ToolStatus::Deprecated]);
     }
 
+    /// A tool's facets: LEAD_GENERATION, GROWTH, ACTIVE, featured, 100.00.
+    fn facets() -> ToolFacets {
+        ToolFacets {
+            category: ToolCategory::LeadGeneration,
+            required_tier: Tier::Growth,
+            status: ToolStatus::Active,
+            is_featured: true,
+            price: dec!(100.00),
+        }
+    }
+
+    fn admits(query: ToolQuery) -> bool {
+        ToolFilter::parse(query).unwrap().admits(&facets())
+    }
+
+    #[test]
+    fn r_c5_each_facet_filter_admits_exactly_what_it_names() {
+        let q = ToolQuery::default;
+        assert!(admits(q()), "the default listing shows an ACTIVE tool");
+        for (query, expected) in [
+            (
+                ToolQuery {
+                    categories: vec![ToolCategory::LeadGeneration],
+                    ..q()
+                },
+                true,
+            ),
+            (
+                ToolQuery {
+                    categories: vec![ToolCategory::CrmTools],
+                    ..q()
+                },
+                false,
+            ),
+            (
+                ToolQuery {
+                    tiers: vec![Tier::Growth, Tier::Free],
+                    ..q()
+                },
+                true,
+            ),
+            (
+                ToolQuery {
+                    tiers: vec![Tier::Free],
+                    ..q()
+                },
+                false,
+            ),
+            (
+                ToolQuery {
+                    statuses: vec![ToolStatus::Active],
+                    ..q()
+                },
+                true,
+            ),
+            (
+                ToolQuery {
+                    statuses: vec![ToolStatus::Deprecated],
+                    ..q()
+                },
+                false,
+            ),
+            (
+                ToolQuery {
+                    price_min: Some(dec!(100)),
+                    ..q()
+                },
+                true,
+            ),
+            (
+                ToolQuery {
+                    price_min: Some(dec!(100.01)),
+                    ..q()
+                },
+                false,
+            ),
+            (
+                ToolQuery {
+                    price_max: Some(dec!(100)),
+                    ..q()
+                },
+                true,
+            ),
+            (
+                ToolQuery {
+                    price_max: Some(dec!(99.99)),
+                    ..q()
+                },
+                false,
+            ),
+            (
+                ToolQuery {
+                    featured: Some(true),
+                    ..q()
+                },
+                true,
+            ),
+            (
+                ToolQuery {
+                    featured: Some(false),
+                    ..q()
+                },
+                false,
+            ),
+        ] {
+            let shown = format!("{query:?}");
+            assert_eq!(admits(query), expected, "{shown}");
+        }
+        // Every named facet must hold at once: one miss among hits refuses.
+        for miss in [
+            ToolQuery {
+                categories: vec![ToolCategory::CrmTools],
+                ..q()
+            },
+            ToolQuery {
+                tiers: vec![Tier::Free],
+                ..q()
+            },
+            ToolQuery {
+                statuses: vec![ToolStatus::Beta],
+                ..q()
+            },
+            ToolQuery {
+                price_min: Some(dec!(101)),
+                ..q()
+            },
+            ToolQuery {
+                price_max: Some(dec!(99)),
+                ..q()
+            },
+            ToolQuery {
+                featured: Some(false),
+                ..q()
+            },
+        ] {
+            let all_but_one = ToolQuery {
+                categories: if miss.categories.is_empty() {
+                    vec![ToolCategory::LeadGeneration]
+                } else {
+                    miss.categories.clone()
+                },
+                tiers: if miss.tiers.is_empty() {
+                    vec![Tier::Growth]
+                } else {
+                    miss.tiers.clone()
+                },
+                statuses: if miss.statuses.is_empty() {
+                    vec![ToolStatus::Active]
+                } else {
+                    miss.statuses.clone()
+                },
+                price_min: miss.price_min.or(Some(dec!(1))),
+                price_max: miss.price_max.or(Some(dec!(1000))),
+                featured: miss.featured.or(Some(true)),
+                ..q()
+            };
+            let shown = format!("{all_but_one:?}");
+            assert!(!admits(all_but_one), "{shown}");
+        }
+    }
+
+    #[test]
+    fn r_c5_a_tags_filter_matches_any_of_its_tags() {
+        let mut tool = crate::catalog::fixtures::tool(1, dec!(10));
+        tool.tags = vec![Tag::parse("crm").unwrap()];
+        let with = |tags: &[&str]| {
+            ToolFilter::parse(ToolQuery {
+                tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+                ..ToolQuery::default()
+            })
+            .unwrap()
+            .matches_tags(&tool)
+        };
+        assert!(with(&[]), "no tags asked: every tool");
+        assert!(with(&["ai", "crm"]), "any of them");
+        assert!(!with(&["ai"]), "none of them");
+    }
+
     #[test]
     fn r_c5_limit_is_1_to_100() {
         for (limit, ok) in [(0, false), (1, true), (100, true), (101, false)] {
