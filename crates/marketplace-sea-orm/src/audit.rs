@@ -23,7 +23,7 @@ use crate::SeaOrmStore;
 use crate::convert::insert_model;
 use crate::entities::audit_log;
 use crate::error::{corrupt, map_db};
-use crate::tenant::{Scope, commit};
+use crate::tenant::{Scope, commit, end_read};
 
 const TABLE: &str = "audit_log";
 /// The key of the changed fields inside `details`.
@@ -179,7 +179,7 @@ impl AuditTrail for SeaOrmStore {
             .all(&tx)
             .await
             .map_err(map_db)?;
-        commit(tx).await?;
+        end_read(tx).await?;
         Ok(Page {
             items: rows.into_iter().map(entry).collect::<Result<_, _>>()?,
             total,

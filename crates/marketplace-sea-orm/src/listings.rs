@@ -29,7 +29,7 @@ use serde_json::{Value as Json, json};
 use crate::SeaOrmStore;
 use crate::entities::{bundles, tools};
 use crate::error::{corrupt, map_db, map_db_or_missing};
-use crate::tenant::{Scope, commit};
+use crate::tenant::{Scope, commit, end_read};
 
 const LISTINGS: &str = "seller_listings";
 const OPT_INS: &str = "seller_opt_ins";
@@ -605,7 +605,7 @@ impl SeaOrmStore {
             }));
             out.retain(|(item, org)| restricted(org) && !choices[org].offers(*item));
         }
-        tx.commit().await.map_err(map_db)?;
+        end_read(tx).await?;
         Ok(out)
     }
 }

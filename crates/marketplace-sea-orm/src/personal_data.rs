@@ -21,7 +21,7 @@ use crate::entities::{audit_log, cart_lines, review_votes, reviews};
 use crate::error::map_db;
 use crate::licensing::entities::api_keys;
 use crate::services::entities::service_messages;
-use crate::tenant::{Scope, commit};
+use crate::tenant::{Scope, commit, end_read};
 
 /// The audit entries about `user`: those they acted in, and those whose subject they are.
 fn about(user: Uuid) -> Condition {
@@ -111,7 +111,7 @@ impl PersonalDataStore for SeaOrmStore {
                 revoked_at: k.revoked_at,
             })
             .collect();
-        commit(tx).await?;
+        end_read(tx).await?;
         let audit = self.audit_about(id).await?;
         Ok(PersonalData {
             reviews,
